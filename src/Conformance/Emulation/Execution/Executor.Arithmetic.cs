@@ -10,7 +10,8 @@ internal sealed partial class Executor<TTracer>
     private bool Binary(DecodedInstruction d)
     {
         int size = d.Size;
-        if (!Read(d, d.A, size, out ulong a) || !Read(d, d.B, size, out ulong b)) return false;
+        ulong at = Locate(d.A);
+        if (!Read(d, d.A, at, size, out ulong a) || !Read(d, d.B, size, out ulong b)) return false;
         ref RFlags f = ref _s.Flags;
         ulong r;
         switch (d.Op)
@@ -23,25 +24,26 @@ internal sealed partial class Executor<TTracer>
             case Op.Or: r = Alu.Logic(a | b, size, ref f); break;
             default: r = Alu.Logic(a ^ b, size, ref f); break;
         }
-        return Write(d, d.A, size, r);
+        return Write(d, d.A, at, size, r);
     }
 
     private bool IncDec(DecodedInstruction d)
     {
-        if (!Read(d, d.A, d.Size, out ulong a)) return false;
-        Tracer.FlagsRead(RFlags.CF);   // CF is kept, which Iced counts as neither read nor written
+        ulong at = Locate(d.A);
+        if (!Read(d, d.A, at, d.Size, out ulong a)) return false;
         ulong r = Alu.IncDec(a, d.Op == Op.Inc, d.Size, ref _s.Flags);
-        return Write(d, d.A, d.Size, r);
+        return Write(d, d.A, at, d.Size, r);
     }
 
     /// <summary><c>xadd dst, src</c>: tmp = dst + src; src = dst; dst = tmp (source written first).</summary>
     private bool Xadd(DecodedInstruction d)
     {
         int size = d.Size;
-        if (!Read(d, d.A, size, out ulong dst) || !Read(d, d.B, size, out ulong src)) return false;
+        ulong at = Locate(d.A);
+        if (!Read(d, d.A, at, size, out ulong dst) || !Read(d, d.B, size, out ulong src)) return false;
         ulong sum = Alu.Add(dst, src, size, ref _s.Flags);
         Write(d, d.B, size, dst);
-        return Write(d, d.A, size, sum);
+        return Write(d, d.A, at, size, sum);
     }
 
     /// <summary>
@@ -53,11 +55,12 @@ internal sealed partial class Executor<TTracer>
     {
         int size = d.Size;
         var acc = new Operand { Kind = OperandKind.Register, Reg = (byte)Gpr.Rax };
-        if (!Read(d, d.A, size, out ulong dst) || !Read(d, d.B, size, out ulong src)) return false;
+        ulong at = Locate(d.A);
+        if (!Read(d, d.A, at, size, out ulong dst) || !Read(d, d.B, size, out ulong src)) return false;
         ulong a = GetSized(acc, size);
         Alu.Sub(a, dst, size, ref _s.Flags);
-        if ((_s.Flags & RFlags.ZF) != 0) return Write(d, d.A, size, src);
+        if ((_s.Flags & RFlags.ZF) != 0) return Write(d, d.A, at, size, src);
         SetSized(acc, size, dst);
-        return d.A.Kind != OperandKind.Memory || Write(d, d.A, size, dst);
+        return d.A.Kind != OperandKind.Memory || Write(d, d.A, at, size, dst);
     }
 }

@@ -128,7 +128,20 @@ internal sealed partial class Executor<TTracer> where TTracer : struct, IAccessT
         return o.Address32 ? (uint)ea : ea;
     }
 
-    private bool Read(DecodedInstruction d, in Operand o, int size, out ulong value)
+    private bool Read(DecodedInstruction d, in Operand o, int size, out ulong value) =>
+        Read(d, o, Locate(o), size, out value);
+
+    private bool Write(DecodedInstruction d, in Operand o, int size, ulong value) =>
+        Write(d, o, Locate(o), size, value);
+
+    /// <summary>
+    /// The address of a memory operand, computed once per instruction: a read-modify-write whose
+    /// other writes change the base or index (<c>xadd [rdx], dh</c>, <c>cmpxchg [rax], cx</c>)
+    /// must still store where it loaded.
+    /// </summary>
+    private ulong Locate(in Operand o) => o.Kind == OperandKind.Memory ? EffectiveAddress(o) : 0;
+
+    private bool Read(DecodedInstruction d, in Operand o, ulong address, int size, out ulong value)
     {
         switch (o.Kind)
         {
@@ -136,21 +149,21 @@ internal sealed partial class Executor<TTracer> where TTracer : struct, IAccessT
                 value = GetSized(o, size);
                 return true;
             case OperandKind.Memory:
-                return Load(d, EffectiveAddress(o), size, out value);
+                return Load(d, address, size, out value);
             default:
                 value = o.Immediate & Alu.Mask(size);
                 return true;
         }
     }
 
-    private bool Write(DecodedInstruction d, in Operand o, int size, ulong value)
+    private bool Write(DecodedInstruction d, in Operand o, ulong address, int size, ulong value)
     {
         if (o.Kind == OperandKind.Register)
         {
             SetSized(o, size, value);
             return true;
         }
-        return Store(d, EffectiveAddress(o), size, value);
+        return Store(d, address, size, value);
     }
 
     private bool Load(DecodedInstruction d, ulong address, int size, out ulong value)
