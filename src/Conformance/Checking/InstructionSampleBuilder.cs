@@ -96,10 +96,9 @@ public static class InstructionSampleBuilder
             ulong rest = o.Index >= 0 && o.Index != o.Base ? regs[o.Index] * (ulong)o.Scale : 0;
             if (o.Index == o.Base)
             {
-                // base + base*scale + disp = target: round the target so the division is exact.
+                // base + base*scale + disp = target: round the target up so the division is exact.
                 long k = 1 + o.Scale;
-                long t = (long)target - disp;
-                t -= ((t % k) + k) % k;
+                long t = RoundUp((long)target - disp, k);
                 regs[o.Base] = (ulong)(t / k);
             }
             else
@@ -109,12 +108,18 @@ public static class InstructionSampleBuilder
         }
         else if (o.Index >= 0)
         {
-            long t = (long)target - disp;
-            t -= ((t % o.Scale) + o.Scale) % o.Scale;
+            long t = RoundUp((long)target - disp, o.Scale);
             regs[o.Index] = (ulong)(t / o.Scale);
         }
         int displSize = disp == 0 ? 0 : disp is >= sbyte.MinValue and <= sbyte.MaxValue ? 1 : narrow ? 4 : 8;
         return new MemoryOperand(Name(o.Base), Name(o.Index), o.Index >= 0 ? o.Scale : 1, disp, displSize);
+    }
+
+    /// <summary>The least multiple of <paramref name="k"/> at or above <paramref name="t"/> (t may be negative).</summary>
+    private static long RoundUp(long t, long k)
+    {
+        long r = ((t % k) + k) % k;
+        return r == 0 ? t : t + (k - r);
     }
 
     private static Instruction Create(Code code, object[] ops, ulong ip)

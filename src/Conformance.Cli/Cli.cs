@@ -1,0 +1,36 @@
+using System.CommandLine;
+
+namespace Conformance.Cli;
+
+/// <summary>Exit codes and the one place that turns bad usage into a one-line error.</summary>
+public static class Cli
+{
+    /// <summary>Every check matched its expectation.</summary>
+    public const int Ok = 0;
+    /// <summary>At least one check failed.</summary>
+    public const int Failed = 1;
+    /// <summary>Bad usage: an unknown option, a malformed value.</summary>
+    public const int Usage = 2;
+
+    public static int Run(RootCommand root, string[] args)
+    {
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            Console.Error.WriteLine($"conformance: {parse.Errors[0].Message} (see --help)");
+            return Usage;
+        }
+        try
+        {
+            return parse.Invoke();
+        }
+        catch (UsageException e)
+        {
+            Console.Error.WriteLine($"conformance: {e.Message}");
+            return Usage;
+        }
+    }
+}
+
+/// <summary>A malformed option value, reported as one line with exit code 2.</summary>
+public sealed class UsageException(string message) : Exception(message);

@@ -1,0 +1,10 @@
+using System.CommandLine;
+using Conformance.Cli;
+
+// The command line: `check` runs the conformance job; `list` names what it checks.
+var root = new RootCommand("Conformance: property-based conformance tests for live x86 code patching.")
+{
+    CheckCommand.Create(),
+    ListCommand.Create(),
+};
+return Cli.Run(root, args);
