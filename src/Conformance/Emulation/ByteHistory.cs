@@ -27,11 +27,16 @@ public sealed class ByteHistory
     /// <summary>Number of recorded changes (for tests and statistics).</summary>
     public int Count => _journal.Count;
 
+    /// <summary>The moment any byte of the region last changed, or <see cref="long.MinValue"/>: a fetch
+    /// that cannot look back past it sees only current bytes.</summary>
+    public long LastChangeAnywhere { get; private set; } = long.MinValue;
+
     /// <summary>Records that the byte at <paramref name="offset"/> held <paramref name="previous"/> until <paramref name="time"/>.</summary>
     public void Record(int offset, long time, byte previous)
     {
         _journal.Add(new Change(time, previous, _latest[offset]));
         _latest[offset] = _journal.Count - 1;
+        if (time > LastChangeAnywhere) LastChangeAnywhere = time;
     }
 
     /// <summary>The moment the byte last changed, or <see cref="long.MinValue"/> if it never did.</summary>
@@ -39,6 +44,17 @@ public sealed class ByteHistory
     {
         int i = _latest[offset];
         return i < 0 ? long.MinValue : _journal[i].Time;
+    }
+
+    /// <summary>Adds the moments after <paramref name="after"/> at which the byte changed, newest first.</summary>
+    public void ChangesAfter(int offset, long after, List<long> into)
+    {
+        for (int i = _latest[offset]; i >= 0; i = _journal[i].Older)
+        {
+            long t = _journal[i].Time;
+            if (t <= after) break;
+            into.Add(t);
+        }
     }
 
     /// <summary>

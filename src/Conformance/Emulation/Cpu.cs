@@ -55,6 +55,9 @@ public sealed class Cpu
     public InterruptTable Interrupts { get; }
     public CpuOptions Options { get; }
 
+    /// <summary>The instruction fetch to use instead of reading current bytes (a machine's fetch model), or null.</summary>
+    public IInstructionFetcher? Fetcher { get; set; }
+
     /// <summary>An NMI waits to be delivered (NMIs do not queue: a second one while one is pending is lost).</summary>
     public bool NmiPending { get; internal set; }
 

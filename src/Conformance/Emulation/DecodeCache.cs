@@ -41,6 +41,9 @@ public sealed class DecodeCache
         Invalidate(address, 1);
     }
 
+    /// <summary>Whether a host routine is bound at <paramref name="address"/>.</summary>
+    public bool IsHostAddress(ulong address) => _hosts.ContainsKey(address);
+
     /// <summary>
     /// The instruction at <paramref name="address"/> from the current bytes, or a fault kind when
     /// nothing can be fetched there. Unsupported or undecodable bytes come back as an entry whose

@@ -39,7 +39,7 @@ internal sealed partial class Executor<TTracer> where TTracer : struct, IAccessT
             return s.Run == RunState.Faulted ? StepResult.Faulted : StepResult.Delivered;
         if (s.Run == RunState.Halted) return StepResult.Halted;
 
-        var d = _cache.Lookup(s.Rip, out var fetchFault);
+        var d = _cpu.Fetcher is { } fetcher ? fetcher.Fetch(_cpu, s.Rip, out var fetchFault) : _cache.Lookup(s.Rip, out fetchFault);
         if (d is null) return FetchFailed(fetchFault);
 
         s.Shadow = InterruptShadow.None;   // a shadow covers exactly one boundary
