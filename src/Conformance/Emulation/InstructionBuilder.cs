@@ -9,8 +9,9 @@ internal static class InstructionBuilder
     {
         var d = new DecodedInstruction { Address = address, Length = i.Length, Iced = i };
         var op = i.IsInvalid ? Op.Unsupported : InstructionSet.OpOf(i.Code);
-        // FS and GS have bases the model does not keep; a memory operand through them is outside the subset.
-        if (op != Op.Unsupported && op != Op.Lea && HasMemory(i) && i.MemorySegment is Register.FS or Register.GS)
+        // FS and GS have bases the model does not keep; a memory access through them is outside the subset
+        // (lea and the multi-byte NOPs only name an address, so they stay in).
+        if (op is not (Op.Unsupported or Op.Lea or Op.Nop) && HasMemory(i) && i.MemorySegment is Register.FS or Register.GS)
             op = Op.Unsupported;
         d.Op = op;
         if (op == Op.Unsupported) return d;

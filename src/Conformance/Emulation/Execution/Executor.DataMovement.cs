@@ -18,10 +18,17 @@ internal sealed partial class Executor<TTracer>
 
     /// <summary>
     /// RSP is incremented before the destination is written: <c>pop [rsp+8]</c> addresses with the
-    /// new RSP, and <c>pop rsp</c> ends with the popped value.
+    /// new RSP, and <c>pop rsp</c> ends with the popped value. A faulting store puts RSP back, as a
+    /// fault leaves the state before the instruction (SDM vol. 3, 6.5).
     /// </summary>
-    private bool Pop(DecodedInstruction d) =>
-        PopValue(d.Address, out ulong v) && Write(d, d.A, 8, v);
+    private bool Pop(DecodedInstruction d)
+    {
+        ulong rsp = _r[(int)Gpr.Rsp];
+        if (!PopValue(d.Address, out ulong v)) return false;
+        if (Write(d, d.A, 8, v)) return true;
+        _r[(int)Gpr.Rsp] = rsp;
+        return false;
+    }
 
     private bool Pushfq(DecodedInstruction d) =>
         PushValue(d.Address, (ulong)((_s.Flags & RFlags.Loadable) | RFlags.Reserved1));
