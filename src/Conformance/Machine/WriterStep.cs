@@ -1,0 +1,28 @@
+namespace Conformance.Machine;
+
+/// <summary>
+/// One scheduling point of a host-side writer (a patcher's steps run on the patching CPU).
+/// Each is one machine step of that CPU.
+/// </summary>
+public abstract record WriterStep
+{
+    private WriterStep() { }
+
+    /// <summary>Store bytes (the width is the length): one event when at most 8 bytes inside one line, else byte events.</summary>
+    public sealed record Store(ulong Address, byte[] Bytes) : WriterStep
+    {
+        public override string ToString() => $"store{Bytes.Length * 8} 0x{Address:x} <- {Convert.ToHexString(Bytes).ToLowerInvariant()}";
+    }
+
+    /// <summary><c>sync_core</c> on every CPU and wait for every acknowledgement (<c>on_each_cpu(do_sync_core, NULL, 1)</c>).</summary>
+    public sealed record SyncCore : WriterStep
+    {
+        public override string ToString() => "sync_core all cpus, wait";
+    }
+
+    /// <summary>Does nothing for one step (lets a scenario place a store later).</summary>
+    public sealed record Pause : WriterStep
+    {
+        public override string ToString() => "pause";
+    }
+}
