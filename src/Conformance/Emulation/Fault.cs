@@ -23,6 +23,11 @@ public enum FaultKind : byte
     NoHandler,
     /// <summary>A host (C#) handler declined the event it was given, e.g. an int3 nobody claims.</summary>
     HandlerDeclined,
+    /// <summary>
+    /// <c>iretq</c> (or a host routine's interrupt return) popped a CS or SS that ring 0 cannot return
+    /// to: #GP on hardware, and here the mark of a trap frame that something overwrote.
+    /// </summary>
+    BadInterruptFrame,
 }
 
 /// <summary>

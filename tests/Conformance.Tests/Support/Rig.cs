@@ -42,9 +42,41 @@ public sealed class Rig
     {
         var a = new Assembler(64);
         build(a);
+        Place(a, address);
+        return this;
+    }
+
+    /// <summary>
+    /// Assembles an assembler the test filled itself (so it can keep its labels) at
+    /// <paramref name="address"/>, loads the bytes, and returns the result, whose
+    /// <see cref="AssemblerResult.GetLabelRIP"/> gives each label's address.
+    /// </summary>
+    public AssemblerResult Place(Assembler a, ulong address = Text)
+    {
         var writer = new CodeWriterImpl();
-        a.Assemble(writer, address);
-        return Load(writer.ToArray(), address);
+        var result = a.Assemble(writer, address, BlockEncoderOptions.ReturnNewInstructionOffsets);
+        Load(writer.ToArray(), address);
+        return result;
+    }
+
+    /// <summary>Steps until RIP is <paramref name="rip"/> (false if the CPU faults, halts or runs out of steps first).</summary>
+    public bool RunUntil(ulong rip, int steps = 1000)
+    {
+        for (int i = 0; i < steps && State.Rip != rip; i++)
+            if (Cpu.Step() is StepResult.Faulted or StepResult.Halted) return State.Rip == rip;
+        return State.Rip == rip;
+    }
+
+    /// <summary>The five words of an interrupt frame at <paramref name="at"/>, lowest address first.</summary>
+    public (ulong Rip, ulong Cs, ulong Rflags, ulong Rsp, ulong Ss) Frame(ulong at) =>
+        (Read64(at), Read64(at + 8), Read64(at + 16), Read64(at + 24), Read64(at + 32));
+
+    /// <summary>The current bytes at <paramref name="address"/>.</summary>
+    public byte[] Bytes(ulong address, int count)
+    {
+        var b = new byte[count];
+        Memory.ReadCurrent(address, b);
+        return b;
     }
 
     /// <summary>Steps until <paramref name="steps"/> steps are taken or the CPU faults or halts.</summary>

@@ -54,13 +54,13 @@ internal sealed partial class Executor<TTracer>
         }
         catch (Exception e)
         {
-            return Fail(FaultKind.HandlerDeclined, d.Address, d.Address, $"host routine '{routine.Name}' threw {e.GetType().Name}: {e.Message}");
+            return Fail(FaultKind.HandlerDeclined, d.Address, d.Address, $"host routine '{routine.Name}' at 0x{d.Address:x} threw {e.GetType().Name}: {e.Message}");
         }
         return outcome.Action switch
         {
-            HostAction.InterruptReturn => InterruptReturn(d.Address),
+            HostAction.InterruptReturn => InterruptReturn(d),
             HostAction.Return => PopValue(d.Address, out ulong target) && Jump(target),
-            _ => Fail(FaultKind.HandlerDeclined, d.Address, d.Address, $"host routine '{routine.Name}' declined: {outcome.Reason ?? "no reason given"}"),
+            _ => Fail(FaultKind.HandlerDeclined, d.Address, d.Address, $"host routine '{routine.Name}' at 0x{d.Address:x} declined: {outcome.Reason ?? "no reason given"}"),
         };
     }
 }

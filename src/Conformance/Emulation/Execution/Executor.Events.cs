@@ -39,7 +39,7 @@ internal sealed partial class Executor<TTracer>
     {
         var s = _s;
         if (_cpu.Interrupts[vector] is not Gate gate)
-            return Fail(FaultKind.NoHandler, faultRip, faultRip, $"{what} vector {vector} has no gate in the interrupt table");
+            return Fail(FaultKind.NoHandler, faultRip, faultRip, $"{what} at 0x{faultRip:x}: vector {vector} has no gate in the interrupt table");
         ulong oldRsp = Get((int)Gpr.Rsp);
         ulong frame = (oldRsp & ~0xFUL) - 40;
         if (!CheckStack(faultRip, oldRsp, frame, 40, $"the {what} frame (vector {vector})")) return false;
@@ -58,15 +58,24 @@ internal sealed partial class Executor<TTracer>
         return true;
     }
 
-    /// <summary><c>iretq</c>: pop RIP, CS, RFLAGS, RSP and SS; unblock NMIs; serialize.</summary>
-    private bool InterruptReturn(ulong rip)
+    /// <summary>
+    /// <c>iretq</c>: pop RIP, CS, RFLAGS, RSP and SS; unblock NMIs; serialize. CS must be the
+    /// kernel's and SS the kernel's or null (legal in 64-bit ring 0), or hardware raises #GP: a
+    /// frame overwritten by, say, an emulated push is a fault here rather than a silent return.
+    /// </summary>
+    private bool InterruptReturn(DecodedInstruction d)
     {
         var s = _s;
+        ulong rip = d.Address;
         ulong rsp = Get((int)Gpr.Rsp);
-        if (!LoadStack(rip, rsp, out ulong newRip) || !LoadStack(rip, rsp + 8, out _) ||
+        if (!LoadStack(rip, rsp, out ulong newRip) || !LoadStack(rip, rsp + 8, out ulong cs) ||
             !LoadStack(rip, rsp + 16, out ulong flags) || !LoadStack(rip, rsp + 24, out ulong newRsp) ||
-            !LoadStack(rip, rsp + 32, out _))
+            !LoadStack(rip, rsp + 32, out ulong ss))
             return false;
+        if (cs != KernelCs)
+            return Fail(FaultKind.BadInterruptFrame, rip, rsp + 8, $"{d} at 0x{rip:x}: the frame at 0x{rsp:x} holds CS 0x{cs:x}, not the kernel's 0x{KernelCs:x} (#GP)");
+        if (ss != KernelSs && ss != 0)
+            return Fail(FaultKind.BadInterruptFrame, rip, rsp + 32, $"{d} at 0x{rip:x}: the frame at 0x{rsp:x} holds SS 0x{ss:x}, not the kernel's 0x{KernelSs:x} or null (#GP)");
         Set((int)Gpr.Rsp, newRsp);
         s.Flags = ((RFlags)flags & RFlags.Loadable) | RFlags.Reserved1;
         s.Rip = newRip;
@@ -106,7 +115,8 @@ internal sealed partial class Executor<TTracer>
     {
         var region = _memory.Find(low);
         if (region is { Kind: RegionKind.Stack } && region.Contains(low, length)) return true;
-        var current = _memory.Find(rsp - 1);
+        // RSP is one past the stack it uses when that stack is empty, and at its base when it is full.
+        var current = _memory.Find(rsp - 1) is { Kind: RegionKind.Stack } above ? above : _memory.Find(rsp);
         string where = current is { Kind: RegionKind.Stack }
             ? $"below the bottom of {current}"
             : $"and RSP 0x{rsp:x} is not inside a stack region";

@@ -57,7 +57,7 @@ internal sealed partial class Executor<TTracer> where TTracer : struct, IAccessT
             Op.Sti => Sti(),
             Op.Cpuid => Cpuid(),
             Op.Int3 => Int3(d),
-            Op.Iretq => InterruptReturn(d.Address),
+            Op.Iretq => InterruptReturn(d),
             Op.Pushfq => Pushfq(d),
             Op.Popfq => Popfq(d),
             Op.Push => Push(d),
@@ -215,6 +215,6 @@ internal sealed partial class Executor<TTracer> where TTracer : struct, IAccessT
         string what = d.Iced.IsInvalid
             ? $"bytes {Convert.ToHexString(bytes).ToLowerInvariant()} do not decode"
             : $"'{d.Iced}' is outside the emulated subset";
-        return Fail(FaultKind.InvalidOpcode, d.Address, d.Address, $"#UD: {what}");
+        return Fail(FaultKind.InvalidOpcode, d.Address, d.Address, $"#UD at 0x{d.Address:x}: {what}");
     }
 }
