@@ -28,6 +28,12 @@ public static class IcedAgreement
         Fill(data.Bytes, b.Sample.MemorySeed);
         Fill(stack.Bytes, b.Sample.MemorySeed ^ 0x9E37_79B9_7F4A_7C15UL);
         memory.Load(b.Ip, b.Bytes);
+        if (b.Instruction.Code == Code.Iretq)
+        {
+            // A frame the CPU accepts: kernel CS and SS (anything else is #GP); RIP, RFLAGS and RSP stay random.
+            memory.Load(InstructionSampleBuilder.StackPointer + 8, BitConverter.GetBytes(0x10UL));
+            memory.Load(InstructionSampleBuilder.StackPointer + 32, BitConverter.GetBytes(0x18UL));
+        }
         var idt = new InterruptTable();
         idt.Set(Vectors.Breakpoint, InstructionSampleBuilder.StubBase);
 
