@@ -6,5 +6,6 @@ var root = new RootCommand("Conformance: property-based conformance tests for li
 {
     CheckCommand.Create(),
     ListCommand.Create(),
+    ScenariosCommand.Create(),
 };
 return Cli.Run(root, args);

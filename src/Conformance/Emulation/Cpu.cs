@@ -55,6 +55,9 @@ public sealed class Cpu
     public InterruptTable Interrupts { get; }
     public CpuOptions Options { get; }
 
+    /// <summary>The instruction the last step fetched (possibly from stale bytes), for traces.</summary>
+    public DecodedInstruction? LastInstruction { get; internal set; }
+
     /// <summary>The instruction fetch to use instead of reading current bytes (a machine's fetch model), or null.</summary>
     public IInstructionFetcher? Fetcher { get; set; }
 

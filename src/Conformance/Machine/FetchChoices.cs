@@ -10,6 +10,7 @@ public sealed class FetchChoices
 {
     private readonly IReadOnlyList<int> _values;
     private readonly List<int> _taken = new();
+    private readonly List<int> _options = new();
     private int _next;
 
     public FetchChoices(IReadOnlyList<int> values)
@@ -24,6 +25,9 @@ public sealed class FetchChoices
     /// <summary>The choices actually used, with the clamping applied (what a replay needs).</summary>
     public IReadOnlyList<int> Taken => _taken;
 
+    /// <summary>For each choice taken, how many versions there were to choose from (for exhaustive enumeration).</summary>
+    public IReadOnlyList<int> Options => _options;
+
     /// <summary>Picks one of <paramref name="candidates"/> (at least one) versions; consumes a choice only when there are two or more.</summary>
     public int Next(int candidates)
     {
@@ -32,6 +36,7 @@ public sealed class FetchChoices
         _next++;
         int pick = Math.Min(raw, candidates - 1);
         _taken.Add(pick);
+        _options.Add(candidates);
         return pick;
     }
 }

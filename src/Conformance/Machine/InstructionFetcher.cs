@@ -17,6 +17,7 @@ public sealed class InstructionFetcher : IInstructionFetcher
     private readonly Action<FetchRecord>? _observer;
     private readonly UnitReader _reader;
     private readonly Decoder _decoder;
+    private MemoryRegion? _codeRegion;
 
     public InstructionFetcher(Memory memory, IFetchModel model, FetchChoices choices, long stalenessWindow, Action<FetchRecord>? observer = null)
     {
@@ -35,7 +36,8 @@ public sealed class InstructionFetcher : IInstructionFetcher
 
     public DecodedInstruction? Fetch(Cpu cpu, ulong rip, out FaultKind fault)
     {
-        var region = _memory.Find(rip);
+        // Code fetches stay in one region for long stretches; remember it rather than searching.
+        var region = _codeRegion is { } last && last.Contains(rip) ? last : _codeRegion = _memory.Find(rip);
         long now = _memory.Now;
         long oldest = Math.Max(cpu.State.LastSerializingTime, now - StalenessWindow);
         if (region?.History is not { } history || history.LastChangeAnywhere <= oldest || _memory.Decoded.IsHostAddress(rip))

@@ -41,6 +41,7 @@ internal sealed partial class Executor<TTracer> where TTracer : struct, IAccessT
 
         var d = _cpu.Fetcher is { } fetcher ? fetcher.Fetch(_cpu, s.Rip, out var fetchFault) : _cache.Lookup(s.Rip, out fetchFault);
         if (d is null) return FetchFailed(fetchFault);
+        _cpu.LastInstruction = d;
 
         s.Shadow = InterruptShadow.None;   // a shadow covers exactly one boundary
         s.Rip = d.NextRip;                 // branches, traps and host routines overwrite it

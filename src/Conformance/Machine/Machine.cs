@@ -1,0 +1,189 @@
+using Conformance.Emulation;
+
+namespace Conformance.Machine;
+
+/// <summary>
+/// A machine of 1 to 8 CPUs over one shared memory and interrupt table. CPUs run tasks (x86 code
+/// with their own stacks) or a writer (a host-side sequence of stores and syncs, as a patcher runs on
+/// the patching CPU). A run follows a <see cref="Schedule"/> exactly: the same schedule on the same
+/// machine does the same thing, byte for byte. The interrupt handlers it installs (timer,
+/// preempting timer, NMI, the <c>sync_core</c> IPI) are host routines in a handler region.
+/// </summary>
+public sealed partial class Machine
+{
+    /// <summary>Vectors the machine uses (Linux's LOCAL_TIMER_VECTOR, a second timer vector, CALL_FUNCTION_VECTOR).</summary>
+    public const byte TimerVector = 0xEC, PreemptVector = 0xED, SyncIpiVector = 0xFB;
+
+    /// <summary>Where the machine's host handlers live; tasks' stacks are mapped from <see cref="StackArea"/> up.</summary>
+    public const ulong HandlerBase = 0x7000_0000, StackArea = 0x7100_0000;
+
+    private readonly List<MachineTask> _tasks = new();
+    private readonly List<MachineTask>[] _runQueues;
+    private readonly int[] _current;                 // per CPU: index into its run queue, or -1
+    private readonly Writer?[] _writers;
+    private readonly bool[] _acked;
+    private readonly List<string>? _trace;
+    private readonly List<FetchRecord> _fetches = new();
+    private FetchChoices _choices = FetchChoices.Coherent;
+    private long _step;
+
+    public Machine(MachineOptions options, Memory? memory = null, InterruptTable? interrupts = null)
+    {
+        options.Validate();
+        Options = options;
+        Memory = memory ?? new Memory();
+        Interrupts = interrupts ?? new InterruptTable();
+        var cpuOptions = new CpuOptions { NmiMayEndStiShadow = options.NmiMayEndStiShadow };
+        Cpus = Enumerable.Range(0, options.Cpus).Select(i => new Cpu(i, Memory, Interrupts, cpuOptions)).ToArray();
+        _runQueues = Enumerable.Range(0, options.Cpus).Select(_ => new List<MachineTask>()).ToArray();
+        _current = Enumerable.Repeat(-1, options.Cpus).ToArray();
+        _writers = new Writer?[options.Cpus];
+        _acked = new bool[options.Cpus];
+        _trace = options.RecordTrace ? new List<string>() : null;
+        InstallHandlers();
+    }
+
+    public MachineOptions Options { get; }
+    public Memory Memory { get; }
+    public InterruptTable Interrupts { get; }
+    public IReadOnlyList<Cpu> Cpus { get; }
+    public IReadOnlyList<MachineTask> Tasks => _tasks;
+
+    /// <summary>Global steps taken so far.</summary>
+    public long Steps => _step;
+
+    /// <summary>The textual trace (when <see cref="MachineOptions.RecordTrace"/> is set).</summary>
+    public IReadOnlyList<string> Trace => _trace ?? (IReadOnlyList<string>)Array.Empty<string>();
+
+    /// <summary>Fetches inside <see cref="MachineOptions.WatchedCode"/>, with their units and moments.</summary>
+    public IReadOnlyList<FetchRecord> Fetches => _fetches;
+
+    /// <summary>The fetch choices the run actually used (clamped): replaying them gives the same run.</summary>
+    public IReadOnlyList<int> FetchChoicesTaken => _choices.Taken;
+
+    /// <summary>For each fetch choice taken, how many versions there were.</summary>
+    public IReadOnlyList<int> FetchChoiceOptions => _choices.Options;
+
+    /// <summary>
+    /// Adds a task that starts at <paramref name="entry"/> with IF=1 on its own fresh stack. The first
+    /// task of a CPU starts running on it; later ones wait for a preempting timer.
+    /// </summary>
+    public MachineTask AddTask(int cpu, string name, ulong entry, int stackSize = 0x4000)
+    {
+        CheckCpu(cpu, nameof(cpu));
+        if (_writers[cpu] is not null) throw new InvalidOperationException($"cpu{cpu} runs a writer; it cannot also run tasks");
+        int id = _tasks.Count;
+        ulong @base = StackArea + (ulong)id * 0x10_0000;
+        var stack = Memory.Map($"stack-task{id}", RegionKind.Stack, @base, stackSize);
+        var task = new MachineTask(id, name, cpu, stack, entry);
+        _tasks.Add(task);
+        _runQueues[cpu].Add(task);
+        if (_current[cpu] < 0)
+        {
+            _current[cpu] = 0;
+            Load(Cpus[cpu], task);
+        }
+        else
+            PrepareFirstFrame(task);
+        return task;
+    }
+
+    /// <summary>Makes <paramref name="cpu"/> run a writer: one of <paramref name="steps"/> per machine step of that CPU.</summary>
+    public void SetWriter(int cpu, IEnumerable<WriterStep> steps)
+    {
+        CheckCpu(cpu, nameof(cpu));
+        if (_runQueues[cpu].Count > 0) throw new InvalidOperationException($"cpu{cpu} runs tasks; it cannot also run a writer");
+        _writers[cpu] = new Writer(steps);
+    }
+
+    /// <summary>Whether every writer has run all its steps (and its last sync was acknowledged).</summary>
+    public bool WritersDone => _writers.All(w => w is null || w.Done);
+
+    /// <summary>Runs a schedule to its end. Bad schedule data throws an <see cref="ArgumentException"/> naming the field.</summary>
+    public void Run(Schedule schedule)
+    {
+        schedule.Validate(Cpus.Count);
+        UseFetchChoices(schedule.FetchChoices);
+        var interrupts = schedule.Interrupts.Select((x, i) => (x, i)).OrderBy(p => p.x.AtStep).ThenBy(p => p.i).Select(p => p.x).ToArray();
+        int next = 0;
+        foreach (var run in schedule.Runs)
+            for (int k = 0; k < run.Steps; k++)
+            {
+                while (next < interrupts.Length && interrupts[next].AtStep <= _step) Raise(interrupts[next++]);
+                Step(run.Cpu);
+            }
+    }
+
+    /// <summary>Sets the fetch choices for the steps that follow (a fresh <see cref="FetchChoices"/>).</summary>
+    public void UseFetchChoices(IReadOnlyList<int> choices)
+    {
+        _choices = new FetchChoices(choices);
+        foreach (var cpu in Cpus)
+            cpu.Fetcher = new InstructionFetcher(Memory, Options.FetchModel, _choices, Options.StalenessWindow,
+                Options.WatchedCode.Count > 0 || _trace is not null ? OnFetch : null);
+    }
+
+    /// <summary>Raises a scheduled interrupt now.</summary>
+    public void Raise(ScheduledInterrupt x)
+    {
+        var cpu = Cpus[x.Cpu];
+        switch (x.Kind)
+        {
+            case InterruptKind.Timer: cpu.RaiseInterrupt(TimerVector); break;
+            case InterruptKind.PreemptingTimer: cpu.RaiseInterrupt(PreemptVector); break;
+            default: cpu.RaiseNmi(); break;
+        }
+        Log(x.Cpu, $"raise {x.Kind}");
+    }
+
+    /// <summary>One step of one CPU: a writer step, or the CPU's own step.</summary>
+    public MachineStepKind Step(int cpuIndex)
+    {
+        var cpu = Cpus[cpuIndex];
+        MachineStepKind kind;
+        if (_writers[cpuIndex] is { } writer)
+            kind = WriterStepOn(cpuIndex, writer);
+        else
+        {
+            ulong rip = cpu.State.Rip;
+            var result = cpu.Step();
+            kind = result switch
+            {
+                StepResult.Retired => MachineStepKind.Instruction,
+                StepResult.Trapped => MachineStepKind.Trap,
+                StepResult.Delivered => MachineStepKind.Delivered,
+                StepResult.Halted => MachineStepKind.Halted,
+                _ => MachineStepKind.Faulted,
+            };
+            if (_trace is not null) Log(cpuIndex, Describe(cpu, kind, rip));
+        }
+        _step++;
+        return kind;
+    }
+
+    private void CheckCpu(int cpu, string field)
+    {
+        if (cpu < 0 || cpu >= Cpus.Count) throw new ArgumentException($"{field} = {cpu}: the machine has {Cpus.Count} CPU(s), numbered 0..{Cpus.Count - 1}");
+    }
+
+    private void OnFetch(FetchRecord record)
+    {
+        foreach (var (start, end) in Options.WatchedCode)
+            if (record.Rip < end && record.Rip + (ulong)Math.Max(1, record.Bytes.Length) > start)
+            {
+                _fetches.Add(record with { Time = record.Time });
+                if (_trace is not null && record.IsStale) Log(record.Cpu, $"stale {record}");
+                return;
+            }
+    }
+
+    private void Log(int cpu, string what) => _trace?.Add($"{_step,6} cpu{cpu} {what}");
+
+    private static string Describe(Cpu cpu, MachineStepKind kind, ulong rip) => kind switch
+    {
+        MachineStepKind.Faulted => $"fault {cpu.State.Fault}",
+        MachineStepKind.Delivered => $"event delivered at 0x{rip:x} -> 0x{cpu.State.Rip:x}",
+        MachineStepKind.Halted => "halted",
+        _ => $"0x{rip:x} {cpu.LastInstruction}",
+    };
+}
