@@ -17,12 +17,13 @@ public static class Cli
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
-            Console.Error.WriteLine($"conformance: {parse.Errors[0].Message} (see --help)");
+            Console.Error.WriteLine($"conformance: {string.Join(" ", parse.Errors.Select(e => e.Message.TrimEnd('.') + "."))} (see --help)");
             return Usage;
         }
         try
         {
-            return parse.Invoke();
+            // Our handler, not System.CommandLine's: a usage error is one line and exit code 2.
+            return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
         catch (UsageException e)
         {

@@ -100,17 +100,23 @@ public sealed partial class Machine
     public bool WritersDone => _writers.All(w => w is null || w.Done);
 
     /// <summary>Runs a schedule to its end. Bad schedule data throws an <see cref="ArgumentException"/> naming the field.</summary>
-    public void Run(Schedule schedule)
+    public void Run(Schedule schedule) => Run(schedule, afterStep: null);
+
+    /// <summary>Runs a schedule, calling <paramref name="afterStep"/> after each step (with the step's index) until it says stop.</summary>
+    private void Run(Schedule schedule, Func<long, bool>? afterStep)
     {
         schedule.Validate(Cpus.Count);
         UseFetchChoices(schedule.FetchChoices);
+        // Stable order: by step, then as listed.
         var interrupts = schedule.Interrupts.Select((x, i) => (x, i)).OrderBy(p => p.x.AtStep).ThenBy(p => p.i).Select(p => p.x).ToArray();
         int next = 0;
         foreach (var run in schedule.Runs)
             for (int k = 0; k < run.Steps; k++)
             {
+                long step = _step;
                 while (next < interrupts.Length && interrupts[next].AtStep <= _step) Raise(interrupts[next++]);
                 Step(run.Cpu);
+                if (afterStep is not null && !afterStep(step)) return;
             }
     }
 

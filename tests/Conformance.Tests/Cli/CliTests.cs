@@ -1,0 +1,73 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace Conformance.Tests.Cli;
+
+/// <summary>The command line as a user runs it: a separate process, its exit code and its output.</summary>
+public class CliTests
+{
+    private static (int Exit, string Out, string Err) Run(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Conformance.Cli.dll"));
+        foreach (var a in args) start.ArgumentList.Add(a);
+        start.Environment["NO_COLOR"] = "1";
+        using var p = Process.Start(start)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        p.WaitForExit();
+        return (p.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    [Fact]
+    public void List_json_names_the_fetch_models_with_a_description_each()
+    {
+        var (exit, output, _) = Run("list", "--json");
+        Assert.Equal(0, exit);
+        using var json = JsonDocument.Parse(output);
+        var models = json.RootElement.GetProperty("fetchModels").EnumerateArray()
+            .Select(m => (m.GetProperty("name").GetString(), m.GetProperty("description").GetString())).ToArray();
+        Assert.Equal(new[] { "atomic", "block64", "block32", "block16", "architectural" }, models.Select(m => m.Item1));
+        Assert.All(models, m => Assert.False(string.IsNullOrWhiteSpace(m.Item2)));
+    }
+
+    [Fact]
+    public void List_prints_the_fetch_models_as_a_table()
+    {
+        var (exit, output, _) = Run("list");
+        Assert.Equal(0, exit);
+        Assert.Contains("block16", output);
+        Assert.Contains("architectural", output);
+    }
+
+    [Theory]
+    [InlineData("check --seed abc", "--seed 'abc'")]
+    [InlineData("check --runs -3", "--runs")]
+    [InlineData("check --no-such-option", "no-such-option")]
+    [InlineData("frobnicate", "frobnicate")]
+    [InlineData("scenarios --dir /no/such/dir", "no such directory")]
+    public void Bad_usage_is_one_line_and_exit_code_2(string args, string named)
+    {
+        var (exit, _, error) = Run(args.Split(' '));
+        Assert.Equal(2, exit);
+        Assert.Contains(named, error);
+        Assert.Single(error.Trim().Split('\n'));
+    }
+
+    [Fact]
+    public void Check_with_the_same_seed_writes_byte_identical_json()
+    {
+        string a = Path.GetTempFileName(), b = Path.GetTempFileName();
+        try
+        {
+            Assert.Equal(0, Run("check", "--runs", "2", "--seed", "9", "--json", a).Exit);
+            Assert.Equal(0, Run("check", "--runs", "2", "--seed", "9", "--json", b).Exit);
+            Assert.Equal(File.ReadAllBytes(a), File.ReadAllBytes(b));
+        }
+        finally
+        {
+            File.Delete(a);
+            File.Delete(b);
+        }
+    }
+}
