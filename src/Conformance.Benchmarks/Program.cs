@@ -14,6 +14,8 @@ public static class Program
     {
         if (args.Contains("--quick"))
             return QuickThroughput.Run();
+        if (args.Contains("--quick-machine"))
+            return QuickMachineRuns.Run();
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         return 0;
     }
