@@ -23,11 +23,7 @@ public class IretqTests
     {
         var rig = new Rig().Load([0x48, 0xcf]);
         ulong frame = Rig.StackTop - 0x100;
-        rig.Write64(frame, Rig.Text + 0x40);
-        rig.Write64(frame + 8, 0x10);
-        rig.Write64(frame + 16, (ulong)(RFlags.IF | RFlags.CF | RFlags.SF | RFlags.Reserved1));
-        rig.Write64(frame + 24, Rig.StackTop - 0x18);
-        rig.Write64(frame + 32, 0x18);
+        rig.WriteFrame(frame, rip: Rig.Text + 0x40, cs: 0x10, flags: (ulong)(RFlags.IF | RFlags.CF | RFlags.SF | RFlags.Reserved1), rsp: Rig.StackTop - 0x18, ss: 0x18);
         rig.State.Rsp = frame;
         rig.State.NmiBlocked = true;
 
@@ -45,11 +41,7 @@ public class IretqTests
     {
         var rig = new Rig().Load([0x48, 0xcf]);
         ulong frame = Rig.StackTop - 40;
-        rig.Write64(frame, Rig.Text + 0x10);
-        rig.Write64(frame + 8, 0x10);
-        rig.Write64(frame + 16, (ulong)RFlags.Reserved1);
-        rig.Write64(frame + 24, Rig.StackTop);
-        rig.Write64(frame + 32, 0x18);
+        rig.WriteFrame(frame, rip: Rig.Text + 0x10, cs: 0x10, flags: (ulong)RFlags.Reserved1, rsp: Rig.StackTop, ss: 0x18);
         rig.State.Rsp = frame;
         rig.State.Flags |= RFlags.IF;
 
@@ -64,11 +56,7 @@ public class IretqTests
     {
         var rig = new Rig().Load([0x48, 0xcf]);
         ulong frame = Rig.StackTop - 40;
-        rig.Write64(frame, Rig.Text + 0x10);
-        rig.Write64(frame + 8, 0x10);
-        rig.Write64(frame + 16, ulong.MaxValue);
-        rig.Write64(frame + 24, Rig.StackTop);
-        rig.Write64(frame + 32, 0x18);
+        rig.WriteFrame(frame, rip: Rig.Text + 0x10, cs: 0x10, flags: ulong.MaxValue, rsp: Rig.StackTop, ss: 0x18);
         rig.State.Rsp = frame;
 
         rig.Cpu.Step();
@@ -145,11 +133,7 @@ public class IretqTests
     {
         var rig = new Rig().Load([0x48, 0xcf]);
         ulong frame = Rig.StackTop - 40;
-        rig.Write64(frame, Rig.Text + 0x10);
-        rig.Write64(frame + 8, 0x10);
-        rig.Write64(frame + 16, (ulong)RFlags.Reserved1);
-        rig.Write64(frame + 24, Rig.StackTop);
-        rig.Write64(frame + 32, 0);
+        rig.WriteFrame(frame, rip: Rig.Text + 0x10, cs: 0x10, flags: (ulong)RFlags.Reserved1, rsp: Rig.StackTop, ss: 0);
         rig.State.Rsp = frame;
 
         Assert.Equal(StepResult.Retired, rig.Cpu.Step());

@@ -100,6 +100,16 @@ public sealed class Rig
 
     public void Write64(ulong address, ulong value) => Memory.Poke(address, BitConverter.GetBytes(value));
 
+    /// <summary>Writes a 5-word interrupt frame at <paramref name="at"/>, as delivery would have left it.</summary>
+    public void WriteFrame(ulong at, ulong rip, ulong cs, ulong flags, ulong rsp, ulong ss)
+    {
+        Write64(at, rip);
+        Write64(at + 8, cs);
+        Write64(at + 16, flags);
+        Write64(at + 24, rsp);
+        Write64(at + 32, ss);
+    }
+
     private sealed class CodeWriterImpl : CodeWriter
     {
         private readonly List<byte> _bytes = new();
