@@ -106,10 +106,12 @@ public sealed partial class Machine
         public bool Waiting;
         public bool Done;
         public WriterStep? Current;
+        /// <summary>How many steps were drawn: where the writer stands (and so what it has stored).</summary>
+        public long Position;
 
         public bool MoveNext()
         {
-            if (_steps.MoveNext()) { Current = _steps.Current; return true; }
+            if (_steps.MoveNext()) { Current = _steps.Current; Position++; return true; }
             Done = true;
             return false;
         }

@@ -83,7 +83,13 @@ public sealed partial class Machine
             Mix((ulong)(_current[c.Id] + 1));
             Mix(_acked[c.Id] ? 1UL : 0);
         }
-        foreach (var w in _writers) Mix(w is null ? 0UL : (w.Waiting ? 2UL : 1UL) + (w.Done ? 4UL : 0));
+        // Where each writer stands: two waits at different syncs can find the CPUs, stacks and data
+        // alike, and text (written only by writers) is not hashed; the position tells them apart.
+        foreach (var w in _writers)
+        {
+            Mix(w is null ? 0UL : (w.Waiting ? 2UL : 1UL) + (w.Done ? 4UL : 0));
+            Mix(w is null ? 0UL : (ulong)w.Position);
+        }
         foreach (var region in Memory.Regions)
             if (region.IsWritableByInstructions)
                 foreach (var b in region.Bytes) Mix(b);

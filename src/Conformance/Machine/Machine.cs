@@ -41,6 +41,9 @@ public sealed partial class Machine
         _acked = new bool[options.Cpus];
         _trace = options.RecordTrace ? new List<string>() : null;
         InstallHandlers();
+        // Steps taken without a schedule (Step, RunFair) fetch through the model too, coherently,
+        // so their fetches are watched like those of a Run.
+        UseFetchChoices(Array.Empty<int>());
     }
 
     public MachineOptions Options { get; }
