@@ -91,6 +91,9 @@ public sealed partial class Machine
 
     // ---- the writer --------------------------------------------------------------------------
 
+    /// <summary>A CPU with a writer or with no task runs no x86 code (an idle CPU would take an IPI at once).</summary>
+    private bool RunsNoCode(int cpu) => _writers[cpu] is not null || _runQueues[cpu].Count == 0;
+
     /// <summary>Where the writer of <paramref name="cpu"/> stands: done, waiting for sync acknowledgements, or unfinished.</summary>
     public string WriterStatus(int cpu) => _writers[cpu] switch
     {
@@ -125,7 +128,7 @@ public sealed partial class Machine
             for (int c = 0; c < Cpus.Count; c++)
                 if (c != cpuIndex && !_acked[c])
                 {
-                    if (_writers[c] is not null) { _acked[c] = true; continue; }   // a writer CPU runs no x86: it acknowledges at once
+                    if (RunsNoCode(c)) { _acked[c] = true; continue; }   // a writer or idle CPU runs no x86: it acknowledges at once
                     return MachineStepKind.Waiting;
                 }
             writer.Waiting = false;

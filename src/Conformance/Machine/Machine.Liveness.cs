@@ -60,7 +60,13 @@ public sealed partial class Machine
             : new LivenessResult(LivenessVerdict.BudgetExhausted, _step - start, 0, 0, Array.Empty<string>());
     }
 
-    private static long StepOf(string line) => long.TryParse(line.AsSpan(0, 6).Trim(), out long s) ? s : -1;
+    /// <summary>The step number a trace line starts with (right-aligned, any width).</summary>
+    private static long StepOf(string line)
+    {
+        var text = line.AsSpan().TrimStart();
+        int end = text.IndexOf(' ');
+        return long.TryParse(end < 0 ? text : text[..end], out long s) ? s : -1;
+    }
 
     /// <summary>Two independent 64-bit FNV-style hashes of everything that decides the future.</summary>
     private (ulong, ulong) Fingerprint(int roundRobin)

@@ -99,7 +99,11 @@ public sealed partial class Machine
         _writers[cpu] = new Writer(steps);
     }
 
-    /// <summary>Whether every writer has run all its steps (and its last sync was acknowledged).</summary>
+    /// <summary>
+    /// Whether every writer has run all its steps (and its last sync was acknowledged). Steps are
+    /// drawn lazily (a patcher's next step may depend on what it reads), so a writer learns it has
+    /// no step left, and becomes done, at the step after its last one.
+    /// </summary>
     public bool WritersDone => _writers.All(w => w is null || w.Done);
 
     /// <summary>Runs a schedule to its end. Bad schedule data throws an <see cref="ArgumentException"/> naming the field.</summary>
@@ -152,6 +156,11 @@ public sealed partial class Machine
         MachineStepKind kind;
         if (_writers[cpuIndex] is { } writer)
             kind = WriterStepOn(cpuIndex, writer);
+        else if (_runQueues[cpuIndex].Count == 0)
+        {
+            Memory.Tick();   // an idle CPU: nothing to run
+            kind = MachineStepKind.Idle;
+        }
         else
         {
             ulong rip = cpu.State.Rip;

@@ -17,6 +17,6 @@ public enum MachineStepKind : byte
     Writer,
     /// <summary>The writer is waiting for sync acknowledgements.</summary>
     Waiting,
-    /// <summary>The CPU has nothing to run (a writer that finished).</summary>
+    /// <summary>The CPU has nothing to run: no task, or a writer that finished.</summary>
     Idle,
 }

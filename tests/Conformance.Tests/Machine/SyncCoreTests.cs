@@ -154,4 +154,21 @@ public class SyncCoreTests
 
         Assert.Equal("done", machine.WriterStatus(0));
     }
+
+    [Fact]
+    public void A_cpu_with_nothing_to_run_is_idle_and_acknowledges_at_once()
+    {
+        var machine = MachineLayout.Create(new MachineOptions { Cpus = 3 });
+        MachineLayout.Spin(machine.Memory, MachineLayout.Text);
+        machine.AddTask(1, "reader", MachineLayout.Text);   // cpu2 has no task
+        machine.SetWriter(0, [new WriterStep.SyncCore()]);
+
+        Assert.Equal(MachineStepKind.Idle, machine.Step(2));
+        Assert.Equal(MachineStepKind.Writer, machine.Step(0));
+        Assert.Equal(MachineStepKind.Delivered, machine.Step(1));
+        Assert.Equal(MachineStepKind.Instruction, machine.Step(1));   // the handler: serialize, acknowledge
+        Assert.Equal(MachineStepKind.Writer, machine.Step(0));        // complete: cpu2 never needed a step
+        Assert.Equal(MachineStepKind.Idle, machine.Step(0));
+        Assert.True(machine.WritersDone);
+    }
 }
