@@ -114,17 +114,29 @@ public sealed partial class Machine
     {
         schedule.Validate(Cpus.Count);
         UseFetchChoices(schedule.FetchChoices);
-        // Stable order: by step, then as listed.
-        var interrupts = schedule.Interrupts.Select((x, i) => (x, i)).OrderBy(p => p.x.AtStep).ThenBy(p => p.i).Select(p => p.x).ToArray();
-        int next = 0;
+        var interrupts = new InterruptQueue(schedule.Interrupts);
         foreach (var run in schedule.Runs)
             for (int k = 0; k < run.Steps; k++)
             {
                 long step = _step;
-                while (next < interrupts.Length && interrupts[next].AtStep <= _step) Raise(interrupts[next++]);
+                interrupts.RaiseDue(this);
                 Step(run.Cpu);
                 if (afterStep is not null && !afterStep(step)) return;
             }
+    }
+
+    /// <summary>A schedule's interrupts in the order they are raised: by step, then as listed.</summary>
+    private sealed class InterruptQueue(IReadOnlyList<ScheduledInterrupt> interrupts)
+    {
+        private readonly ScheduledInterrupt[] _sorted =
+            interrupts.Select((x, i) => (x, i)).OrderBy(p => p.x.AtStep).ThenBy(p => p.i).Select(p => p.x).ToArray();
+        private int _next;
+
+        /// <summary>Raises every interrupt due before the machine's next step.</summary>
+        public void RaiseDue(Machine machine)
+        {
+            while (_next < _sorted.Length && _sorted[_next].AtStep <= machine._step) machine.Raise(_sorted[_next++]);
+        }
     }
 
     /// <summary>Sets the fetch choices for the steps that follow (a fresh <see cref="FetchChoices"/>).</summary>
@@ -175,6 +187,7 @@ public sealed partial class Machine
             };
             if (_trace is not null) Log(cpuIndex, Describe(cpu, kind, rip));
         }
+        if (kind is MachineStepKind.Writer or MachineStepKind.Delivered) _relevantEvents++;
         _step++;
         return kind;
     }
@@ -189,7 +202,8 @@ public sealed partial class Machine
         foreach (var (start, end) in Options.WatchedCode)
             if (record.Rip < end && record.Rip + (ulong)Math.Max(1, record.Bytes.Length) > start)
             {
-                _fetches.Add(record with { Time = record.Time });
+                _fetches.Add(record);
+                _relevantEvents++;
                 if (_trace is not null && record.IsStale) Log(record.Cpu, $"stale {record}");
                 return;
             }

@@ -18,7 +18,7 @@ public class ReplayTests
     private const ulong Site = MachineLayout.Text, Func = MachineLayout.Text + 0x40, BreakpointHandler = MachineLayout.Stubs + 0x800;
     private static readonly byte[] Nop5 = [0x0f, 0x1f, 0x44, 0x00, 0x00];
 
-    private static readonly ScheduleShape Shape = new(Cpus: 4, Steps: 400, MaxInterrupts: 6, MaxFetchChoice: 3, FetchChoices: 40);
+    internal static readonly ScheduleShape Shape = new(Cpus: 4, Steps: 400, MaxInterrupts: 6, MaxFetchChoice: 3, FetchChoices: 40);
 
     // Each strategy with a few seeds, plus uniform-random seeds whose runs read stale bytes at the
     // site (a reader fetching between a store and the sync after it, with a non-zero choice; found
@@ -37,7 +37,7 @@ public class ReplayTests
 
     private static Schedule ScheduleOf((string Strategy, ulong Seed) c) => StrategyRegistry.Get(c.Strategy).Create(c.Seed, Shape);
 
-    private static Machine Build()
+    internal static Machine Build()
     {
         var machine = MachineLayout.Create(new MachineOptions { Cpus = 4, RecordTrace = true, WatchedCode = [(Site, Site + 5)] });
         var memory = machine.Memory;
