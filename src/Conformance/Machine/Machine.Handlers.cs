@@ -13,8 +13,10 @@ public sealed partial class Machine
         Bind(Vectors.Nmi, 0x20, new Handler("nmi", (m, cpu) => { }));
         Bind(SyncIpiVector, 0x30, new Handler("sync_core ipi", (m, cpu) =>
         {
+            // Like the call-function IPI, one delivery runs every queued request: it acknowledges
+            // the pending sync of every writer that sent one to this CPU.
             cpu.Serialize();
-            m._acked[cpu.Id] = true;
+            foreach (var w in m._writers) w?.Acknowledge(cpu.Id);
             m.Log(cpu.Id, "sync_core: serialized, acknowledged");
         }));
     }
@@ -88,74 +90,4 @@ public sealed partial class Machine
 
     /// <summary>The task running on <paramref name="cpu"/>, or null.</summary>
     public MachineTask? CurrentTask(int cpu) => _current[cpu] < 0 ? null : _runQueues[cpu][_current[cpu]];
-
-    // ---- the writer --------------------------------------------------------------------------
-
-    /// <summary>A CPU with a writer or with no task runs no x86 code (an idle CPU would take an IPI at once).</summary>
-    private bool RunsNoCode(int cpu) => _writers[cpu] is not null || _runQueues[cpu].Count == 0;
-
-    /// <summary>Where the writer of <paramref name="cpu"/> stands: done, waiting for sync acknowledgements, or unfinished.</summary>
-    public string WriterStatus(int cpu) => _writers[cpu] switch
-    {
-        null => "none",
-        { Done: true } => "done",
-        { Waiting: true } => "waiting for sync acknowledgements",
-        _ => "unfinished",
-    };
-
-    private sealed class Writer(IEnumerable<WriterStep> steps)
-    {
-        private readonly IEnumerator<WriterStep> _steps = steps.GetEnumerator();
-        public bool Waiting;
-        public bool Done;
-        public WriterStep? Current;
-        /// <summary>How many steps were drawn: where the writer stands (and so what it has stored).</summary>
-        public long Position;
-
-        public bool MoveNext()
-        {
-            if (_steps.MoveNext()) { Current = _steps.Current; Position++; return true; }
-            Done = true;
-            return false;
-        }
-    }
-
-    private MachineStepKind WriterStepOn(int cpuIndex, Writer writer)
-    {
-        Memory.Tick();
-        if (writer.Waiting)
-        {
-            for (int c = 0; c < Cpus.Count; c++)
-                if (c != cpuIndex && !_acked[c])
-                {
-                    if (RunsNoCode(c)) { _acked[c] = true; continue; }   // a writer or idle CPU runs no x86: it acknowledges at once
-                    return MachineStepKind.Waiting;
-                }
-            writer.Waiting = false;
-            Log(cpuIndex, "writer: sync_core complete (every CPU acknowledged)");
-            return MachineStepKind.Writer;
-        }
-        if (writer.Done || !writer.MoveNext()) return MachineStepKind.Idle;
-        switch (writer.Current)
-        {
-            case WriterStep.Store s:
-                long t = Memory.Poke(s.Address, s.Bytes);
-                Log(cpuIndex, $"writer: {s} (t={t})");
-                break;
-            case WriterStep.SyncCore:
-                Cpus[cpuIndex].Serialize();
-                for (int c = 0; c < Cpus.Count; c++)
-                {
-                    _acked[c] = c == cpuIndex;
-                    if (c != cpuIndex) Cpus[c].RaiseInterrupt(SyncIpiVector);
-                }
-                writer.Waiting = true;
-                Log(cpuIndex, "writer: sync_core: IPI sent to every other CPU");
-                break;
-            default:
-                Log(cpuIndex, $"writer: {writer.Current}");
-                break;
-        }
-        return MachineStepKind.Writer;
-    }
 }

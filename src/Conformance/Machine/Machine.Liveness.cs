@@ -87,14 +87,15 @@ public sealed partial class Machine
             Mix(c.NmiPending ? 1UL : 0);
             for (int v = 0; v < 256; v++) if (c.IsPending((byte)v)) Mix(0x1000UL + (ulong)v);
             Mix((ulong)(_current[c.Id] + 1));
-            Mix(_acked[c.Id] ? 1UL : 0);
         }
         // Where each writer stands: two waits at different syncs can find the CPUs, stacks and data
         // alike, and text (written only by writers) is not hashed; the position tells them apart.
         foreach (var w in _writers)
         {
-            Mix(w is null ? 0UL : (w.Waiting ? 2UL : 1UL) + (w.Done ? 4UL : 0));
-            Mix(w is null ? 0UL : (ulong)w.Position);
+            if (w is null) { Mix(0); continue; }
+            Mix((w.Waiting ? 2UL : 1UL) + (w.Done ? 4UL : 0) + (w.Blocked is null ? 0 : 8UL));
+            Mix((ulong)w.Position);
+            foreach (var p in w.Pending) Mix(p ? 1UL : 0);
         }
         foreach (var region in Memory.Regions)
             if (region.IsWritableByInstructions)

@@ -21,7 +21,6 @@ public sealed partial class Machine
     private readonly List<MachineTask>[] _runQueues;
     private readonly int[] _current;                 // per CPU: index into its run queue, or -1
     private readonly Writer?[] _writers;
-    private readonly bool[] _acked;
     private readonly List<string>? _trace;
     private readonly List<FetchRecord> _fetches = new();
     private FetchChoices _choices = FetchChoices.Coherent;
@@ -38,7 +37,6 @@ public sealed partial class Machine
         _runQueues = Enumerable.Range(0, options.Cpus).Select(_ => new List<MachineTask>()).ToArray();
         _current = Enumerable.Repeat(-1, options.Cpus).ToArray();
         _writers = new Writer?[options.Cpus];
-        _acked = new bool[options.Cpus];
         _trace = options.RecordTrace ? new List<string>() : null;
         InstallHandlers();
         // Steps taken without a schedule (Step, RunFair) fetch through the model too, coherently,
@@ -92,11 +90,11 @@ public sealed partial class Machine
     }
 
     /// <summary>Makes <paramref name="cpu"/> run a writer: one of <paramref name="steps"/> per machine step of that CPU.</summary>
-    public void SetWriter(int cpu, IEnumerable<WriterStep> steps)
+    public void SetWriter(int cpu, IEnumerable<WriterStep> steps, string name = "writer")
     {
         CheckCpu(cpu, nameof(cpu));
         if (_runQueues[cpu].Count > 0) throw new InvalidOperationException($"cpu{cpu} runs tasks; it cannot also run a writer");
-        _writers[cpu] = new Writer(steps);
+        _writers[cpu] = new Writer(steps, Cpus.Count, name);
     }
 
     /// <summary>

@@ -25,4 +25,22 @@ public abstract record WriterStep
     {
         public override string ToString() => "pause";
     }
+
+    /// <summary>Take a lock shared by the writers (Linux's <c>text_mutex</c>); waits while another writer holds it.</summary>
+    public sealed record Acquire(string Lock) : WriterStep
+    {
+        public override string ToString() => $"lock {Lock}";
+    }
+
+    /// <summary>Release a lock this writer holds.</summary>
+    public sealed record Release(string Lock) : WriterStep
+    {
+        public override string ToString() => $"unlock {Lock}";
+    }
+
+    /// <summary>Wait until a condition holds (a flag, a count reaching zero), checked once per step.</summary>
+    public sealed record WaitUntil(string What, Func<bool> Condition) : WriterStep
+    {
+        public override string ToString() => $"wait until {What}";
+    }
 }

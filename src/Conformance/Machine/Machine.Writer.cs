@@ -1,0 +1,147 @@
+namespace Conformance.Machine;
+
+public sealed partial class Machine
+{
+    private readonly Dictionary<string, int> _locks = new(StringComparer.Ordinal);   // lock name -> holder CPU (lookups only)
+
+    /// <summary>A CPU with a writer or with no task runs no x86 code (an idle CPU would take an IPI at once).</summary>
+    private bool RunsNoCode(int cpu) => _writers[cpu] is not null || _runQueues[cpu].Count == 0;
+
+    /// <summary>Where the writer of <paramref name="cpu"/> stands: done, failed, waiting, or unfinished.</summary>
+    public string WriterStatus(int cpu) => _writers[cpu] switch
+    {
+        null => "none",
+        { Failure: { } f } => $"failed: {f}",
+        { Done: true } => "done",
+        { Waiting: true } => "waiting for sync acknowledgements",
+        { Blocked: { } b } => $"blocked: {b}",
+        _ => "unfinished",
+    };
+
+    /// <summary>Why the writer of <paramref name="cpu"/> was stopped (it threw, or asked for something impossible), or null.</summary>
+    public string? WriterFailure(int cpu) => _writers[cpu]?.Failure;
+
+    /// <summary>The state of one writer: its steps, where it is, and the acknowledgements it waits for.</summary>
+    private sealed class Writer(IEnumerable<WriterStep> steps, int cpus, string name)
+    {
+        private IEnumerator<WriterStep>? _steps;
+        public readonly bool[] Pending = new bool[cpus];   // CPUs that have not yet acknowledged this writer's sync
+        public readonly string Name = name;
+        public bool Waiting;
+        public bool Done;
+        public string? Blocked;
+        public string? Failure;
+        public WriterStep? Current;
+        /// <summary>How many steps it has drawn: part of the liveness fingerprint, since text is not hashed.</summary>
+        public int Position;
+
+        public void Acknowledge(int cpu) => Pending[cpu] = false;
+
+        /// <summary>Draws the next step; a writer that throws is stopped with a failure naming the step and the cause.</summary>
+        public bool MoveNext()
+        {
+            try
+            {
+                _steps ??= steps.GetEnumerator();
+                if (_steps.MoveNext()) { Current = _steps.Current; Position++; return true; }
+            }
+            catch (Exception e)
+            {
+                Failure = $"{Name} threw {e.GetType().Name} while producing step {Position + 1} (after {Describe(Current)}): {e.Message}";
+            }
+            Done = true;
+            return false;
+        }
+
+        public static string Describe(WriterStep? step) => step?.ToString() ?? "its start";
+    }
+
+    private MachineStepKind WriterStepOn(int cpuIndex, Writer writer)
+    {
+        Memory.Tick();
+        if (writer.Waiting)
+        {
+            for (int c = 0; c < Cpus.Count; c++)
+                if (writer.Pending[c])
+                {
+                    if (RunsNoCode(c)) { writer.Pending[c] = false; continue; }   // a writer or idle CPU runs no x86: it acknowledges at once
+                    return MachineStepKind.Waiting;
+                }
+            writer.Waiting = false;
+            Log(cpuIndex, "writer: sync_core complete (every CPU acknowledged)");
+            return MachineStepKind.Writer;
+        }
+        if (writer.Blocked is not null)
+        {
+            if (!Unblocks(cpuIndex, writer.Current!)) return MachineStepKind.Waiting;
+            writer.Blocked = null;
+            Log(cpuIndex, $"writer: {writer.Current} (done waiting)");
+            return MachineStepKind.Writer;
+        }
+        if (writer.Done || !writer.MoveNext())
+        {
+            if (writer.Failure is { } failure) Log(cpuIndex, $"writer failed: {failure}");
+            return MachineStepKind.Idle;
+        }
+        switch (writer.Current)
+        {
+            case WriterStep.Store s:
+                if (Memory.Find(s.Address) is not { } region || !region.Contains(s.Address, s.Bytes.Length))
+                {
+                    writer.Failure = $"{writer.Name} step {writer.Position} ({s}) writes outside mapped memory: 0x{s.Address:x}..0x{s.Address + (ulong)s.Bytes.Length:x} is not inside one region";
+                    writer.Done = true;
+                    Log(cpuIndex, $"writer failed: {writer.Failure}");
+                    return MachineStepKind.Idle;
+                }
+                long t = Memory.Poke(s.Address, s.Bytes);
+                Log(cpuIndex, $"writer: {s} (t={t})");
+                break;
+            case WriterStep.SyncCore:
+                Cpus[cpuIndex].Serialize();
+                for (int c = 0; c < Cpus.Count; c++)
+                {
+                    writer.Pending[c] = c != cpuIndex;
+                    if (c != cpuIndex) Cpus[c].RaiseInterrupt(SyncIpiVector);
+                }
+                writer.Waiting = true;
+                Log(cpuIndex, "writer: sync_core: IPI sent to every other CPU");
+                break;
+            case WriterStep.Acquire or WriterStep.WaitUntil:
+                if (Unblocks(cpuIndex, writer.Current)) { Log(cpuIndex, $"writer: {writer.Current}"); break; }
+                writer.Blocked = writer.Current.ToString();
+                Log(cpuIndex, $"writer: {writer.Current}: must wait");
+                return MachineStepKind.Waiting;
+            case WriterStep.Release r:
+                if (!_locks.TryGetValue(r.Lock, out int holder) || holder != cpuIndex)
+                {
+                    writer.Failure = $"{writer.Name} step {writer.Position} releases '{r.Lock}', which it does not hold";
+                    writer.Done = true;
+                    Log(cpuIndex, $"writer failed: {writer.Failure}");
+                    return MachineStepKind.Idle;
+                }
+                _locks.Remove(r.Lock);
+                Log(cpuIndex, $"writer: {r}");
+                break;
+            default:
+                Log(cpuIndex, $"writer: {writer.Current}");
+                break;
+        }
+        return MachineStepKind.Writer;
+    }
+
+    /// <summary>Whether a blocking step can complete now (and completes it: a lock is taken).</summary>
+    private bool Unblocks(int cpu, WriterStep step)
+    {
+        switch (step)
+        {
+            case WriterStep.Acquire a:
+                if (_locks.TryGetValue(a.Lock, out int holder) && holder != cpu) return false;
+                _locks[a.Lock] = cpu;
+                return true;
+            case WriterStep.WaitUntil w:
+                return w.Condition();
+            default:
+                return true;
+        }
+    }
+}
