@@ -45,6 +45,10 @@ public sealed partial class Machine
                 _steps ??= steps.GetEnumerator();
                 if (_steps.MoveNext()) { Current = _steps.Current; Position++; return true; }
             }
+            catch (WriterStopException e)
+            {
+                Failure = e.Message;
+            }
             catch (Exception e)
             {
                 Failure = $"{Name} threw {e.GetType().Name} while producing step {Position + 1} (after {Describe(Current)}): {e.Message}";

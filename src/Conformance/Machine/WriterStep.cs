@@ -1,5 +1,8 @@
 namespace Conformance.Machine;
 
+/// <summary>Thrown by a writer's step source to stop it with a message that already names the step and the cause.</summary>
+public class WriterStopException(string message) : Exception(message);
+
 /// <summary>
 /// One scheduling point of a host-side writer (a patcher's steps run on the patching CPU).
 /// Each is one machine step of that CPU.

@@ -1,0 +1,171 @@
+using Conformance.Emulation;
+using Conformance.Machine;
+
+namespace Conformance.Patching;
+
+/// <summary>How a patch run's machine is set up.</summary>
+public sealed record PatchRigOptions
+{
+    /// <summary>CPUs in all; the last one patches, the others run the workload loop.</summary>
+    public int Cpus { get; init; } = 2;
+    public IFetchModel FetchModel { get; init; } = new AtomicFetch();
+    public bool NmiMayEndStiShadow { get; init; }
+    public long StalenessWindow { get; init; } = 256;
+    public bool RecordTrace { get; init; }
+    /// <summary>Tasks (extra ones go on the reader CPUs' run queues, for preemption); at least one per reader CPU.</summary>
+    public int TasksPerCpu { get; init; } = 1;
+    /// <summary>Reader CPUs that run the loop with interrupts off.</summary>
+    public IReadOnlyList<int> InterruptsOffCpus { get; init; } = Array.Empty<int>();
+}
+
+/// <summary>
+/// A machine set up to run one patcher over one workload: text with the sites, targets and
+/// counters, a stub area for the patcher, the patcher's #BP handler behind Linux's #BP entry
+/// (with the patcher's stack gap), tasks looping over the sites on every CPU but the last, and
+/// the patcher's steps on the last. A plug-in patcher runs under a guard that turns a throw, a
+/// hang, a store outside memory or stray bytes at a site into an error naming it, the step and the cause.
+/// </summary>
+public sealed class PatchRig
+{
+    /// <summary>Where the #BP entry routine lives.</summary>
+    public const ulong BreakpointEntry = 0x4f_0000;
+
+    private readonly PatcherGuard _guard;
+    private IReadOnlyList<PatchRequest> _active = Array.Empty<PatchRequest>();
+
+    public PatchRig(IPatcher patcher, Workload workload, PatchRigOptions options, bool isPlugin = false)
+    {
+        if (options.Cpus < 2) throw new ArgumentException($"Cpus = {options.Cpus}: a patch run needs a patching CPU and at least one other");
+        Patcher = patcher;
+        Workload = workload;
+        Options = options;
+        _guard = new PatcherGuard(patcher.Name, isPlugin);
+        Machine = new Machine.Machine(new MachineOptions
+        {
+            Cpus = options.Cpus, FetchModel = options.FetchModel, NmiMayEndStiShadow = options.NmiMayEndStiShadow,
+            StalenessWindow = options.StalenessWindow, RecordTrace = options.RecordTrace,
+            WatchedCode = workload.Sites.Select(s => (s.Address, s.Next)).ToArray(),
+        });
+        var memory = Machine.Memory;
+        memory.Map("text", RegionKind.Text, Workload.TextBase, Workload.TextSize);
+        memory.Map("data", RegionKind.Data, Workload.DataBase, Workload.DataSize);
+        Stubs = new StubArea(memory.Map("stubs", RegionKind.Stub, Workload.StubBase, Workload.StubSize));
+        memory.Map("bp-entry", RegionKind.Stub, BreakpointEntry, 0x10);
+        memory.Load(Workload.TextBase, workload.Code);
+        memory.Decoded.BindHost(BreakpointEntry, new BreakpointEntryRoutine(this));
+        Machine.Interrupts.Set(Vectors.Breakpoint, BreakpointEntry, GateKind.Interrupt);
+        for (int t = 0; t < options.TasksPerCpu; t++)
+            for (int c = 0; c < WriterCpu; c++)
+                Machine.AddTask(c, $"loop{c}.{t}", Workload.Entry);
+        foreach (int c in options.InterruptsOffCpus) Machine.Cpus[c].State.Flags &= ~RFlags.IF;
+    }
+
+    public IPatcher Patcher { get; }
+    public Workload Workload { get; }
+    public PatchRigOptions Options { get; }
+    public Machine.Machine Machine { get; }
+    public StubArea Stubs { get; }
+    public int WriterCpu => Options.Cpus - 1;
+
+    /// <summary>The requests of the patch in progress, as the #BP handler sees them.</summary>
+    public IReadOnlyList<PatchRequest> Active => _active;
+
+    /// <summary>The patcher's failure (it threw, hung, stored outside memory or stray bytes at a site), or null.</summary>
+    public string? Failure => Machine.WriterFailure(WriterCpu);
+
+    /// <summary>Starts patching <paramref name="batch"/> on the patching CPU: its steps run as that CPU is scheduled.</summary>
+    public void Patch(IReadOnlyList<PatchRequest> batch)
+    {
+        foreach (var r in batch)
+        {
+            if (Forms.Decode(r.Site.Address, r.New) is null)
+                throw new ArgumentException($"request {r}: the new bytes are not one {r.Site.Length}-byte instruction");
+            if (!Patcher.Accepts(r.Site).Accepted)
+                throw new ArgumentException($"{Patcher.Name} declines {r.Site}: {Patcher.Accepts(r.Site).Fallback}");
+        }
+        _active = batch;
+        var context = new PatchContext(Machine.Memory, Stubs, WriterCpu);
+        Machine.SetWriter(WriterCpu, Checked(_guard.Steps(() => Patcher.Steps(context, batch)), batch), Patcher.Name);
+    }
+
+    /// <summary>The visits counted by target <paramref name="k"/>.</summary>
+    public ulong Count(int k)
+    {
+        Span<byte> b = stackalloc byte[8];
+        Machine.Memory.ReadCurrent(Workload.Counter(k), b);
+        return BitConverter.ToUInt64(b);
+    }
+
+    /// <summary>The current bytes of a site.</summary>
+    public byte[] Bytes(PatchSite site)
+    {
+        var b = new byte[site.Length];
+        Machine.Memory.ReadCurrent(site.Address, b);
+        return b;
+    }
+
+    /// <summary>
+    /// Stores into a site may only write the new instruction's bytes, an int3 over its first byte,
+    /// or a declared holding instruction; anything else stops the patcher with the step and the bytes.
+    /// </summary>
+    private IEnumerable<WriterStep> Checked(IEnumerable<WriterStep> steps, IReadOnlyList<PatchRequest> batch)
+    {
+        int n = 0;
+        foreach (var step in steps)
+        {
+            n++;
+            if (step is WriterStep.Store store)
+                foreach (var r in batch)
+                    if (StrayBytes(store, r) is { } why)
+                        throw new PatcherException($"{Patcher.Name} step {n} ({store}) {why}");
+            yield return step;
+        }
+    }
+
+    private string? StrayBytes(WriterStep.Store store, PatchRequest r)
+    {
+        var site = r.Site;
+        for (int i = 0; i < store.Bytes.Length; i++)
+        {
+            ulong a = store.Address + (ulong)i;
+            if (!site.Contains(a)) continue;
+            int off = (int)(a - site.Address);
+            byte b = store.Bytes[i];
+            if (b == r.New[off] || (off == 0 && b == Forms.Int3)) continue;
+            if (Patcher.HoldingInstructions.Any(h => off < h.Length && h[off] == b)) continue;
+            return $"stores 0x{b:x2} at {site.Name}+{off}, which is neither the new instruction ({Forms.Hex(r.New)}), an int3 over its first byte, nor a declared holding instruction";
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// Linux's #BP entry: from kernel mode it copies the 5-word hardware frame down by the
+    /// patcher's gap (so an emulated push cannot land on it), then calls the patcher's handler.
+    /// </summary>
+    private sealed class BreakpointEntryRoutine(PatchRig rig) : IHostRoutine
+    {
+        public string Name => $"{rig.Patcher.Name} #BP handler";
+
+        public HostOutcome Run(Cpu cpu)
+        {
+            ulong frame = cpu.State.Rsp;
+            int gap = rig.Patcher.BreakpointStackGap;
+            if (gap > 0)
+            {
+                var words = new byte[40];
+                cpu.Memory.ReadCurrent(frame, words);
+                frame -= (ulong)gap * 8;
+                cpu.Memory.Poke(frame, words);
+                cpu.State.Rsp = frame;
+            }
+            var context = new BreakpointContext(cpu, frame, rig._active);
+            var result = rig._guard.Handler(() => rig.Patcher.OnBreakpoint(context));
+            return result.Handled
+                ? HostOutcome.InterruptReturn
+                : HostOutcome.Declined($"unclaimed int3 at 0x{context.TrapAddress:x}: {result.Reason}");
+        }
+    }
+}
+
+/// <summary>A patcher did something the suite cannot run: the message names the step and the cause.</summary>
+public sealed class PatcherException(string message) : Conformance.Machine.WriterStopException(message);

@@ -1,0 +1,152 @@
+namespace Conformance.Patching;
+
+/// <summary>Where a site goes and what it holds at the start: <see cref="Target"/> is the index of the
+/// target it calls or jumps to, -1 for its NOP form.</summary>
+public sealed record SiteSpec(string Name, ulong Address, SiteKind Kind, int Target, Abi Abi = Abi.C);
+
+/// <summary>
+/// The x86 code tasks run over the patch sites, assembled with Iced: a loop that visits every site
+/// in address order (a <c>jmp</c> after each leads to the next, the last back to the start), and
+/// target functions that count their visits in data, so a skipped or misdirected call shows.
+/// </summary>
+/// <remarks>
+/// Layout: text at <see cref="TextBase"/> (the loop's entry at <see cref="Entry"/>, sites where
+/// the specs put them, targets from <see cref="TargetBase"/>), counters in data at
+/// <see cref="DataBase"/>: counter k is the 8 bytes at <c>DataBase + 8k</c>. A call target is
+/// <c>inc qword [counter]; ret</c>; a jmp site's targets end with <c>jmp site.Next</c>; a 2-byte
+/// site is followed by <c>inc qword [skip counter]</c>, which <c>66 90</c> runs and <c>eb 08</c> skips;
+/// a trampoline site is reached by a <c>call</c> placed in the loop.
+/// </remarks>
+public sealed class Workload
+{
+    public const ulong TextBase = 0x40_0000, TargetBase = 0x40_3000, DataBase = 0x60_0000, StubBase = 0x48_0000;
+    public const int TextSize = 0x4000, DataSize = 0x1000, StubSize = 0x1000;
+    /// <summary>The loop starts at the first byte of text; sites go at or after <see cref="SiteArea"/>.</summary>
+    public const ulong Entry = TextBase, SiteArea = TextBase + 0x40;
+    /// <summary>Where a trampoline site's caller is placed: its <c>call</c> sits in the loop here.</summary>
+    public const ulong CallerArea = TextBase + 0x2000;
+    /// <summary>The counter a 2-byte site's fall-through increments.</summary>
+    public const int SkipCounter = 63;
+
+    private readonly Dictionary<(int Site, int Target), ulong> _jmpTargets = new();
+
+    private Workload(IReadOnlyList<SiteSpec> specs, int targets)
+    {
+        Specs = specs;
+        Targets = targets;
+        Sites = specs.Select(s => new PatchSite(s.Name, s.Address, s.Kind, LengthOf(s.Kind), s.Abi)).ToArray();
+    }
+
+    public IReadOnlyList<SiteSpec> Specs { get; }
+    public IReadOnlyList<PatchSite> Sites { get; }
+    public int Targets { get; }
+    public byte[] Code { get; private set; } = Array.Empty<byte>();
+
+    public static int LengthOf(SiteKind kind) => kind switch { SiteKind.CsCall => 6, SiteKind.Short => 2, _ => 5 };
+
+    /// <summary>The function call target <paramref name="k"/> (counts into counter k).</summary>
+    public static ulong CallTarget(int k) => TargetBase + (ulong)k * 0x20;
+
+    /// <summary>The counter of target <paramref name="k"/>.</summary>
+    public static ulong Counter(int k) => DataBase + (ulong)k * 8;
+
+    /// <summary>The jump target <paramref name="k"/> of jmp site <paramref name="site"/> (counts, then continues after the site).</summary>
+    public ulong JmpTarget(int site, int k) => _jmpTargets[(site, k)];
+
+    /// <summary>The instruction site <paramref name="site"/> holds when it goes to target <paramref name="k"/> (-1: its NOP form).</summary>
+    public byte[] InstructionFor(int site, int k)
+    {
+        var s = Sites[site];
+        return s.Kind switch
+        {
+            SiteKind.Call or SiteKind.Nop5 => k < 0 ? Forms.Nop5 : Forms.Call(s.Address, CallTarget(k)),
+            SiteKind.CsCall => k < 0 ? [Forms.CsPrefix, .. Forms.Nop5[..5]] : Forms.CsCall(s.Address, CallTarget(k)),
+            SiteKind.Jmp => k < 0 ? Forms.Nop5 : Forms.Jmp(s.Address, JmpTarget(site, k)),
+            SiteKind.Trampoline => k < 0 ? [0xc3, 0xcc, 0xcc, 0xcc, 0xcc] : Forms.Jmp(s.Address, CallTarget(k)),
+            _ => k < 0 ? Forms.Nop2 : Forms.Jmp8(s.Address, s.Next + 8),
+        };
+    }
+
+    /// <summary>A request moving site <paramref name="site"/> from target <paramref name="from"/>'s instruction to target <paramref name="to"/>'s (-1: NOP).</summary>
+    public PatchRequest Request(int site, int from, int to) => new(Sites[site], InstructionFor(site, from), InstructionFor(site, to));
+
+    /// <summary>Lays out and assembles the loop, the sites and the targets.</summary>
+    public static Workload Build(IReadOnlyList<SiteSpec> specs, int targets = 3)
+    {
+        if (specs.Count == 0) throw new ArgumentException("a workload needs at least one site");
+        if (targets is < 1 or > 32) throw new ArgumentException($"targets = {targets}: 1 to 32");
+        var ordered = specs.OrderBy(s => s.Address).ToArray();
+        for (int i = 0; i < ordered.Length; i++)
+        {
+            var s = ordered[i];
+            ulong end = s.Address + (ulong)LengthOf(s.Kind) + TailLength(s.Kind);
+            if (s.Address < SiteArea || end > CallerArea)
+                throw new ArgumentException($"site {s.Name} at 0x{s.Address:x} must lie in [0x{SiteArea:x}, 0x{CallerArea:x}) with its {TailLength(s.Kind)}-byte tail");
+            if (i + 1 < ordered.Length && end > ordered[i + 1].Address)
+                throw new ArgumentException($"site {s.Name} (with its tail, up to 0x{end:x}) overlaps site {ordered[i + 1].Name} at 0x{ordered[i + 1].Address:x}");
+            if (s.Target >= targets) throw new ArgumentException($"site {s.Name}: target {s.Target} out of range (0..{targets - 1})");
+        }
+        var w = new Workload(ordered, targets);
+        w.Code = w.Assemble();
+        return w;
+    }
+
+    /// <summary>Bytes after a site that the loop needs: the 8-byte counter of a 2-byte site, then a 5-byte jmp.</summary>
+    private static ulong TailLength(SiteKind kind) => kind == SiteKind.Short ? 8UL + 5 : 5;
+
+    private byte[] Assemble()
+    {
+        var image = new SortedDictionary<ulong, byte[]>();
+
+        // Entry: into the first site (a trampoline site is entered through its caller).
+        image[Entry] = Forms.Jmp(Entry, VisitAddress(0));
+        ulong jmpTarget = TargetBase + (ulong)Targets * 0x20;
+        for (int i = 0; i < Sites.Count; i++)
+        {
+            var s = Sites[i];
+            ulong next = i + 1 < Sites.Count ? VisitAddress(i + 1) : Entry;
+            if (s.Kind == SiteKind.Jmp)
+                for (int k = 0; k < Targets; k++)
+                {
+                    _jmpTargets[(i, k)] = jmpTarget;
+                    image[jmpTarget] = [.. IncCounter(k), .. Forms.Jmp(jmpTarget + 8, s.Next)];
+                    jmpTarget += 0x20;
+                }
+            image[s.Address] = InstructionFor(i, Specs[i].Target);
+            if (s.Kind == SiteKind.Short)
+            {
+                image[s.Next] = IncCounter(SkipCounter);
+                image[s.Next + 8] = Forms.Jmp(s.Next + 8, next);
+            }
+            else if (s.Kind == SiteKind.Trampoline)
+            {
+                ulong caller = CallerAddress(i);
+                image[caller] = Forms.Call(caller, s.Address);
+                image[caller + 5] = Forms.Jmp(caller + 5, next);
+                image[s.Next] = [0x0f, 0xb9, 0xcc];   // ud1 %esp,%ecx: the static-call trampoline signature
+            }
+            else
+                image[s.Next] = Forms.Jmp(s.Next, next);
+        }
+        for (int k = 0; k < Targets; k++)
+            image[CallTarget(k)] = [.. IncCounter(k), 0xc3];
+        if (jmpTarget > TextBase + TextSize) throw new ArgumentException("too many jmp targets for the text region");
+
+        var code = new byte[TextSize];
+        Array.Fill(code, Forms.Int3);   // padding traps if ever executed
+        foreach (var (address, bytes) in image) bytes.CopyTo(code, (int)(address - TextBase));
+        return code;
+    }
+
+    /// <summary>Where the loop goes to visit site <paramref name="i"/>: the site, or its trampoline's caller.</summary>
+    private ulong VisitAddress(int i) => Sites[i].Kind == SiteKind.Trampoline ? CallerAddress(i) : Sites[i].Address;
+
+    private static ulong CallerAddress(int i) => CallerArea + (ulong)i * 0x10;
+
+    /// <summary><c>inc qword [counter k]</c> with a 32-bit absolute address: 8 bytes.</summary>
+    private static byte[] IncCounter(int k)
+    {
+        uint address = (uint)Counter(k);
+        return [0x48, 0xff, 0x04, 0x25, .. BitConverter.GetBytes(address)];
+    }
+}
