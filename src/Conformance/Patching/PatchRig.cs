@@ -16,6 +16,8 @@ public sealed record PatchRigOptions
     public int TasksPerCpu { get; init; } = 1;
     /// <summary>Reader CPUs that run the loop with interrupts off.</summary>
     public IReadOnlyList<int> InterruptsOffCpus { get; init; } = Array.Empty<int>();
+    /// <summary>How long one call into a plug-in patcher may take before it is reported as hung.</summary>
+    public TimeSpan PluginTimeout { get; init; } = TimeSpan.FromSeconds(10);
 }
 
 /// <summary>
@@ -39,7 +41,7 @@ public sealed class PatchRig
         Patcher = patcher;
         Workload = workload;
         Options = options;
-        _guard = new PatcherGuard(patcher.Name, isPlugin);
+        _guard = new PatcherGuard(patcher.Name, isPlugin, options.PluginTimeout);
         Machine = new Machine.Machine(new MachineOptions
         {
             Cpus = options.Cpus, FetchModel = options.FetchModel, NmiMayEndStiShadow = options.NmiMayEndStiShadow,

@@ -6,9 +6,8 @@ namespace Conformance.Patching;
 /// within 10 s") instead of hanging the suite; the abandoned call keeps its thread, and the rest of
 /// the run goes on. A throw becomes an error naming the patcher and what it was doing.
 /// </summary>
-internal sealed class PatcherGuard(string patcher, bool isPlugin)
+internal sealed class PatcherGuard(string patcher, bool isPlugin, TimeSpan limit)
 {
-    public static readonly TimeSpan Limit = TimeSpan.FromSeconds(10);
 
     /// <summary>The patcher's steps, each drawn under the guard.</summary>
     public IEnumerable<Machine.WriterStep> Steps(Func<IEnumerable<Machine.WriterStep>> steps)
@@ -48,7 +47,7 @@ internal sealed class PatcherGuard(string patcher, bool isPlugin)
         var task = Task.Factory.StartNew(body, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         try
         {
-            if (!task.Wait(Limit)) throw new PatcherException($"{patcher} did not return within {Limit.TotalSeconds:0} s in {what}");
+            if (!task.Wait(limit)) throw new PatcherException($"{patcher} did not return within {limit.TotalSeconds:0.###} s in {what}");
             return task.Result;
         }
         catch (AggregateException e) when (e.InnerException is { } inner)
