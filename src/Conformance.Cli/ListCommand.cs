@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using Conformance.Generators.Campaigns;
 using Conformance.Machine;
+using Conformance.Patching;
 using Spectre.Console;
 
 namespace Conformance.Cli;
@@ -12,20 +13,45 @@ public static class ListCommand
     public static Command Create()
     {
         var json = new Option<bool>("--json") { Description = "Print JSON instead of a table." };
-        var command = new Command("list", "List what the suite can check: fetch models, schedule strategies, emulated instruction families.") { json };
+        var plugin = Plugins.Option();
+        var command = new Command("list", "List what the suite can check: patchers, fetch models, schedule strategies, emulated instruction families.") { json, plugin };
         command.SetAction(parse =>
         {
             var families = EmulatorCampaign.Families;
+            var patchers = Plugins.Catalog(parse.GetValue(plugin));
             if (parse.GetValue(json))
             {
                 var data = families.Select(f => new { family = f.Family, forms = f.Codes.Select(c => c.ToString()).ToArray() });
                 Console.WriteLine(JsonSerializer.Serialize(new
                 {
+                    patchers = patchers.Select(p => new
+                    {
+                        name = p.Name, description = p.Description, source = p.Source, plugin = p.IsPlugin,
+                        expectations = p.Expectations.Select(e => new
+                        {
+                            verdict = e.Verdict.ToString().ToLowerInvariant(),
+                            failure = e.Failure?.ToString(),
+                            models = e.Models, transitions = e.Transitions?.Select(t => t.ToString()), abi = e.Abi?.ToString(),
+                            nmiMayEndStiShadow = e.NmiMayEndStiShadow, reason = e.Reason,
+                        }),
+                    }),
                     fetchModels = FetchModelRegistry.BuiltIn.Select(m => new { name = m.Name, description = m.Description }),
                     strategies = StrategyRegistry.BuiltIn.Select(s => new { name = s.Name, description = s.Description }),
                     instructionFamilies = data,
                 }, JsonOptions.Indented));
                 return Cli.Ok;
+            }
+            // Names and verdicts in the table; descriptions, sources and reasons below it (and all of it with --json).
+            var catalog = new Table().Title("Patchers").AddColumn("name").AddColumn("expected");
+            foreach (var p in patchers)
+                catalog.AddRow(Markup.Escape(p.Name + (p.IsPlugin ? " (plug-in)" : "")),
+                    Markup.Escape(p.Expectations.Count == 0 ? "pass (none declared)" : string.Join("\n", p.Expectations.Select(e => e.Summary))));
+            AnsiConsole.Write(catalog);
+            foreach (var p in patchers)
+            {
+                AnsiConsole.MarkupLine($"[bold]{Markup.Escape(p.Name)}[/]: {Markup.Escape(p.Description)}");
+                AnsiConsole.MarkupLine($"  source: {Markup.Escape(p.Source)}");
+                foreach (var e in p.Expectations) AnsiConsole.MarkupLine($"  expected {Markup.Escape(e.ToString())}");
             }
             var models = new Table().Title("Fetch models").AddColumn("name").AddColumn("description");
             foreach (var m in FetchModelRegistry.BuiltIn) models.AddRow(m.Name, Markup.Escape(m.Description));

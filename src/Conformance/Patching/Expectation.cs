@@ -57,15 +57,21 @@ public sealed record Expectation(ExpectedVerdict Verdict, string Reason)
         (Abi is null || Abi == abi) &&
         (NmiMayEndStiShadow is null || NmiMayEndStiShadow == nmiMayEndStiShadow);
 
-    public override string ToString()
+    public override string ToString() => $"{Summary}: {Reason}";
+
+    /// <summary>The verdict and its conditions, without the reason.</summary>
+    public string Summary
     {
+        get
+        {
         var when = new List<string>();
         if (Models is not null) when.Add($"models {string.Join("/", Models)}");
         if (Transitions is not null) when.Add(string.Join("/", Transitions));
         if (Abi is not null) when.Add($"{Abi} ABI");
         if (NmiMayEndStiShadow is not null) when.Add(NmiMayEndStiShadow.Value ? "NMI may end the STI shadow" : "NMI held off by the STI shadow");
         string verdict = Verdict.ToString().ToLowerInvariant() + (Failure is { } f ? $" ({f})" : "");
-        return (when.Count == 0 ? verdict : $"{verdict} when {string.Join(", ", when)}") + $": {Reason}";
+        return when.Count == 0 ? verdict : $"{verdict} when {string.Join(", ", when)}";
+        }
     }
 }
 

@@ -18,11 +18,18 @@ public static class PatcherRegistry
 
     /// <summary>Every patcher in <paramref name="assembly"/>, by name.</summary>
     public static IReadOnlyList<PatcherInfo> Discover(Assembly assembly, bool isPlugin) =>
-        assembly.GetTypes()
+        LoadableTypes(assembly)
             .Where(t => t.IsPublic && !t.IsAbstract && typeof(IPatcher).IsAssignableFrom(t) && t.GetConstructor(Type.EmptyTypes) is not null)
             .Select(t => Describe(t, isPlugin))
             .OrderBy(p => p.Name, StringComparer.Ordinal)
             .ToArray();
+
+    /// <summary>The types of an assembly that load (a plug-in may reference assemblies that are not here).</summary>
+    private static IEnumerable<Type> LoadableTypes(Assembly assembly)
+    {
+        try { return assembly.GetTypes(); }
+        catch (ReflectionTypeLoadException e) { return e.Types.Where(t => t is not null).Select(t => t!); }
+    }
 
     /// <summary>Loads the patchers of a compiled assembly; a bad path or an assembly without patchers throws, saying which.</summary>
     public static IReadOnlyList<PatcherInfo> LoadPlugin(string path)

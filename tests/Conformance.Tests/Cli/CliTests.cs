@@ -70,4 +70,34 @@ public class CliTests
             File.Delete(b);
         }
     }
+
+    [Fact]
+    public void List_json_describes_every_patcher_with_its_expectations_and_takes_plugins()
+    {
+        string plugin = typeof(Conformance.Tests.Patching.Mutants.TextPokeBpWithoutSync1).Assembly.Location;
+        var (exit, output, error) = Run("list", "--json", "--plugin", plugin);
+        Assert.True(exit == 0, error);
+        using var json = JsonDocument.Parse(output);
+        var patchers = json.RootElement.GetProperty("patchers").EnumerateArray().ToArray();
+        var names = patchers.Select(p => p.GetProperty("name").GetString()).ToArray();
+        Assert.Contains("text-poke-bp", names);
+        Assert.Contains("naive-text-poke", names);
+        var mutant = patchers.Single(p => p.GetProperty("name").GetString() == "mutant-text-poke-bp-no-sync1");
+        Assert.True(mutant.GetProperty("plugin").GetBoolean());
+        Assert.All(patchers, p =>
+        {
+            Assert.False(string.IsNullOrWhiteSpace(p.GetProperty("description").GetString()));
+            Assert.False(string.IsNullOrWhiteSpace(p.GetProperty("source").GetString()));
+        });
+        var naive = patchers.Single(p => p.GetProperty("name").GetString() == "naive-text-poke");
+        Assert.Equal("fail", naive.GetProperty("expectations")[0].GetProperty("verdict").GetString());
+    }
+
+    [Fact]
+    public void A_plugin_path_that_does_not_exist_is_a_usage_error()
+    {
+        var (exit, _, error) = Run("list", "--plugin", "/no/such.dll");
+        Assert.Equal(2, exit);
+        Assert.Contains("/no/such.dll", error);
+    }
 }
