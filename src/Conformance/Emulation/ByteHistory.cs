@@ -15,13 +15,20 @@ public sealed class ByteHistory
         public readonly int Older = older;   // index of this byte's previous change, or -1
     }
 
-    private readonly int[] _latest;                 // per byte: index of its newest change, or -1
+    private readonly int _size;
+    private int[]? _latest;                          // per byte: index of its newest change, or -1; made at the first change
     private readonly List<Change> _journal = new();
 
-    public ByteHistory(int size)
+    public ByteHistory(int size) => _size = size;
+
+    private int[] Latest()
     {
-        _latest = new int[size];
-        Array.Fill(_latest, -1);
+        if (_latest is null)
+        {
+            _latest = new int[_size];
+            Array.Fill(_latest, -1);
+        }
+        return _latest;
     }
 
     /// <summary>Number of recorded changes (for tests and statistics).</summary>
@@ -34,22 +41,23 @@ public sealed class ByteHistory
     /// <summary>Records that the byte at <paramref name="offset"/> held <paramref name="previous"/> until <paramref name="time"/>.</summary>
     public void Record(int offset, long time, byte previous)
     {
-        _journal.Add(new Change(time, previous, _latest[offset]));
-        _latest[offset] = _journal.Count - 1;
+        var latest = Latest();
+        _journal.Add(new Change(time, previous, latest[offset]));
+        latest[offset] = _journal.Count - 1;
         if (time > LastChangeAnywhere) LastChangeAnywhere = time;
     }
 
     /// <summary>The moment the byte last changed, or <see cref="long.MinValue"/> if it never did.</summary>
     public long LastChange(int offset)
     {
-        int i = _latest[offset];
+        int i = _latest is null ? -1 : _latest[offset];
         return i < 0 ? long.MinValue : _journal[i].Time;
     }
 
     /// <summary>Adds the moments after <paramref name="after"/> at which the byte changed, newest first.</summary>
     public void ChangesAfter(int offset, long after, List<long> into)
     {
-        for (int i = _latest[offset]; i >= 0; i = _journal[i].Older)
+        for (int i = _latest is null ? -1 : _latest[offset]; i >= 0; i = _journal[i].Older)
         {
             long t = _journal[i].Time;
             if (t <= after) break;
@@ -64,7 +72,7 @@ public sealed class ByteHistory
     public byte ValueAt(int offset, long time, byte current)
     {
         byte value = current;
-        for (int i = _latest[offset]; i >= 0; i = _journal[i].Older)
+        for (int i = _latest is null ? -1 : _latest[offset]; i >= 0; i = _journal[i].Older)
         {
             var c = _journal[i];
             if (c.Time <= time) break;

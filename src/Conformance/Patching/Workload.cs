@@ -11,7 +11,8 @@ public sealed record SiteSpec(string Name, ulong Address, SiteKind Kind, int Tar
 /// </summary>
 /// <remarks>
 /// Layout: text at <see cref="TextBase"/> (the loop's entry at <see cref="Entry"/>, sites where
-/// the specs put them, targets from <see cref="TargetBase"/>), counters in data at
+/// the specs put them, call targets from <see cref="TargetBase"/>, <see cref="TargetSpacing"/> apart, jmp
+/// targets from <see cref="JmpTargetBase"/>), counters in data at
 /// <see cref="DataBase"/>: counter k is the 8 bytes at <c>DataBase + 8k</c>. A call target is
 /// <c>inc qword [counter]; ret</c>; a jmp site's targets end with <c>jmp site.Next</c>; a 2-byte
 /// site is followed by <c>inc qword [skip counter]</c>, which <c>66 90</c> runs and <c>eb 08</c> skips;
@@ -19,8 +20,10 @@ public sealed record SiteSpec(string Name, ulong Address, SiteKind Kind, int Tar
 /// </remarks>
 public sealed class Workload
 {
-    public const ulong TextBase = 0x40_0000, TargetBase = 0x40_3000, DataBase = 0x60_0000, StubBase = 0x48_0000;
-    public const int TextSize = 0x4000, DataSize = 0x1000, StubSize = 0x1000;
+    public const ulong TextBase = 0x40_0000, TargetBase = 0x40_4000, JmpTargetBase = 0x40_c000, DataBase = 0x60_0000, StubBase = 0x48_0000;
+    public const int TextSize = 0x1_0000, DataSize = 0x1000, StubSize = 0x1000;
+    /// <summary>Call targets are this far apart, so the rel32s of two calls differ in two bytes (a store of one can tear).</summary>
+    public const ulong TargetSpacing = 0x404;
     /// <summary>The loop starts at the first byte of text; sites go at or after <see cref="SiteArea"/>.</summary>
     public const ulong Entry = TextBase, SiteArea = TextBase + 0x40;
     /// <summary>Where a trampoline site's caller is placed: its <c>call</c> sits in the loop here.</summary>
@@ -45,7 +48,7 @@ public sealed class Workload
     public static int LengthOf(SiteKind kind) => kind switch { SiteKind.CsCall => 6, SiteKind.Short => 2, _ => 5 };
 
     /// <summary>The function call target <paramref name="k"/> (counts into counter k).</summary>
-    public static ulong CallTarget(int k) => TargetBase + (ulong)k * 0x20;
+    public static ulong CallTarget(int k) => TargetBase + (ulong)k * TargetSpacing;
 
     /// <summary>The counter of target <paramref name="k"/>.</summary>
     public static ulong Counter(int k) => DataBase + (ulong)k * 8;
@@ -100,7 +103,7 @@ public sealed class Workload
 
         // Entry: into the first site (a trampoline site is entered through its caller).
         image[Entry] = Forms.Jmp(Entry, VisitAddress(0));
-        ulong jmpTarget = TargetBase + (ulong)Targets * 0x20;
+        ulong jmpTarget = JmpTargetBase;
         for (int i = 0; i < Sites.Count; i++)
         {
             var s = Sites[i];

@@ -1,0 +1,60 @@
+using Conformance.Machine;
+using Conformance.Patching;
+
+namespace Conformance.Checking;
+
+/// <summary>
+/// Property P1, "old, new or trap" (spec/properties.md): every instruction decoded at an address
+/// inside a patch site is the old or the new instruction decoded from that address (an instruction
+/// boundary of either, which covers a prefix a handler skips), an <c>int3</c> the patcher wrote, or
+/// a holding instruction it declares. A torn decode is reported with its bytes and the moment each
+/// fetch unit was read.
+/// </summary>
+public static class OldNewOrTrap
+{
+    public const string Id = "P1-old-new-or-trap";
+
+    /// <summary>The first fetch of the run that violates P1, or null.</summary>
+    public static Violation? FirstViolation(IEnumerable<FetchRecord> fetches, IReadOnlyList<PatchRequest> requests, IPatcher patcher)
+    {
+        foreach (var f in fetches)
+            if (Check(f, requests, patcher) is { } v) return v;
+        return null;
+    }
+
+    /// <summary>The violation in one fetch, or null when it is allowed.</summary>
+    public static Violation? Check(FetchRecord fetch, IReadOnlyList<PatchRequest> requests, IPatcher patcher)
+    {
+        var mine = requests.Where(r => r.Site.Contains(fetch.Rip)).ToArray();
+        if (mine.Length == 0) return null;
+        var site = mine[0].Site;
+        int offset = (int)(fetch.Rip - site.Address);
+        var bytes = fetch.Bytes;
+        if (offset == 0 && bytes.Length == 1 && bytes[0] == Forms.Int3) return null;
+        // Every instruction the site legitimately holds during the run: each request's old and new.
+        var versions = mine.SelectMany(r => new[] { r.Old, r.New }).Concat(patcher.HoldingInstructions).ToArray();
+        foreach (var v in versions)
+            if (IsBoundary(v, offset, site, bytes)) return null;
+
+        string units = string.Join(", ", fetch.Units.Select(u => $"[0x{u.Start:x}, 0x{u.End:x}) read at t={u.Moment}"));
+        string expected = string.Join(" or ", mine.SelectMany(r => new[] { r.Old, r.New }).Distinct(new BytesComparer()).Select(v => Forms.Hex(v[offset..])));
+        return new Violation(Id, fetch.Cpu, fetch.Time,
+            $"torn decode at {site.Name}+{offset} (0x{fetch.Rip:x}): fetched {Forms.Hex(bytes)} ({fetch.Instruction}), " +
+            $"which is neither the old nor the new instruction ({expected}) nor an int3; fetch units: {units}", fetch);
+    }
+
+    /// <summary>Whether <paramref name="bytes"/> is the instruction that <paramref name="version"/> holds at <paramref name="offset"/>.</summary>
+    private static bool IsBoundary(byte[] version, int offset, PatchSite site, byte[] bytes)
+    {
+        if (offset >= version.Length || bytes.Length > version.Length - offset) return false;
+        if (!version.AsSpan(offset, bytes.Length).SequenceEqual(bytes)) return false;
+        // The bytes match; they must also be a whole instruction there (not a prefix of a longer one).
+        return Forms.Decode(site.Address + (ulong)offset, version[offset..(offset + bytes.Length)]) is not null;
+    }
+
+    private sealed class BytesComparer : IEqualityComparer<byte[]>
+    {
+        public bool Equals(byte[]? x, byte[]? y) => x!.AsSpan().SequenceEqual(y);
+        public int GetHashCode(byte[] b) => b.Length == 0 ? 0 : b[0] | b.Length << 8;
+    }
+}
