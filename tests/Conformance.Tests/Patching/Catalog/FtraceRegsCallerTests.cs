@@ -11,7 +11,7 @@ public class FtraceRegsCallerTests
     {
         Assert.Equal(typeof(FtraceRegsCaller), PatcherRegistry.Get("ftrace-regs-caller").Type);
         Assert.Equal(7, FtraceRegsCaller.RegsCallerTarget);
-        Assert.Equal(0x40_30e0UL, FtraceRegsCaller.RegsCaller);
+        Assert.Equal(Workload.TargetBase + 7 * Workload.TargetSpacing, FtraceRegsCaller.RegsCaller);
         IPatcher p = new FtraceRegsCaller();
         Assert.False(p.Accepts(new PatchSite("s", 0x400050, SiteKind.Jmp, 5)).Accepted);
         Assert.Equal(ExpectedVerdict.Undecided, Expect.For(p.Expectations, "atomic", Expect.T(InstructionClass.Call, InstructionClass.Call), Abi.C, false)!.Verdict);
