@@ -37,7 +37,7 @@ public static class OldNewOrTrap
             if (IsBoundary(v, offset, site, bytes)) return null;
 
         string units = string.Join(", ", fetch.Units.Select(u => $"[0x{u.Start:x}, 0x{u.End:x}) read at t={u.Moment}"));
-        string expected = string.Join(" or ", mine.SelectMany(r => new[] { r.Old, r.New }).Distinct(new BytesComparer()).Select(v => Forms.Hex(v[offset..])));
+        string expected = string.Join(" or ", mine.SelectMany(r => new[] { r.Old, r.New }).Distinct(ByteArrays.Comparer).Select(v => Forms.Hex(v[offset..])));
         return new Violation(Id, fetch.Cpu, fetch.Time,
             $"torn decode at {site.Name}+{offset} (0x{fetch.Rip:x}): fetched {Forms.Hex(bytes)} ({fetch.Instruction}), " +
             $"which is neither the old nor the new instruction ({expected}) nor an int3; fetch units: {units}", fetch);
@@ -50,11 +50,5 @@ public static class OldNewOrTrap
         if (!version.AsSpan(offset, bytes.Length).SequenceEqual(bytes)) return false;
         // The bytes match; they must also be a whole instruction there (not a prefix of a longer one).
         return Forms.Decode(site.Address + (ulong)offset, version[offset..(offset + bytes.Length)]) is not null;
-    }
-
-    private sealed class BytesComparer : IEqualityComparer<byte[]>
-    {
-        public bool Equals(byte[]? x, byte[]? y) => x!.AsSpan().SequenceEqual(y);
-        public int GetHashCode(byte[] b) => b.Length == 0 ? 0 : b[0] | b.Length << 8;
     }
 }

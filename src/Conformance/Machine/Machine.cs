@@ -50,6 +50,9 @@ public sealed partial class Machine
     public IReadOnlyList<Cpu> Cpus { get; }
     public IReadOnlyList<MachineTask> Tasks => _tasks;
 
+    /// <summary>Called after every step with the CPU and what it did (checkers watch runs through it).</summary>
+    public Action<int, MachineStepKind>? AfterStep { get; set; }
+
     /// <summary>Global steps taken so far.</summary>
     public long Steps => _step;
 
@@ -186,6 +189,7 @@ public sealed partial class Machine
             if (_trace is not null) Log(cpuIndex, Describe(cpu, kind, rip));
         }
         if (kind is MachineStepKind.Writer or MachineStepKind.Delivered) _relevantEvents++;
+        AfterStep?.Invoke(cpuIndex, kind);
         _step++;
         return kind;
     }

@@ -1,0 +1,33 @@
+using Conformance.Machine;
+using Conformance.Patching;
+
+namespace Conformance.Checking;
+
+/// <summary>One change in a patch plan: site index, from target, to target (-1: the NOP form).</summary>
+public readonly record struct PlannedChange(int Site, int From, int To);
+
+/// <summary>
+/// Everything one checked run needs, as data: the layout, the patch plan (batches applied one
+/// after another, the patcher's steps running on the last CPU), the readers, and the schedule.
+/// </summary>
+public sealed record PatchCase(IReadOnlyList<SiteSpec> Sites, IReadOnlyList<IReadOnlyList<PlannedChange>> Batches, int Cpus, Schedule Schedule)
+{
+    /// <summary>Tasks per reader CPU (two or more make preemption switch tasks).</summary>
+    public int TasksPerCpu { get; init; } = 1;
+    /// <summary>Reader CPUs that run the loop with interrupts off.</summary>
+    public IReadOnlyList<int> InterruptsOffCpus { get; init; } = Array.Empty<int>();
+    /// <summary>Steps of fair scheduling after the schedule, for the patch to complete (P4).</summary>
+    public long LivenessBudget { get; init; } = 4000;
+
+    public override string ToString() =>
+        $"{Cpus} CPUs, sites [{string.Join(", ", Sites.Select(s => $"{s.Name} {s.Kind} at 0x{s.Address:x} (line offset {s.Address % 64}) -> t{s.Target}"))}], " +
+        $"batches [{string.Join(" ; ", Batches.Select(b => string.Join(", ", b.Select(c => $"s{c.Site}: t{c.From}->t{c.To}"))))}], " +
+        $"{TasksPerCpu} task(s)/CPU{(InterruptsOffCpus.Count > 0 ? $", IF=0 on cpu{string.Join(",cpu", InterruptsOffCpus)}" : "")}, schedule {Schedule}";
+}
+
+/// <summary>The outcome of one checked run.</summary>
+public sealed record CaseResult(IReadOnlyList<Violation> Violations, long Steps, IReadOnlyList<string> Trace)
+{
+    public bool Passed => Violations.Count == 0;
+    public Violation? First => Violations.Count == 0 ? null : Violations[0];
+}

@@ -1,0 +1,63 @@
+using Conformance.Machine;
+using Conformance.Patching;
+
+namespace Conformance.Checking;
+
+/// <summary>
+/// Runs one <see cref="PatchCase"/> for one patcher under one fetch model and checks the
+/// properties of spec/properties.md: P1 old-new-or-trap on every fetch at a site, P2 equivalent
+/// effect of every visit (and the new effect after completion), P3 completion (the final bytes are
+/// the new instruction; no int3 left), P4 liveness (the patch completes under a fair schedule within
+/// the budget; a repeated state while it waits is a livelock).
+/// </summary>
+public static class PatchCheck
+{
+    public const string Completion = "P3-completion", Liveness = "P4-liveness";
+
+    public static CaseResult Run(Func<IPatcher> create, IFetchModel model, PatchCase c, bool nmiMayEndStiShadow = false, bool recordTrace = false)
+    {
+        var patcher = create();
+        var workload = Workload.Build(c.Sites);
+        var rig = new PatchRig(patcher, workload, new PatchRigOptions
+        {
+            Cpus = c.Cpus, FetchModel = model, NmiMayEndStiShadow = nmiMayEndStiShadow, RecordTrace = recordTrace,
+            TasksPerCpu = c.TasksPerCpu, InterruptsOffCpus = c.InterruptsOffCpus,
+        });
+        var batches = c.Batches.Select(b => b.Select(ch => workload.Request(ch.Site, ch.From, ch.To)).ToArray()).ToArray();
+        var all = batches.SelectMany(b => b).ToArray();
+        var effect = new EquivalentEffect(rig, all);
+        var violations = new List<Violation>();
+
+        // The batches run one after another on the patching CPU, as consecutive patches do.
+        rig.Patch(all.Length == 0 ? [] : batches[0]);
+        int next = 1;
+        rig.Machine.AfterStep += (cpu, kind) =>
+        {
+            if (next < batches.Length && rig.Machine.WritersDone && cpu == rig.WriterCpu) rig.Patch(batches[next++]);
+        };
+        rig.Machine.Run(c.Schedule);
+        var live = rig.Machine.RunFair(c.LivenessBudget);
+        while (next < batches.Length && live.Verdict == LivenessVerdict.Completed)
+        {
+            rig.Patch(batches[next++]);
+            live = rig.Machine.RunFair(c.LivenessBudget);
+        }
+
+        if (OldNewOrTrap.FirstViolation(rig.Machine.Fetches, all, patcher) is { } torn) violations.Add(torn);
+        violations.AddRange(effect.Violations);
+        if (rig.Failure is { } failure) violations.Add(new Violation("patcher-error", rig.WriterCpu, rig.Machine.Steps, failure));
+        if (live.Verdict != LivenessVerdict.Completed)
+            violations.Add(new Violation(Liveness, rig.WriterCpu, rig.Machine.Steps, live.ToString()));
+        else
+            foreach (var site in workload.Sites.Select((s, i) => (s, i)))
+            {
+                var final = all.LastOrDefault(r => r.Site == site.s);
+                if (final is null) continue;
+                var bytes = rig.Bytes(site.s);
+                if (!bytes.AsSpan().SequenceEqual(final.New))
+                    violations.Add(new Violation(Completion, rig.WriterCpu, rig.Machine.Steps,
+                        $"after the patcher returned, {site.s.Name} holds {Forms.Hex(bytes)}, not the new instruction {Forms.Hex(final.New)}"));
+            }
+        return new CaseResult(violations, rig.Machine.Steps, rig.Machine.Trace);
+    }
+}
