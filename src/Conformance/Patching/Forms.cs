@@ -27,12 +27,20 @@ public static class Forms
     /// <summary>The rel32 that makes a 5-byte branch at <paramref name="at"/> reach <paramref name="target"/>.</summary>
     public static byte[] Rel32(ulong at, ulong target) => BitConverter.GetBytes((int)((long)target - (long)(at + 5)));
 
-    /// <summary>Decodes one instruction; null when the bytes are not exactly one valid instruction.</summary>
+    /// <summary>
+    /// Decodes one instruction; null when the bytes are not exactly one valid instruction. A
+    /// <c>ret</c> or <c>jmp</c> shorter than the bytes counts when the rest is <c>int3</c> padding:
+    /// Linux allows exactly that (<c>__smp_text_poke_batch_add</c>; a NULL static-call
+    /// trampoline is <c>c3 cc cc cc cc</c>).
+    /// </summary>
     public static Instruction? Decode(ulong at, byte[] bytes)
     {
         var decoder = Decoder.Create(64, new ByteArrayCodeReader(bytes), at);
         decoder.Decode(out var i);
-        return i.IsInvalid || i.Length != bytes.Length ? null : i;
+        if (i.IsInvalid) return null;
+        if (i.Length == bytes.Length) return i;
+        bool padded = i.Mnemonic is Mnemonic.Ret or Mnemonic.Jmp && bytes.AsSpan(i.Length).IndexOfAnyExcept(Int3) < 0;
+        return padded ? i : null;
     }
 
     /// <summary>What an instruction does at a site: call, jmp, nop, ret, or other.</summary>
