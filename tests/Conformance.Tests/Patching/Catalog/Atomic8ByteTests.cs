@@ -96,15 +96,15 @@ public class Atomic8ByteTests
     [Theory]
     [InlineData("architectural", new[] { 0, 1, 1, 1, 1 }, "e8 1f 44 00 00")]
     [InlineData("architectural", new[] { 1, 1, 1, 1, 1 }, "0f 1f 44 00 00")]
-    [InlineData("block16", new[] { 0, 1, 1, 1, 1 }, "e8 cb 2f 00 00")]
+    [InlineData("block16", new[] { 0, 1, 1, 1, 1 }, "new")]
     [InlineData("block16", new[] { 1 }, "0f 1f 44 00 00")]
-    [InlineData("block32", new[] { 0, 1 }, "e8 cb 2f 00 00")]
+    [InlineData("block32", new[] { 0, 1 }, "new")]
     public void Only_byte_granular_fetch_can_mix_the_old_and_the_new_bytes(string model, int[] choices, string fetched)
     {
         var w = PatchTesting.OneSite(SiteKind.Nop5, -1, Aligned);
         var rig = new PatchRig(new Atomic8Byte(), w, new PatchRigOptions { FetchModel = FetchModelRegistry.Get(model), RecordTrace = true });
         var site = w.Sites[0];
-        Assert.Equal("e8 cb 2f 00 00", Forms.Hex(w.InstructionFor(0, 1)));
+        if (fetched == "new") fetched = Forms.Hex(w.InstructionFor(0, 1));
         StepReaderUntil(rig, () => Rip(rig) == site.Address);
         rig.Patch([w.Request(0, -1, 1)]);
         rig.Machine.Step(rig.WriterCpu);

@@ -47,18 +47,18 @@ public class StubGlobalSlotsTests
             $"stub {zeros7} {zeros7} dest 0 cont 0 site {old}",
             $"stub {call} {zeros7} dest 0 cont 0 site {old}",
             $"stub {all} dest 0 cont 0 site {old}",
-            $"stub {all} dest 403020 cont 0 site {old}",
-            $"stub {all} dest 403020 cont 400055 site {old}",
-            $"stub {all} dest 403020 cont 400055 site cc {old[3..]}",
-            $"stub {all} dest 403020 cont 400055 site cc {@new[3..]}",
-            $"stub {all} dest 403020 cont 400055 site {@new}",
+            $"stub {all} dest {Workload.CallTarget(1):x} cont 0 site {old}",
+            $"stub {all} dest {Workload.CallTarget(1):x} cont 400055 site {old}",
+            $"stub {all} dest {Workload.CallTarget(1):x} cont 400055 site cc {old[3..]}",
+            $"stub {all} dest {Workload.CallTarget(1):x} cont 400055 site cc {@new[3..]}",
+            $"stub {all} dest {Workload.CallTarget(1):x} cont 400055 site {@new}",
         ];
         Assert.Equal(expected, states);
 
         // The next patch finds the stub in place: only the slots and the site change.
         rig.Patch([w.Request(0, 1, 2)]);
         var again = StatesAfterEachWriterStep(rig, State);
-        Assert.Equal($"stub {all} dest 403040 cont 400055 site {@new}", again[1]);
+        Assert.Equal($"stub {all} dest {Workload.CallTarget(2):x} cont 400055 site {@new}", again[1]);
         Assert.Equal(5, again.Count);
     }
 

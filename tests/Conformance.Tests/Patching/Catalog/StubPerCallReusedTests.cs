@@ -20,8 +20,9 @@ public class StubPerCallReusedTests
     public void The_stub_is_push_imm32_then_jmp_rel32()
     {
         byte[] stub = StubCode.PushJmp(Workload.StubBase, 0x40_0055, Workload.CallTarget(1));
-        // 68 imm32: push 0x400055 (sign-extended); e9 rel32 at stub+5 to 0x403020.
-        Assert.Equal("68 55 00 40 00 e9 16 30 f8 ff", Forms.Hex(stub));
+        // 68 imm32: push 0x400055 (sign-extended); e9 rel32 at stub+5 to target 1.
+        Assert.Equal("68 55 00 40 00 " + Forms.Hex(Forms.Jmp(Workload.StubBase + 5, Workload.CallTarget(1))), Forms.Hex(stub));
+        Assert.Equal(0xe9, stub[5]);
         Assert.Throws<ArgumentException>(() => StubCode.PushImm32(0x8000_0000));
     }
 
