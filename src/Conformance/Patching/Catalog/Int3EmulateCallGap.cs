@@ -27,7 +27,5 @@ public sealed class Int3EmulateCallGap : IPatcher
     public IEnumerable<WriterStep> Steps(PatchContext context, IReadOnlyList<PatchRequest> batch) => IntThreeProtocol.Steps(batch, b => _batch = b);
 
     public BreakpointResult OnBreakpoint(BreakpointContext context) =>
-        IntThreeProtocol.Find(_batch, context.TrapAddress) is { } r
-            ? context.Emulate(r.Site, r.New)
-            : BreakpointResult.Declined($"no site of the batch starts at 0x{context.TrapAddress:x}");
+        IntThreeProtocol.EmulateNew(_batch, context);
 }

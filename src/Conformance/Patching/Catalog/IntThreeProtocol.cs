@@ -32,6 +32,12 @@ public static class IntThreeProtocol
         publish([]);
     }
 
+    /// <summary>The modern handler: find the trapping site in the sorted batch and emulate its new instruction.</summary>
+    public static BreakpointResult EmulateNew(PatchRequest[] sorted, BreakpointContext context) =>
+        Find(sorted, context.TrapAddress) is { } r
+            ? context.Emulate(r.Site, r.New)
+            : BreakpointResult.Declined($"no site of the batch starts at 0x{context.TrapAddress:x}");
+
     /// <summary>Binary search of the sorted batch for the site starting at <paramref name="address"/>.</summary>
     public static PatchRequest? Find(PatchRequest[] sorted, ulong address)
     {
