@@ -68,6 +68,17 @@ public sealed partial class Machine
         return long.TryParse(end < 0 ? text : text[..end], out long s) ? s : -1;
     }
 
+    /// <summary>The offset in a stack region of the lowest RSP that lives in it (a running CPU's or a suspended task's).</summary>
+    private int LowestLiveOffset(MemoryRegion stack)
+    {
+        ulong lowest = stack.End;
+        foreach (var c in Cpus)
+            if (stack.Contains(c.State.Rsp)) lowest = Math.Min(lowest, c.State.Rsp);
+        foreach (var t in _tasks)
+            if (stack.Contains(t.Registers[(int)Gpr.Rsp])) lowest = Math.Min(lowest, t.Registers[(int)Gpr.Rsp]);
+        return (int)(lowest - stack.Base);
+    }
+
     /// <summary>Two independent 64-bit FNV-style hashes of everything that decides the future.</summary>
     private (ulong, ulong) Fingerprint(int roundRobin)
     {
@@ -97,9 +108,15 @@ public sealed partial class Machine
             Mix((ulong)w.Position);
             foreach (var p in w.Pending) Mix(p ? 1UL : 0);
         }
+        // Writable memory, a word at a time. Below a stack's live RSP nothing decides the future
+        // (it is written before it is read), so a stack is hashed from its lowest live RSP up.
         foreach (var region in Memory.Regions)
-            if (region.IsWritableByInstructions)
-                foreach (var b in region.Bytes) Mix(b);
+        {
+            if (!region.IsWritableByInstructions) continue;
+            int from = region.Kind == RegionKind.Stack ? LowestLiveOffset(region) : 0;
+            var words = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ulong>(region.Bytes.AsSpan(from & ~7, (region.Size - (from & ~7)) & ~7));
+            foreach (var w in words) Mix(w);
+        }
         return (h1, h2);
     }
 }
