@@ -7,5 +7,6 @@ var root = new RootCommand("Conformance: property-based conformance tests for li
     CheckCommand.Create(),
     ListCommand.Create(),
     ScenariosCommand.Create(),
+    ReplayCommand.Create(),
 };
 return Cli.Run(root, args);

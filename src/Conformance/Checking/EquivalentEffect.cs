@@ -119,7 +119,7 @@ public sealed class EquivalentEffect
         memory.Map("site", RegionKind.Text, page, 0x2000);
         memory.Load(v.Site.Address, instruction);
         ulong stackBase = (v.Rsp - 64) & ~0xFUL;
-        memory.Map("stack", RegionKind.Stack, stackBase, (int)(v.Rsp - stackBase) + StackWindow);
+        memory.Map("stack", RegionKind.Stack, stackBase, (int)(v.Rsp - stackBase) + Math.Max(8, v.StackAbove.Length));
         memory.Load(v.Rsp, v.StackAbove);
         var cpu = new Cpu(0, memory, new InterruptTable());
         Array.Copy(v.Registers, cpu.State.Gpr, 16);
@@ -155,9 +155,10 @@ public sealed class EquivalentEffect
 
     private byte[] StackAbove(ulong rsp)
     {
-        var b = new byte[StackWindow];
         var region = _rig.Machine.Memory.Find(rsp);
-        if (region is not null && region.Contains(rsp, StackWindow)) _rig.Machine.Memory.ReadCurrent(rsp, b);
+        if (region is null) return [];
+        var b = new byte[(int)Math.Min((ulong)StackWindow, region.End - rsp)];   // near the top of the stack, fewer
+        _rig.Machine.Memory.ReadCurrent(rsp, b);
         return b;
     }
 

@@ -12,6 +12,8 @@ public readonly record struct PlannedChange(int Site, int From, int To);
 /// </summary>
 public sealed record PatchCase(IReadOnlyList<SiteSpec> Sites, IReadOnlyList<IReadOnlyList<PlannedChange>> Batches, int Cpus, Schedule Schedule)
 {
+    /// <summary>Call targets in the workload.</summary>
+    public int Targets { get; init; } = 4;
     /// <summary>Tasks per reader CPU (two or more make preemption switch tasks).</summary>
     public int TasksPerCpu { get; init; } = 1;
     /// <summary>Reader CPUs that run the loop with interrupts off.</summary>

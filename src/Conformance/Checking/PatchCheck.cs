@@ -17,7 +17,8 @@ public static class PatchCheck
     public static CaseResult Run(Func<IPatcher> create, IFetchModel model, PatchCase c, bool nmiMayEndStiShadow = false, bool recordTrace = false)
     {
         var patcher = create();
-        var workload = Workload.Build(c.Sites);
+        if (c.Sites.Count == 0) return new CaseResult([], 0, []);   // the patcher declined every site: nothing to check
+        var workload = Workload.Build(c.Sites, c.Targets);
         var rig = new PatchRig(patcher, workload, new PatchRigOptions
         {
             Cpus = c.Cpus, FetchModel = model, NmiMayEndStiShadow = nmiMayEndStiShadow, RecordTrace = recordTrace,
@@ -49,6 +50,17 @@ public static class PatchCheck
         if (live.Verdict != LivenessVerdict.Completed)
             violations.Add(new Violation(Liveness, rig.WriterCpu, rig.Machine.Steps, live.ToString()));
         else
+        {
+            // No task may be left suspended inside a stub the patcher may reuse for its next patch.
+            foreach (var task in patcher.ReusesStubs ? rig.Machine.Tasks : [])
+            {
+                ulong rip = rig.Machine.RipOf(task);
+                if (rip >= rig.Stubs.Base && rip < rig.Stubs.Base + Workload.StubSize)
+                    violations.Add(new Violation(Completion, task.Cpu, rig.Machine.Steps,
+                        $"after the patcher returned, {task} is still inside the patcher's stub at 0x{rip:x}: the next patch may rewrite it under the task"));
+            }
+        }
+        if (live.Verdict == LivenessVerdict.Completed)
             foreach (var site in workload.Sites.Select((s, i) => (s, i)))
             {
                 var final = all.LastOrDefault(r => r.Site == site.s);

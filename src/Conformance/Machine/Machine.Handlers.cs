@@ -88,6 +88,15 @@ public sealed partial class Machine
         Log(cpu.Id, $"preempt: switch from task {from.Id} '{from.Name}' to task {to.Id} '{to.Name}'");
     }
 
+    /// <summary>Where a task is: its CPU's RIP if it runs, else the RIP in the interrupt frame it was suspended with.</summary>
+    public ulong RipOf(MachineTask task)
+    {
+        if (CurrentTask(task.Cpu) == task) return Cpus[task.Cpu].State.Rip;
+        Span<byte> b = stackalloc byte[8];
+        Memory.ReadCurrent(task.Registers[(int)Gpr.Rsp], b);
+        return BitConverter.ToUInt64(b);
+    }
+
     /// <summary>The task running on <paramref name="cpu"/>, or null.</summary>
     public MachineTask? CurrentTask(int cpu) => _current[cpu] < 0 ? null : _runQueues[cpu][_current[cpu]];
 }

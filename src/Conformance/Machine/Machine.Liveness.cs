@@ -108,6 +108,11 @@ public sealed partial class Machine
             Mix((ulong)w.Position);
             foreach (var p in w.Pending) Mix(p ? 1UL : 0);
         }
+        // Code changes only by writers' stores; the number of changes so far tells two moments apart
+        // that look alike but have a different patch history (the same site patched there and back).
+        foreach (var region in Memory.Regions)
+            if (region.History is { } history) Mix((ulong)history.Count);
+        Mix((ulong)_writersSet);
         // Writable memory, a word at a time. Below a stack's live RSP nothing decides the future
         // (it is written before it is read), so a stack is hashed from its lowest live RSP up.
         foreach (var region in Memory.Regions)

@@ -24,6 +24,7 @@ public sealed partial class Machine
     private readonly List<string>? _trace;
     private readonly List<FetchRecord> _fetches = new();
     private FetchChoices _choices = FetchChoices.Coherent;
+    private int _writersSet;   // how many writers were ever set: part of the liveness fingerprint
     private long _step;
 
     public Machine(MachineOptions options, Memory? memory = null, InterruptTable? interrupts = null)
@@ -98,6 +99,7 @@ public sealed partial class Machine
         CheckCpu(cpu, nameof(cpu));
         if (_runQueues[cpu].Count > 0) throw new InvalidOperationException($"cpu{cpu} runs tasks; it cannot also run a writer");
         _writers[cpu] = new Writer(steps, Cpus.Count, name);
+        _writersSet++;
     }
 
     /// <summary>

@@ -38,11 +38,17 @@ public interface IPatcher
     /// <summary>Words of stack the #BP entry leaves between the interrupted stack and the frame (Linux: 6; 0 before 2019).</summary>
     int BreakpointStackGap => 6;
 
+    /// <summary>Whether the next patch may rewrite the stubs this one used (the completion property then forbids a task left inside one).</summary>
+    bool ReusesStubs => false;
+
     /// <summary>Instructions besides <c>int3</c> a CPU may observe at a site while it is being patched (a spin, say), as bytes.</summary>
     IReadOnlyList<byte[]> HoldingInstructions => Array.Empty<byte[]>();
 
     /// <summary>Whether the patcher can patch this site safely; if not, what it does instead.</summary>
     SiteDecision Accepts(PatchSite site) => SiteDecision.Accept;
+
+    /// <summary>Whether the patcher can make this change (some schemes only retarget a call); by default, whether it accepts the site.</summary>
+    SiteDecision Accepts(PatchRequest request) => Accepts(request.Site);
 
     /// <summary>The steps that patch <paramref name="batch"/> (one request or several).</summary>
     IEnumerable<WriterStep> Steps(PatchContext context, IReadOnlyList<PatchRequest> batch);

@@ -82,8 +82,8 @@ public sealed class PatchRig
         {
             if (Forms.Decode(r.Site.Address, r.New) is null)
                 throw new ArgumentException($"request {r}: the new bytes are not one {r.Site.Length}-byte instruction");
-            if (!Patcher.Accepts(r.Site).Accepted)
-                throw new ArgumentException($"{Patcher.Name} declines {r.Site}: {Patcher.Accepts(r.Site).Fallback}");
+            if (Patcher.Accepts(r) is { Accepted: false } declined)
+                throw new ArgumentException($"{Patcher.Name} declines {r}: {declined.Fallback}");
         }
         _active = batch;
         var context = new PatchContext(Machine.Memory, Stubs, WriterCpu);

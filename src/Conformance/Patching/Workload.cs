@@ -2,7 +2,11 @@ namespace Conformance.Patching;
 
 /// <summary>Where a site goes and what it holds at the start: <see cref="Target"/> is the index of the
 /// target it calls or jumps to, -1 for its NOP form.</summary>
-public sealed record SiteSpec(string Name, ulong Address, SiteKind Kind, int Target, Abi Abi = Abi.C);
+public sealed record SiteSpec(string Name, ulong Address, SiteKind Kind, int Target, Abi Abi = Abi.C)
+{
+    /// <summary>The loop runs this site inside an IRQs-off region (<c>cli</c> before, <c>sti</c> after), as code under a spinlock taken with IRQs off.</summary>
+    public bool InterruptsOff { get; init; }
+}
 
 /// <summary>
 /// The x86 code tasks run over the patch sites, assembled with Iced: a loop that visits every site
@@ -101,13 +105,22 @@ public sealed class Workload
     {
         var image = new SortedDictionary<ulong, byte[]>();
 
-        // Entry: into the first site (a trampoline site is entered through its caller).
+        // Entry: into the first site (a trampoline site is entered through its caller; an IRQs-off
+        // site through a cli in its caller slot, and it leaves through an sti there).
         image[Entry] = Forms.Jmp(Entry, VisitAddress(0));
         ulong jmpTarget = JmpTargetBase;
         for (int i = 0; i < Sites.Count; i++)
         {
             var s = Sites[i];
             ulong next = i + 1 < Sites.Count ? VisitAddress(i + 1) : Entry;
+            bool irqOff = Specs[i].InterruptsOff;
+            ulong slot = CallerAddress(i);
+            if (irqOff && s.Kind != SiteKind.Trampoline)
+            {
+                image[slot] = [0xfa, .. Forms.Jmp(slot + 1, s.Address)];            // cli; jmp site
+                image[slot + 6] = [0xfb, .. Forms.Jmp(slot + 7, next)];             // sti; jmp next
+                next = slot + 6;                                                     // the site's tail leaves through the sti
+            }
             if (s.Kind == SiteKind.Jmp)
                 for (int k = 0; k < Targets; k++)
                 {
@@ -123,9 +136,12 @@ public sealed class Workload
             }
             else if (s.Kind == SiteKind.Trampoline)
             {
-                ulong caller = CallerAddress(i);
-                image[caller] = Forms.Call(caller, s.Address);
-                image[caller + 5] = Forms.Jmp(caller + 5, next);
+                ulong caller = CallerAddress(i), at = caller;
+                if (irqOff) image[at++] = [0xfa];                                    // cli
+                image[at] = Forms.Call(at, s.Address);
+                at += 5;
+                if (irqOff) image[at++] = [0xfb];                                    // sti
+                image[at] = Forms.Jmp(at, next);
                 image[s.Next] = [0x0f, 0xb9, 0xcc];   // ud1 %esp,%ecx: the static-call trampoline signature
             }
             else
@@ -142,7 +158,7 @@ public sealed class Workload
     }
 
     /// <summary>Where the loop goes to visit site <paramref name="i"/>: the site, or its trampoline's caller.</summary>
-    private ulong VisitAddress(int i) => Sites[i].Kind == SiteKind.Trampoline ? CallerAddress(i) : Sites[i].Address;
+    private ulong VisitAddress(int i) => Sites[i].Kind == SiteKind.Trampoline || Specs[i].InterruptsOff ? CallerAddress(i) : Sites[i].Address;
 
     private static ulong CallerAddress(int i) => CallerArea + (ulong)i * 0x10;
 

@@ -45,6 +45,9 @@ public class CliTests
     [InlineData("check --runs -3", "--runs")]
     [InlineData("check --no-such-option", "no-such-option")]
     [InlineData("frobnicate", "frobnicate")]
+    [InlineData("check --patcher no-such-patcher", "--patcher no-such-patcher")]
+    [InlineData("check --model no-such-model", "--model no-such-model")]
+    [InlineData("replay cf0:text-poke-bp:atomic:-:4:1:1:1", "format cf0")]
     [InlineData("scenarios --dir /no/such/dir", "no such directory")]
     public void Bad_usage_is_one_line_and_exit_code_2(string args, string named)
     {
@@ -60,9 +63,20 @@ public class CliTests
         string a = Path.GetTempFileName(), b = Path.GetTempFileName();
         try
         {
-            Assert.Equal(0, Run("check", "--runs", "2", "--seed", "9", "--json", a).Exit);
-            Assert.Equal(0, Run("check", "--runs", "2", "--seed", "9", "--json", b).Exit);
+            string[] args = ["check", "--patcher", "naive-text-poke", "--patcher", "text-poke-bp", "--model", "atomic", "--model", "block16",
+                             "--runs", "20", "--seed", "9", "--emulator-runs", "1", "--json"];
+            Assert.Equal(0, Run([.. args, a]).Exit);   // naive fails and text-poke-bp passes, as history expects
+            Assert.Equal(0, Run([.. args, b]).Exit);
             Assert.Equal(File.ReadAllBytes(a), File.ReadAllBytes(b));
+            using var json = JsonDocument.Parse(File.ReadAllText(a));
+            var cells = json.RootElement.GetProperty("matrix").EnumerateArray().ToArray();
+            Assert.Equal(4, cells.Length);
+            var naive = cells.First(c => c.GetProperty("patcher").GetString() == "naive-text-poke");
+            Assert.Equal("fail", naive.GetProperty("verdict").GetString());
+            Assert.Equal("fail", naive.GetProperty("expected").GetString());
+            Assert.Equal("P1-old-new-or-trap", naive.GetProperty("property").GetString());
+            Assert.Equal(2, naive.GetProperty("shrunkCpus").GetInt32());
+            Assert.StartsWith("cf1:naive-text-poke:", naive.GetProperty("replay").GetString());
         }
         finally
         {

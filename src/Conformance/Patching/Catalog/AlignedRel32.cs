@@ -15,8 +15,9 @@ namespace Conformance.Patching.Catalog;
 /// It assumes instruction fetch reads a 64-byte line at one moment. Linus's reply in the same
 /// thread is the counterexample the fetch models block32, block16 and architectural stand for:
 /// "the I$ fetch from the cacheline can happen in smaller chunks".
-/// No final sync: the proposal sends no IPI ("just do an atomic write"), and its argument does not
-/// need one, because a CPU still running stale bytes runs the old call, which is valid.
+/// One sync at the end, which the proposal does not spell out: without it a CPU may go on running
+/// the old call after the patcher returned, which the suite's completion property (P3) forbids.
+/// The scheme's claim under test is that the store cannot tear, and the sync changes nothing there.
 /// </remarks>
 public sealed class AlignedRel32 : IPatcher
 {
@@ -24,7 +25,7 @@ public sealed class AlignedRel32 : IPatcher
     public const string NotACallSite = "only e8 call sites are rewritten in place; other sites keep text_poke_bp";
 
     public string Name => "aligned-rel32";
-    public string Description => "one 4-byte store of a call's rel32 when it lies in one 64-byte line; no int3, no sync";
+    public string Description => "one 4-byte store of a call's rel32 when it lies in one 64-byte line, then sync; no int3";
     public string Source => "Andy Lutomirski 2018-11-29 (lkml.iu.edu 1812.1/04631), static calls v3 (cover.1547073843.git.jpoimboe@redhat.com); seed 001; sources.md e";
     public IReadOnlyList<Expectation> Expectations { get; } =
     [
@@ -34,6 +35,10 @@ public sealed class AlignedRel32 : IPatcher
             "the rel32 may straddle a 16- or 32-byte fetch chunk inside its line (or be read byte by byte): a CPU decodes old and new displacement bytes together and calls neither target (Linus: the I$ fetch can happen in smaller chunks)")
             with { Models = ["block32", "block16", "architectural"] },
     ];
+
+    /// <summary>Only a call that stays a call (e8 to e8): the opcode is never written.</summary>
+    public SiteDecision Accepts(PatchRequest request) =>
+        request.Old[0] == 0xe8 && request.New[0] == 0xe8 ? Accepts(request.Site) : SiteDecision.Decline(NotACallSite);
 
     public SiteDecision Accepts(PatchSite site)
     {
@@ -50,6 +55,7 @@ public sealed class AlignedRel32 : IPatcher
                 throw new ArgumentException($"{Name} only retargets a call (e8 -> e8): it cannot patch {r}");
             yield return PatchContext.Store(r.Site.Address + 1, r.New[1..]);   // one aligned-enough 4-byte store
         }
+        yield return PatchContext.Sync();   // so that the patch is complete when the patcher returns (P3)
     }
 
     public BreakpointResult OnBreakpoint(BreakpointContext context) =>

@@ -14,15 +14,16 @@ namespace Conformance.Patching.Catalog;
 /// Linux never did it: fetch width is not specified across x86 uarchs, so data-side atomicity of
 /// the store says nothing about instruction fetch; the 8 bytes must be aligned (arbitrary sites are
 /// not); and the 3 trailing bytes belong to the next instruction, which another patcher may be
-/// changing: the store writes back whatever it read, a racy snapshot. No final sync, for the same
-/// reason as the proposal: it is a plain <c>text_poke</c>.
+/// changing: the store writes back whatever it read, a racy snapshot. One sync at the end (not in
+/// the proposal) so the patch is complete when the patcher returns, as the completion property
+/// (P3) asks; it changes nothing about tearing, which is the claim under test.
 /// </remarks>
 public sealed class Atomic8Byte : IPatcher
 {
     public const string Unaligned = "falls back to text_poke_bp";
 
     public string Name => "atomic-8byte";
-    public string Description => "one aligned 8-byte store: the new instruction plus a snapshot of the 3 bytes after it; no int3, no sync";
+    public string Description => "one aligned 8-byte store: the new instruction plus a snapshot of the 3 bytes after it, then sync; no int3";
     public string Source => "Alexei Starovoitov, LKML 20191111194726.udayafzpqxeqjyrj (BPF trampoline, Nov 2019), answered in 20191111203931.GU4131; seed 004; sources.md i";
     public IReadOnlyList<Expectation> Expectations { get; } =
     [
@@ -47,6 +48,7 @@ public sealed class Atomic8Byte : IPatcher
             byte[] after = context.Read(r.Site.Next, 8 - r.Site.Length);
             yield return PatchContext.Store(r.Site.Address, [.. r.New, .. after]);
         }
+        yield return PatchContext.Sync();   // so that the patch is complete when the patcher returns (P3)
     }
 
     public BreakpointResult OnBreakpoint(BreakpointContext context) =>

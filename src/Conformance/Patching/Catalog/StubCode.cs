@@ -46,6 +46,12 @@ public static class StubCode
         _ => throw new ArgumentException($"{scheme} redirects a trapped CPU to a stub for a call, or on for a NOP or jmp; it cannot patch {r}"),
     };
 
+    /// <summary>The stub schemes patch a site into a call, a NOP or a jmp; anything else they decline.</summary>
+    public static SiteDecision Supports(PatchRequest r) =>
+        Forms.Classify(r.Site.Address, r.New) is InstructionClass.Call or InstructionClass.Nop or InstructionClass.Jmp
+            ? SiteDecision.Accept
+            : SiteDecision.Decline("only a call, a NOP or a jmp can be reached through the stub; other changes need text_poke_bp");
+
     /// <summary>The target of a new call (the request's new instruction must be one).</summary>
     public static ulong CallTarget(PatchRequest r) => Forms.Target(r.Site.Address, r.New)!.Value;
 

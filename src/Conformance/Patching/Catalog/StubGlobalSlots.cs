@@ -40,6 +40,11 @@ public sealed class StubGlobalSlots : IPatcher
     /// <summary>The handler never pushes (it only redirects), and the RFC predates the entry gap.</summary>
     public int BreakpointStackGap => 0;
 
+    public SiteDecision Accepts(PatchRequest request) => StubCode.Supports(request);
+
+    /// <summary>The next patch rewrites the same stub slot.</summary>
+    public bool ReusesStubs => true;
+
     public IEnumerable<WriterStep> Steps(PatchContext context, IReadOnlyList<PatchRequest> batch)
     {
         _stub = context.Stubs.Slot(0);

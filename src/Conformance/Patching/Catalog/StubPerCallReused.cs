@@ -35,6 +35,11 @@ public sealed class StubPerCallReused : IPatcher
     /// <summary>The handler only redirects; the proposal's point was to need no entry gap.</summary>
     public int BreakpointStackGap => 0;
 
+    public SiteDecision Accepts(PatchRequest request) => StubCode.Supports(request);
+
+    /// <summary>The next patch rewrites the same stub slot.</summary>
+    public bool ReusesStubs => true;
+
     public IEnumerable<WriterStep> Steps(PatchContext context, IReadOnlyList<PatchRequest> batch)
     {
         _stub = context.Stubs.Slot(StubSlot);

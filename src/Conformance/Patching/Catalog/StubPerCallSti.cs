@@ -41,6 +41,11 @@ public sealed class StubPerCallSti : IPatcher
     /// <summary>The handler only redirects and edits the flags; the proposal needs no entry gap.</summary>
     public int BreakpointStackGap => 0;
 
+    public SiteDecision Accepts(PatchRequest request) => StubCode.Supports(request);
+
+    /// <summary>The next patch rewrites the same stub slot.</summary>
+    public bool ReusesStubs => true;
+
     public IEnumerable<WriterStep> Steps(PatchContext context, IReadOnlyList<PatchRequest> batch)
     {
         _plain = context.Stubs.Slot(PlainSlot);

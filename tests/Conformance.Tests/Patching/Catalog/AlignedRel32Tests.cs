@@ -62,8 +62,9 @@ public class AlignedRel32Tests
         var states = PatchTesting.SiteBytesAfterEachWriterStep(rig, w.Sites[0]);
         Assert.Equal(PatchTesting.Hex([r.Old, r.New]), PatchTesting.Hex(states));   // no int3 state in between
 
-        var writer = rig.Machine.Trace.Where(l => l.Contains("writer")).Select(l => l[l.IndexOf("writer")..]).ToArray();
+        var writer = rig.Machine.Trace.Where(l => l.Contains("writer: store")).Select(l => l[l.IndexOf("writer")..]).ToArray();
         Assert.Single(writer);
+        Assert.Single(rig.Machine.Trace, l => l.Contains("sync_core: IPI sent"));   // then one sync, so the patch is complete on return
         Assert.StartsWith($"writer: store32 0x40005f <- {Convert.ToHexString(r.New[1..]).ToLowerInvariant()} (t=", writer[0]);
 
         long t = long.Parse(writer[0][(writer[0].IndexOf("(t=") + 3)..^1]);
@@ -79,9 +80,10 @@ public class AlignedRel32Tests
     {
         var w = PatchTesting.OneSite(SiteKind.Call, 0);
         var rig = PatchTesting.Rig(new AlignedRel32(), w);
-        rig.Patch([w.Request(0, 0, -1)]);
-        rig.Machine.Step(rig.WriterCpu);
-        Assert.Contains("aligned-rel32 only retargets a call (e8 -> e8)", rig.Failure);
+        Assert.False(((IPatcher)rig.Patcher).Accepts(w.Request(0, 0, -1)).Accepted);
+        var e = Assert.Throws<ArgumentException>(() => rig.Patch([w.Request(0, 0, -1)]));   // refused before any step
+        Assert.Contains("aligned-rel32 declines", e.Message);
+        Assert.Contains(AlignedRel32.NotACallSite, e.Message);
         Assert.Equal(w.InstructionFor(0, 0), rig.Bytes(w.Sites[0]));
     }
 

@@ -1,0 +1,137 @@
+using Conformance.Checking;
+using Conformance.Machine;
+using Conformance.Patching;
+
+namespace Conformance.Generators.Campaigns;
+
+/// <summary>One cell of the verdict matrix: a patcher under a fetch model (and the NMI switch).</summary>
+public sealed record MatrixCell(string Patcher, string Model, bool NmiMayEndStiShadow, ExpectedVerdict Expected, bool Passed, int Runs,
+    PropertyOutcome? Failure, CaseResult? Shrunk, PatchCase? ShrunkCase)
+{
+    /// <summary>The token that replays the shrunk case's original failing case (<c>replay TOKEN</c>).</summary>
+    public ReplayToken? Token { get; init; }
+
+    /// <summary>The first property the shrunk case violates (P1..P4), or null.</summary>
+    public string? Property => Shrunk?.First?.Property;
+
+    /// <summary>Whether the verdict is what history expects (undecided rows always agree: the suite decides).</summary>
+    public bool Agrees => Expected switch
+    {
+        ExpectedVerdict.Pass => Passed,
+        ExpectedVerdict.Fail => !Passed,
+        _ => true,
+    };
+
+    public string Verdict => Passed ? "pass" : "fail";
+
+    /// <summary>A cell listed in <see cref="MatrixCampaign.OpenCells"/> whose counterexample this run did not find.</summary>
+    public bool IsOpen => !Passed || Expected != ExpectedVerdict.Fail ? false : MatrixCampaign.IsOpenCell(Patcher, NmiMayEndStiShadow);
+}
+
+/// <summary>
+/// The verdict matrix: every patcher under every fetch model, each cell an FsCheck property over
+/// generated scenarios (<see cref="PatchCaseGen"/>) checked by <see cref="PatchCheck"/>, with a
+/// counterexample shrunk to a small case. A cell's seed is derived from the run's seed and the
+/// cell's name (a stable hash), so cells do not depend on each other.
+/// </summary>
+public static class MatrixCampaign
+{
+    /// <summary>
+    /// Cells whose expected failure random search does not yet find reliably within a normal
+    /// budget (spec/verdicts.md, "Open cells"). They are run and reported as open, never as agreeing,
+    /// and a failure found in them counts as usual. The one place this list lives.
+    /// </summary>
+    public static readonly IReadOnlyList<(string Patcher, bool Nmi, string Why)> OpenCells =
+    [
+        ("stub-per-call-sti", true, "an NMI must land exactly in the one-instruction STI shadow with a preempting timer pending; a directed test shows it"),
+    ];
+
+    public static bool IsOpenCell(string patcher, bool nmi) => OpenCells.Any(o => o.Patcher == patcher && o.Nmi == nmi);
+
+    /// <summary>
+    /// What history expects of a cell: fail if some declared failure applies under this model and
+    /// switch (for some transition or ABI the generator produces), else undecided if some undecided
+    /// one does, else pass.
+    /// </summary>
+    public static ExpectedVerdict CellExpectation(IReadOnlyList<Expectation> rules, string model, bool nmi)
+    {
+        bool Applies(Expectation e) => (e.Models is null || e.Models.Contains(model)) && (e.NmiMayEndStiShadow is null || e.NmiMayEndStiShadow == nmi);
+        if (rules.Any(e => e.Verdict == ExpectedVerdict.Fail && Applies(e))) return ExpectedVerdict.Fail;
+        if (rules.Any(e => e.Verdict == ExpectedVerdict.Undecided && Applies(e))) return ExpectedVerdict.Undecided;
+        return ExpectedVerdict.Pass;
+    }
+
+    /// <summary>The failure kind history gives for the cell, if it expects one.</summary>
+    public static FailureKind? ExpectedFailure(IReadOnlyList<Expectation> rules, string model, bool nmi) =>
+        rules.FirstOrDefault(e => e.Verdict == ExpectedVerdict.Fail && (e.Models is null || e.Models.Contains(model)) &&
+                                  (e.NmiMayEndStiShadow is null || e.NmiMayEndStiShadow == nmi))?.Failure;
+
+    /// <summary>The properties that show a failure kind (a reused stub shows as a wrong continuation, or as a task left inside it).</summary>
+    public static IReadOnlyList<string> PropertiesFor(FailureKind kind) => kind switch
+    {
+        FailureKind.TornDecode => [OldNewOrTrap.Id],
+        FailureKind.Deadlock => [PatchCheck.Liveness],
+        FailureKind.ReusedStub => [EquivalentEffect.Id, PatchCheck.Completion],
+        _ => [EquivalentEffect.Id],
+    };
+
+    /// <summary>The cells: every patcher under every model; a patcher whose expectations name the NMI switch gets both settings.</summary>
+    public static IEnumerable<(PatcherInfo Patcher, IFetchModel Model, bool Nmi)> Cells(IEnumerable<PatcherInfo> patchers, IEnumerable<IFetchModel> models) =>
+        from p in patchers
+        from m in models
+        from nmi in p.Expectations.Any(e => e.NmiMayEndStiShadow is not null) ? new[] { false, true } : new[] { false }
+        select (p, m, nmi);
+
+    /// <summary>
+    /// Runs one cell. A cell history expects to fail gets <paramref name="failRuns"/> cases to find
+    /// its counterexample (the search stops at the first); the others get <paramref name="runs"/>.
+    /// </summary>
+    public static MatrixCell RunCell(PatcherInfo patcher, IFetchModel model, bool nmi, int runs, ulong seed, int maxCpus = 4, int? failRuns = null)
+    {
+        if (CellExpectation(patcher.Expectations, model.Name, nmi) == ExpectedVerdict.Fail && failRuns is { } more) runs = Math.Max(runs, more);
+        var probe = patcher.Create();
+        IReadOnlyList<string> Problems(PatchCaseGenome g) =>
+            PatchCheck.Run(patcher.Create, model, PatchCaseRealizer.Realize(g, probe), nmi).Violations.Select(v => v.ToString()).ToArray();
+        var settings = new PropertySettings(runs, seed ^ StableHash($"{patcher.Name}/{model.Name}/{nmi}"), PropertySettings.DefaultGamma, EndSize: 50);
+        var outcome = PropertyRunner.Run($"{patcher.Name} under {model.Name}{(nmi ? " (NMI may end the STI shadow)" : "")}",
+            PatchCaseGen.Arbitrary(maxCpus), Problems, settings);
+        var expected = CellExpectation(patcher.Expectations, model.Name, nmi);
+        if (outcome.Passed) return new MatrixCell(patcher.Name, model.Name, nmi, expected, true, outcome.Tests, null, null, null);
+        var shrunkCase = outcome.Shrunk is PatchCaseGenome g ? PatchCaseRealizer.Realize(g, probe) : null;
+        var shrunk = shrunkCase is null ? null : PatchCheck.Run(patcher.Create, model, shrunkCase, nmi, recordTrace: true);
+        var triple = outcome.ReplayTriple!.Split(',');
+        var token = new ReplayToken(patcher.Name, model.Name, nmi, maxCpus, ulong.Parse(triple[0], System.Globalization.CultureInfo.InvariantCulture),
+            ulong.Parse(triple[1], System.Globalization.CultureInfo.InvariantCulture), int.Parse(triple[2], System.Globalization.CultureInfo.InvariantCulture));
+        return new MatrixCell(patcher.Name, model.Name, nmi, expected, false, outcome.Tests, outcome, shrunk, shrunkCase) { Token = token };
+    }
+
+    /// <summary>
+    /// Re-runs the case a token names: FsCheck regenerates the same scenario from the triple and
+    /// shrinks it again, deterministically, so the result is the cell's shrunk case.
+    /// </summary>
+    public static MatrixCell Replay(ReplayToken token, IReadOnlyList<PatcherInfo> catalog)
+    {
+        var patcher = catalog.FirstOrDefault(p => p.Name == token.Patcher)
+            ?? throw new ArgumentException($"replay token names patcher '{token.Patcher}', which is not in the catalog (a plug-in? pass --plugin)");
+        var model = FetchModelRegistry.BuiltIn.FirstOrDefault(m => m.Name == token.Model)
+            ?? throw new ArgumentException($"replay token names fetch model '{token.Model}', which does not exist");
+        var probe = patcher.Create();
+        IReadOnlyList<string> Problems(PatchCaseGenome g) =>
+            PatchCheck.Run(patcher.Create, model, PatchCaseRealizer.Realize(g, probe), token.Nmi).Violations.Select(v => v.ToString()).ToArray();
+        var settings = new PropertySettings(1, 0, 1, Replay: (token.Seed, token.Gamma, token.Size), EndSize: 50);
+        var outcome = PropertyRunner.Run($"replay {token}", PatchCaseGen.Arbitrary(token.MaxCpus), Problems, settings);
+        var expected = CellExpectation(patcher.Expectations, model.Name, token.Nmi);
+        if (outcome.Passed) return new MatrixCell(patcher.Name, model.Name, token.Nmi, expected, true, outcome.Tests, null, null, null) { Token = token };
+        var shrunkCase = outcome.Shrunk is PatchCaseGenome g ? PatchCaseRealizer.Realize(g, probe) : null;
+        var shrunk = shrunkCase is null ? null : PatchCheck.Run(patcher.Create, model, shrunkCase, token.Nmi, recordTrace: true);
+        return new MatrixCell(patcher.Name, model.Name, token.Nmi, expected, false, outcome.Tests, outcome, shrunk, shrunkCase) { Token = token };
+    }
+
+    /// <summary>FNV-1a of a string: stable across processes and machines (string.GetHashCode is not).</summary>
+    public static ulong StableHash(string s)
+    {
+        ulong h = 14695981039346656037UL;
+        foreach (char c in s) { h ^= c; h *= 1099511628211UL; }
+        return h;
+    }
+}

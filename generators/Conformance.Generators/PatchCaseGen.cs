@@ -1,0 +1,92 @@
+using FsCheck;
+using FsCheck.Fluent;
+
+namespace Conformance.Generators;
+
+/// <summary>
+/// FsCheck generator and shrinker for <see cref="PatchCaseGenome"/> (design brief, section 6):
+/// 2 to <c>maxCpus</c> CPUs, 1 or 2 sites at line offsets that straddle 16/32/64-byte boundaries
+/// half the time, C or callee-saved callers, consecutive patches, a reader with interrupts off,
+/// preemptible tasks, schedules, timer / preempting timer / NMI interrupts, fetch choices.
+/// </summary>
+public static class PatchCaseGen
+{
+    public static Arbitrary<PatchCaseGenome> Arbitrary(int maxCpus = 4) => Arb.From(Genome(maxCpus), Shrink);
+
+    public static Gen<PatchCaseGenome> Genome(int maxCpus) =>
+        from cpus in Gen.Choose(2, Math.Max(2, maxCpus))
+        from siteCount in Gen.Frequency((3, Gen.Constant(1)), (1, Gen.Constant(2)))
+        from sites in Site.ArrayOf(siteCount)
+        from tasks in Gen.Frequency((1, Gen.Constant(1)), (1, Gen.Constant(2)))
+        from runCount in Gen.Choose(1, 40)
+        from runs in Run.ArrayOf(runCount)
+        from irqCount in Gen.Frequency((2, Gen.Constant(0)), (2, Gen.Choose(1, 4)), (1, Gen.Choose(8, 32)))
+        from irqs in Interrupt.ArrayOf(irqCount)
+        from choiceCount in Gen.Choose(0, 24)
+        from choices in Gen.Frequency((1, Gen.Constant(0)), (1, Gen.Choose(1, 3))).ArrayOf(choiceCount)
+        select new PatchCaseGenome(cpus, sites, tasks, runs, irqs, choices);
+
+    /// <summary>Line offsets: half anywhere, half just before a 16-byte chunk end (so a 5-byte site straddles).</summary>
+    private static Gen<int> Offset =>
+        Gen.Frequency((1, Gen.Choose(0, 63)), (1, from chunk in Gen.Choose(0, 3) from back in Gen.Choose(1, 4) select chunk * 16 + 16 - back));
+
+    private static Gen<SiteGenome> Site =>
+        from kind in Gen.Frequency((6, Gen.Constant(0)), (1, Gen.Choose(1, 5)))
+        from offset in Offset
+        from calleeSaved in Gen.Frequency((3, Gen.Constant(false)), (1, Gen.Constant(true)))
+        from from_ in Gen.Choose(0, 4)
+        from to in Gen.Choose(0, 4)
+        from again in Gen.Frequency((1, Gen.Constant(-2)), (1, Gen.Choose(0, 4)))
+        from irqOff in Gen.Frequency((4, Gen.Constant(false)), (1, Gen.Constant(true)))
+        select new SiteGenome(kind, offset, calleeSaved, from_, to, again, irqOff);
+
+    private static Gen<RunGenome> Run =>
+        from cpu in Gen.Choose(0, 7)
+        from steps in Gen.Frequency((3, Gen.Choose(1, 4)), (2, Gen.Choose(5, 16)))
+        select new RunGenome(cpu, steps);
+
+    private static Gen<InterruptGenome> Interrupt =>
+        from at in Gen.Choose(0, 400)
+        from cpu in Gen.Choose(0, 6)
+        from kind in Gen.Frequency((1, Gen.Constant(0)), (2, Gen.Constant(1)), (1, Gen.Constant(2)))
+        select new InterruptGenome(at, cpu, kind);
+
+    /// <summary>Most aggressive first; never the input itself.</summary>
+    public static IEnumerable<PatchCaseGenome> Shrink(PatchCaseGenome g)
+    {
+        if (g.Cpus > 2) yield return g with { Cpus = g.Cpus - 1 };
+        if (g.Sites.Length > 1)
+            for (int i = 0; i < g.Sites.Length; i++) yield return g with { Sites = Without(g.Sites, i) };
+        if (g.Interrupts.Length > 0) yield return g with { Interrupts = [] };
+        if (g.FetchChoices.Length > 0) yield return g with { FetchChoices = [] };
+        if (g.TasksPerCpu > 1) yield return g with { TasksPerCpu = 1 };
+        for (int i = 0; i < g.Sites.Length; i++)
+            if (g.Sites[i].InterruptsOff) yield return g with { Sites = Replace(g.Sites, i, g.Sites[i] with { InterruptsOff = false }) };
+        for (int i = 0; i < g.Sites.Length; i++)
+            if (g.Sites[i].Again >= -1) yield return g with { Sites = Replace(g.Sites, i, g.Sites[i] with { Again = -2 }) };
+        // The schedule: drop halves, then single runs, then shorten runs.
+        if (g.Runs.Length > 1)
+        {
+            yield return g with { Runs = g.Runs[..(g.Runs.Length / 2)] };
+            yield return g with { Runs = g.Runs[(g.Runs.Length / 2)..] };
+            for (int i = 0; i < g.Runs.Length; i++) yield return g with { Runs = Without(g.Runs, i) };
+        }
+        for (int i = 0; i < g.Runs.Length; i++)
+            if (g.Runs[i].Steps > 1) yield return g with { Runs = Replace(g.Runs, i, g.Runs[i] with { Steps = g.Runs[i].Steps / 2 }) };
+        for (int i = 0; i < g.Interrupts.Length; i++) yield return g with { Interrupts = Without(g.Interrupts, i) };
+        if (g.FetchChoices.Length > 1) yield return g with { FetchChoices = g.FetchChoices[..(g.FetchChoices.Length / 2)] };
+        for (int i = 0; i < g.FetchChoices.Length; i++)
+            if (g.FetchChoices[i] > 0) yield return g with { FetchChoices = Replace(g.FetchChoices, i, 0) };
+        for (int i = 0; i < g.Sites.Length; i++)
+            if (g.Sites[i].CalleeSaved) yield return g with { Sites = Replace(g.Sites, i, g.Sites[i] with { CalleeSaved = false }) };
+    }
+
+    private static T[] Without<T>(T[] a, int i) => [.. a[..i], .. a[(i + 1)..]];
+
+    private static T[] Replace<T>(T[] a, int i, T value)
+    {
+        var copy = (T[])a.Clone();
+        copy[i] = value;
+        return copy;
+    }
+}

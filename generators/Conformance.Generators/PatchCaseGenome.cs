@@ -1,0 +1,31 @@
+namespace Conformance.Generators;
+
+/// <summary>The raw choices for one site; <see cref="PatchCaseRealizer"/> maps them onto a site the patcher accepts.</summary>
+public sealed record SiteGenome(int Kind, int Offset, bool CalleeSaved, int From, int To, int Again, bool InterruptsOff = false)
+{
+    public override string ToString() => $"site(kind {Kind}, offset {Offset}{(CalleeSaved ? ", callee-saved" : "")}{(InterruptsOff ? ", IRQs off" : "")}, t{From}->t{To}{(Again >= -1 ? $"->t{Again}" : "")})";
+}
+
+/// <summary>A raw run of the schedule: which CPU (taken modulo the CPU count) and how many steps.</summary>
+public readonly record struct RunGenome(int Cpu, int Steps);
+
+/// <summary>A raw interrupt: when (modulo the steps), on which reader (modulo the readers), which kind (0 timer, 1 preempting timer, 2 NMI).</summary>
+public readonly record struct InterruptGenome(int At, int Cpu, int Kind);
+
+/// <summary>
+/// One generated scenario, as raw choices: every part shrinks on its own toward the simplest
+/// (fewer CPUs and sites, no interrupts, shorter schedules, coherent fetches), and
+/// <see cref="PatchCaseRealizer"/> maps any genome onto a valid case for a given patcher, so no
+/// generated value is ever filtered out.
+/// </summary>
+public sealed record PatchCaseGenome(int Cpus, SiteGenome[] Sites, int TasksPerCpu,
+    RunGenome[] Runs, InterruptGenome[] Interrupts, int[] FetchChoices)
+{
+    public int Steps => Runs.Sum(r => r.Steps);
+
+    public override string ToString() =>
+        $"{Cpus} CPUs, {string.Join(", ", Sites.Select(s => s.ToString()))}, {TasksPerCpu} task(s)/CPU, " +
+        $"{Runs.Length} runs / {Steps} steps [{string.Join(" ", Runs.Select(r => $"{r.Cpu}x{r.Steps}"))}], " +
+        $"interrupts [{string.Join(" ", Interrupts.Select(i => $"{(i.Kind switch { 0 => "timer", 1 => "preempt", _ => "nmi" })}@{i.At}/cpu{i.Cpu}"))}], " +
+        $"fetch [{string.Join(",", FetchChoices)}]";
+}

@@ -1,0 +1,98 @@
+using Conformance.Checking;
+using Conformance.Machine;
+using Conformance.Patching;
+
+namespace Conformance.Generators;
+
+/// <summary>
+/// Maps a <see cref="PatchCaseGenome"/> onto a <see cref="PatchCase"/> a patcher accepts: each site
+/// takes the first kind, from the genome's choice on, that the patcher accepts at the genome's line
+/// offset (or at a nearby offset); each change the first transition, from the genome's on, the
+/// patcher accepts. Deterministic, so a genome names one case for one patcher.
+/// </summary>
+public static class PatchCaseRealizer
+{
+    private static readonly SiteKind[] Kinds = { SiteKind.Call, SiteKind.Nop5, SiteKind.Jmp, SiteKind.CsCall, SiteKind.Trampoline, SiteKind.Short };
+    /// <summary>Sites are this far apart, so each one's tail fits before the next.</summary>
+    public const ulong SiteStride = 0x80;
+    public const int Targets = 4;
+
+    public static PatchCase Realize(PatchCaseGenome g, IPatcher patcher)
+    {
+        var sites = new List<SiteSpec>();
+        var first = new List<PlannedChange>();
+        var second = new List<PlannedChange>();
+        foreach (var sg in g.Sites)
+        {
+            int index = sites.Count;
+            if (Place(sg, index, patcher) is not { } placed) continue;
+            sites.Add(placed.Spec);
+            first.Add(new PlannedChange(index, placed.From, placed.To));
+            if (placed.Again is { } again) second.Add(new PlannedChange(index, placed.To, again));
+        }
+        int cpus = Math.Clamp(g.Cpus, 2, 8);
+        int readers = cpus - 1;
+        var runs = g.Runs.Select(r => new ScheduleRun(Mod(r.Cpu, cpus), Math.Max(0, r.Steps))).ToArray();
+        long steps = Math.Max(1, runs.Sum(r => (long)r.Steps));
+        var interrupts = g.Interrupts.Select(i => new ScheduledInterrupt(Mod(i.At, (int)Math.Min(steps, int.MaxValue)), Mod(i.Cpu, readers), (InterruptKind)Mod(i.Kind, 3))).ToArray();
+        var schedule = new Schedule(runs, interrupts, g.FetchChoices.Select(c => Math.Max(0, c)).ToArray());
+        IReadOnlyList<IReadOnlyList<PlannedChange>> batches = second.Count > 0 ? [first, second] : first.Count > 0 ? [first] : [];
+        return new PatchCase(sites, batches, cpus, schedule)
+        {
+            Targets = Targets,
+            TasksPerCpu = Math.Clamp(g.TasksPerCpu, 1, 3),
+        };
+    }
+
+    private static int Mod(int value, int n) => n <= 0 ? 0 : ((value % n) + n) % n;
+
+    private sealed record Placed(SiteSpec Spec, int From, int To, int? Again);
+
+    private static Placed? Place(SiteGenome g, int index, IPatcher patcher)
+    {
+        for (int k = 0; k < Kinds.Length; k++)
+        {
+            var kind = Kinds[Mod(g.Kind + k, Kinds.Length)];
+            for (int d = 0; d < 64; d++)
+            {
+                int offset = Mod(g.Offset + d, 64);
+                ulong address = Workload.SiteArea + (ulong)index * SiteStride + (ulong)offset;
+                var site = new PatchSite($"s{index}", address, kind, Workload.LengthOf(kind), g.CalleeSaved ? Abi.CalleeSaved : Abi.C);
+                if (!patcher.Accepts(site).Accepted) continue;
+                if (Transition(g, kind, site, patcher) is { } t) return t;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>The genome's transition if the patcher accepts it, else the first accepted one in a fixed order.</summary>
+    private static Placed? Transition(SiteGenome g, SiteKind kind, PatchSite site, IPatcher patcher)
+    {
+        var targets = TargetsOf(kind);
+        int from = targets[Mod(g.From, targets.Length)];
+        var tos = Enumerable.Range(0, targets.Length).Select(i => targets[Mod(g.To + i, targets.Length)]).Where(t => t != from).ToArray();
+        var spec = new SiteSpec(site.Name, site.Address, kind, from, site.Abi) { InterruptsOff = g.InterruptsOff };
+        Workload workload;
+        try { workload = Workload.Build([spec], Targets); }
+        catch (ArgumentException) { return null; }
+        foreach (int to in tos)
+        {
+            if (!patcher.Accepts(workload.Request(0, from, to)).Accepted) continue;
+            int? again = null;
+            if (g.Again >= -1)
+            {
+                int a = targets[Mod(g.Again, targets.Length)];
+                if (a != to && patcher.Accepts(workload.Request(0, to, a)).Accepted) again = a;
+            }
+            return new Placed(spec, from, to, again);
+        }
+        return null;
+    }
+
+    /// <summary>The targets a kind of site can hold: -1 is its NOP (or ret) form.</summary>
+    private static int[] TargetsOf(SiteKind kind) => kind switch
+    {
+        SiteKind.Short => [-1, 0],
+        _ => [0, 1, 2, 3, -1],
+    };
+}

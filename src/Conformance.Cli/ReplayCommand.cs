@@ -1,0 +1,34 @@
+using System.CommandLine;
+using Conformance.Generators.Campaigns;
+
+namespace Conformance.Cli;
+
+/// <summary><c>replay TOKEN</c>: re-runs one matrix case exactly and prints its shrunk case, violations and trace.</summary>
+public static class ReplayCommand
+{
+    public static Command Create()
+    {
+        var token = new Argument<string>("token") { Description = "A replay token printed by check (cf1:patcher:model:...)." };
+        var plugin = Plugins.Option();
+        var command = new Command("replay", "Re-run one case of the verdict matrix from its replay token.") { token, plugin };
+        command.SetAction(parse =>
+        {
+            ReplayToken parsed;
+            MatrixCell cell;
+            try
+            {
+                parsed = ReplayToken.Parse(parse.GetValue(token)!);
+                cell = MatrixCampaign.Replay(parsed, Plugins.Catalog(parse.GetValue(plugin)));
+            }
+            catch (ArgumentException e) { throw new UsageException(e.Message); }
+            Console.WriteLine($"{cell.Patcher} under {cell.Model}{(cell.NmiMayEndStiShadow ? " (NMI may end the STI shadow)" : "")}: {cell.Verdict}");
+            if (cell.Shrunk is null) return Cli.Ok;
+            Console.WriteLine($"shrunk case: {cell.ShrunkCase}");
+            foreach (var v in cell.Shrunk.Violations) Console.WriteLine($"  {v}");
+            Console.WriteLine("trace:");
+            foreach (var line in cell.Shrunk.Trace) Console.WriteLine(line);
+            return Cli.Failed;
+        });
+        return command;
+    }
+}

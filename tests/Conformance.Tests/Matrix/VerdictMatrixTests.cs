@@ -1,0 +1,96 @@
+using Conformance.Generators;
+using Conformance.Generators.Campaigns;
+using Conformance.Machine;
+using Conformance.Patching;
+
+namespace Conformance.Tests.Matrix;
+
+/// <summary>
+/// The verdict matrix: every catalog patcher under every fetch model (and both settings of the NMI
+/// switch where a patcher's expectations name it), at a fixed seed. A cell history expects to fail
+/// must be found (and shrunk) for the reason history gives; a cell expected to pass must survive;
+/// an undecided cell reports what the suite found. <c>CONFORMANCE_RUNS=N</c> raises the runs.
+/// </summary>
+public class VerdictMatrixTests
+{
+    /// <summary>Cases per cell expected to pass (or undecided), and the most a cell expected to fail may take to find its counterexample.</summary>
+    private const int PassRuns = 120, FailRuns = 3000;
+    private const ulong Seed = PropertySettings.DefaultSeed;
+
+    public static TheoryData<string, string, bool> Cells()
+    {
+        var data = new TheoryData<string, string, bool>();
+        foreach (var (p, m, nmi) in MatrixCampaign.Cells(PatcherRegistry.BuiltIn, FetchModelRegistry.BuiltIn))
+            data.Add(p.Name, m.Name, nmi);
+        return data;
+    }
+
+    [Fact]
+    public void Open_cells_are_cells_history_expects_to_fail()
+    {
+        foreach (var (patcher, nmi, _) in MatrixCampaign.OpenCells)
+            foreach (var model in Expect.AllModels)
+                Assert.Equal(ExpectedVerdict.Fail, MatrixCampaign.CellExpectation(PatcherRegistry.Get(patcher).Expectations, model, nmi));
+    }
+
+    private static int Runs => int.TryParse(Environment.GetEnvironmentVariable(PropertySettings.RunsVariable), out int n) && n > 0 ? n : PassRuns;
+
+    [Theory]
+    [MemberData(nameof(Cells))]
+    public void The_cell_agrees_with_history(string patcher, string model, bool nmi)
+    {
+        var info = PatcherRegistry.Get(patcher);
+        bool open = MatrixCampaign.IsOpenCell(patcher, nmi);
+        var cell = MatrixCampaign.RunCell(info, FetchModelRegistry.Get(model), nmi, Runs, Seed, failRuns: open ? PassRuns : FailRuns);
+        var output = TestContext.Current.TestOutputHelper;
+        output?.WriteLine($"{patcher} under {model}{(nmi ? ", NMI may end the STI shadow" : "")}: expected {cell.Expected}, found {cell.Verdict} after {cell.Runs} cases");
+        if (cell.Shrunk is { } shrunk)
+        {
+            output?.WriteLine($"shrunk case: {cell.ShrunkCase}");
+            foreach (var v in shrunk.Violations) output?.WriteLine($"  {v}");
+            output?.WriteLine($"replay: dotnet run --project src/Conformance.Cli -- replay {cell.Token}");
+        }
+        if (cell.IsOpen) return;   // reported above; see MatrixCampaign.OpenCells
+        Assert.True(cell.Agrees, $"{patcher} under {model}: history expects {cell.Expected}, the suite found {cell.Verdict}" +
+                                 (cell.Shrunk?.First is { } first ? $": {first}" : $" (no counterexample in {cell.Runs} cases)"));
+        if (cell.Expected == ExpectedVerdict.Fail)
+        {
+            var kind = MatrixCampaign.ExpectedFailure(info.Expectations, model, nmi)!.Value;
+            Assert.NotNull(cell.Shrunk);
+            Assert.False(cell.Shrunk!.Passed, "the shrunk case must still fail");
+            Assert.Contains(cell.Shrunk.First!.Property, MatrixCampaign.PropertiesFor(kind));
+        }
+    }
+
+    [Fact]
+    public void The_naive_patchers_counterexample_shrinks_to_two_cpus_and_a_few_dozen_steps()
+    {
+        var cell = MatrixCampaign.RunCell(PatcherRegistry.Get("naive-text-poke"), new AtomicFetch(), false, PassRuns, Seed, failRuns: FailRuns);
+        Assert.False(cell.Passed);
+        Assert.Equal(2, cell.ShrunkCase!.Cpus);
+        Assert.Single(cell.ShrunkCase.Sites);
+        Assert.Empty(cell.ShrunkCase.Schedule.Interrupts);
+        Assert.InRange(cell.ShrunkCase.Schedule.TotalSteps, 1, 36);
+    }
+
+    [Fact]
+    public void A_replay_token_reproduces_the_shrunk_case_exactly()
+    {
+        var info = PatcherRegistry.Get("text-poke-bp-pre2019");
+        var cell = MatrixCampaign.RunCell(info, new Block64Fetch(), false, PassRuns, Seed, failRuns: FailRuns);
+        Assert.NotNull(cell.Token);
+        var again = MatrixCampaign.Replay(ReplayToken.Parse(cell.Token!.ToString()), PatcherRegistry.BuiltIn);
+        Assert.Equal(cell.ShrunkCase!.ToString(), again.ShrunkCase!.ToString());
+        Assert.Equal(string.Join("\n", cell.Shrunk!.Trace), string.Join("\n", again.Shrunk!.Trace));
+    }
+
+    [Theory]
+    [InlineData("cf0:text-poke-bp:atomic:-:4:1:1:1", "format cf0")]
+    [InlineData("text-poke-bp", "not a token")]
+    [InlineData("cf1:text-poke-bp:atomic:maybe:4:1:1:1", "NMI field")]
+    public void A_bad_replay_token_is_refused_with_the_reason(string token, string reason)
+    {
+        var e = Assert.Throws<ArgumentException>(() => ReplayToken.Parse(token));
+        Assert.Contains(reason, e.Message);
+    }
+}
