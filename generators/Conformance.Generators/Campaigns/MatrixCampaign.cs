@@ -55,16 +55,25 @@ public static class MatrixCampaign
     /// </summary>
     public static ExpectedVerdict CellExpectation(IReadOnlyList<Expectation> rules, string model, bool nmi)
     {
-        bool Applies(Expectation e) => (e.Models is null || e.Models.Contains(model)) && (e.NmiMayEndStiShadow is null || e.NmiMayEndStiShadow == nmi);
-        if (rules.Any(e => e.Verdict == ExpectedVerdict.Fail && Applies(e))) return ExpectedVerdict.Fail;
-        if (rules.Any(e => e.Verdict == ExpectedVerdict.Undecided && Applies(e))) return ExpectedVerdict.Undecided;
-        return ExpectedVerdict.Pass;
+        var verdicts = Situations(rules, model, nmi).Select(e => e?.Verdict ?? ExpectedVerdict.Pass).ToArray();
+        return verdicts.Contains(ExpectedVerdict.Fail) ? ExpectedVerdict.Fail
+            : verdicts.Contains(ExpectedVerdict.Undecided) ? ExpectedVerdict.Undecided
+            : ExpectedVerdict.Pass;
     }
+
+    /// <summary>
+    /// The expectation that wins (first match) in every situation the generator can produce under
+    /// this model and switch: every transition between instruction classes, for either ABI.
+    /// </summary>
+    private static IEnumerable<Expectation?> Situations(IReadOnlyList<Expectation> rules, string model, bool nmi) =>
+        from source in Enum.GetValues<InstructionClass>()
+        from to in Enum.GetValues<InstructionClass>()
+        from abi in new[] { Abi.C, Abi.CalleeSaved }
+        select Expect.For(rules, model, new Transition(source, to), abi, nmi);
 
     /// <summary>The failure kind history gives for the cell, if it expects one.</summary>
     public static FailureKind? ExpectedFailure(IReadOnlyList<Expectation> rules, string model, bool nmi) =>
-        rules.FirstOrDefault(e => e.Verdict == ExpectedVerdict.Fail && (e.Models is null || e.Models.Contains(model)) &&
-                                  (e.NmiMayEndStiShadow is null || e.NmiMayEndStiShadow == nmi))?.Failure;
+        Situations(rules, model, nmi).FirstOrDefault(e => e?.Verdict == ExpectedVerdict.Fail)?.Failure;
 
     /// <summary>The properties that show a failure kind (a reused stub shows as a wrong continuation, or as a task left inside it).</summary>
     public static IReadOnlyList<string> PropertiesFor(FailureKind kind) => kind switch
