@@ -97,15 +97,9 @@ public class EmulatorThroughput
         a.ret();                                    // 13
         a.Label(ref never);
         a.hlt();
-        var writer = new ByteWriter();
+        var writer = new ByteCodeWriter();
         a.Assemble(writer, Text);
-        return (writer.Bytes.ToArray(), 21);
-    }
-
-    private sealed class ByteWriter : CodeWriter
-    {
-        public readonly List<byte> Bytes = new();
-        public override void WriteByte(byte value) => Bytes.Add(value);
+        return (writer.ToArray(), 21);
     }
 
     /// <summary>The default config plus the instructions-per-second column.</summary>

@@ -71,9 +71,9 @@ public class MachineRuns
         Prologue(a);
         var measure = new Assembler(64);
         Prologue(measure);
-        var probe = new Sink();
+        var probe = new ByteCodeWriter();
         measure.Assemble(probe, 0x40_0000);   // the prologue's length, so the call lands at Site
-        int prologue = probe.Bytes.Count;
+        int prologue = probe.Count;
         for (int i = prologue; i < (int)(Site - 0x40_0000); i++) a.nop();
         a.call(f1);
         a.jmp(loop);
@@ -83,12 +83,12 @@ public class MachineRuns
         a.Label(ref f2);
         a.dec(rbx);
         a.ret();
-        var sink = new Sink();
+        var sink = new ByteCodeWriter();
         var result = a.Assemble(sink, 0x40_0000, BlockEncoderOptions.ReturnNewInstructionOffsets);
         func1 = result.GetLabelRIP(f1);
         func2 = result.GetLabelRIP(f2);
         if (func1 - 5 - 2 != Site) throw new InvalidOperationException($"the call site is not at 0x{Site:x}");
-        return sink.Bytes.ToArray();
+        return sink.ToArray();
     }
 
     private static void Prologue(Assembler a)
@@ -99,12 +99,6 @@ public class MachineRuns
         a.xor(ecx, ecx);
         a.lea(rdx, __[rax + rcx * 2 + 8]);
         a.cmp(rdx, 3);
-    }
-
-    private sealed class Sink : CodeWriter
-    {
-        public readonly List<byte> Bytes = new();
-        public override void WriteByte(byte value) => Bytes.Add(value);
     }
 
     private sealed class RetryBreakpoint : IHostRoutine

@@ -98,20 +98,8 @@ public static class MatrixCampaign
     public static MatrixCell RunCell(PatcherInfo patcher, IFetchModel model, bool nmi, int runs, ulong seed, int maxCpus = 4, int? failRuns = null)
     {
         if (CellExpectation(patcher.Expectations, model.Name, nmi) == ExpectedVerdict.Fail && failRuns is { } more) runs = Math.Max(runs, more);
-        var probe = patcher.Create();
-        IReadOnlyList<string> Problems(PatchCaseGenome g) =>
-            PatchCheck.Run(patcher.Create, model, PatchCaseRealizer.Realize(g, probe), nmi).Violations.Select(v => v.ToString()).ToArray();
         var settings = new PropertySettings(runs, seed ^ StableHash($"{patcher.Name}/{model.Name}/{nmi}"), PropertySettings.DefaultGamma, EndSize: 50);
-        var outcome = PropertyRunner.Run($"{patcher.Name} under {model.Name}{(nmi ? " (NMI may end the STI shadow)" : "")}",
-            PatchCaseGen.Arbitrary(maxCpus), Problems, settings);
-        var expected = CellExpectation(patcher.Expectations, model.Name, nmi);
-        if (outcome.Passed) return new MatrixCell(patcher.Name, model.Name, nmi, expected, true, outcome.Tests, null, null, null);
-        var shrunkCase = outcome.Shrunk is PatchCaseGenome g ? PatchCaseRealizer.Realize(g, probe) : null;
-        var shrunk = shrunkCase is null ? null : PatchCheck.Run(patcher.Create, model, shrunkCase, nmi, recordTrace: true);
-        var triple = outcome.ReplayTriple!.Split(',');
-        var token = new ReplayToken(patcher.Name, model.Name, nmi, maxCpus, ulong.Parse(triple[0], System.Globalization.CultureInfo.InvariantCulture),
-            ulong.Parse(triple[1], System.Globalization.CultureInfo.InvariantCulture), int.Parse(triple[2], System.Globalization.CultureInfo.InvariantCulture));
-        return new MatrixCell(patcher.Name, model.Name, nmi, expected, false, outcome.Tests, outcome, shrunk, shrunkCase) { Token = token };
+        return Check($"{patcher.Name} under {model.Name}{(nmi ? " (NMI may end the STI shadow)" : "")}", patcher, model, nmi, maxCpus, settings, token: null);
     }
 
     /// <summary>
@@ -124,16 +112,30 @@ public static class MatrixCampaign
             ?? throw new ArgumentException($"replay token names patcher '{token.Patcher}', which is not in the catalog (a plug-in? pass --plugin)");
         var model = FetchModelRegistry.BuiltIn.FirstOrDefault(m => m.Name == token.Model)
             ?? throw new ArgumentException($"replay token names fetch model '{token.Model}', which does not exist");
+        var settings = new PropertySettings(1, 0, 1, Replay: (token.Seed, token.Gamma, token.Size), EndSize: 50);
+        return Check($"replay {token}", patcher, model, token.Nmi, token.MaxCpus, settings, token);
+    }
+
+    /// <summary>The property of one cell under the given settings; a failure comes back shrunk, traced, with its token.</summary>
+    private static MatrixCell Check(string name, PatcherInfo patcher, IFetchModel model, bool nmi, int maxCpus, PropertySettings settings, ReplayToken? token)
+    {
         var probe = patcher.Create();
         IReadOnlyList<string> Problems(PatchCaseGenome g) =>
-            PatchCheck.Run(patcher.Create, model, PatchCaseRealizer.Realize(g, probe), token.Nmi).Violations.Select(v => v.ToString()).ToArray();
-        var settings = new PropertySettings(1, 0, 1, Replay: (token.Seed, token.Gamma, token.Size), EndSize: 50);
-        var outcome = PropertyRunner.Run($"replay {token}", PatchCaseGen.Arbitrary(token.MaxCpus), Problems, settings);
-        var expected = CellExpectation(patcher.Expectations, model.Name, token.Nmi);
-        if (outcome.Passed) return new MatrixCell(patcher.Name, model.Name, token.Nmi, expected, true, outcome.Tests, null, null, null) { Token = token };
+            PatchCheck.Run(patcher.Create, model, PatchCaseRealizer.Realize(g, probe), nmi).Violations.Select(v => v.ToString()).ToArray();
+        var outcome = PropertyRunner.Run(name, PatchCaseGen.Arbitrary(maxCpus), Problems, settings);
+        var expected = CellExpectation(patcher.Expectations, model.Name, nmi);
+        if (outcome.Passed) return new MatrixCell(patcher.Name, model.Name, nmi, expected, true, outcome.Tests, null, null, null) { Token = token };
         var shrunkCase = outcome.Shrunk is PatchCaseGenome g ? PatchCaseRealizer.Realize(g, probe) : null;
-        var shrunk = shrunkCase is null ? null : PatchCheck.Run(patcher.Create, model, shrunkCase, token.Nmi, recordTrace: true);
-        return new MatrixCell(patcher.Name, model.Name, token.Nmi, expected, false, outcome.Tests, outcome, shrunk, shrunkCase) { Token = token };
+        var shrunk = shrunkCase is null ? null : PatchCheck.Run(patcher.Create, model, shrunkCase, nmi, recordTrace: true);
+        token ??= TokenOf(patcher.Name, model.Name, nmi, maxCpus, outcome.ReplayTriple!);
+        return new MatrixCell(patcher.Name, model.Name, nmi, expected, false, outcome.Tests, outcome, shrunk, shrunkCase) { Token = token };
+    }
+
+    private static ReplayToken TokenOf(string patcher, string model, bool nmi, int maxCpus, string triple)
+    {
+        var p = triple.Split(',');
+        var culture = System.Globalization.CultureInfo.InvariantCulture;
+        return new ReplayToken(patcher, model, nmi, maxCpus, ulong.Parse(p[0], culture), ulong.Parse(p[1], culture), int.Parse(p[2], culture));
     }
 
     /// <summary>FNV-1a of a string: stable across processes and machines (string.GetHashCode is not).</summary>

@@ -270,17 +270,13 @@ public static class IcedAgreement
         return f;
     }
 
-    /// <summary>SplitMix64 fill: the same seed gives the same bytes on every machine.</summary>
+    /// <summary>Fills with SplitMix64 (the suite's one seeded source): the same seed gives the same bytes on every machine.</summary>
     private static void Fill(byte[] bytes, ulong seed)
     {
-        ulong x = seed;
+        var rng = new Conformance.Machine.SplitMix(seed);
         for (int k = 0; k < bytes.Length; k += 8)
         {
-            x += 0x9E37_79B9_7F4A_7C15UL;
-            ulong z = x;
-            z = (z ^ (z >> 30)) * 0xBF58_476D_1CE4_E5B9UL;
-            z = (z ^ (z >> 27)) * 0x94D0_49BB_1331_11EBUL;
-            z ^= z >> 31;
+            ulong z = rng.Next();
             for (int j = 0; j < 8 && k + j < bytes.Length; j++) bytes[k + j] = (byte)(z >> (8 * j));
         }
     }

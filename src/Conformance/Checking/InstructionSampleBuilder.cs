@@ -45,7 +45,7 @@ public static class InstructionSampleBuilder
         if (s.Lock) instruction.HasLockPrefix = true;
         if (s.CsPrefix) instruction.SegmentPrefix = Register.CS;
 
-        var writer = new BytesWriter();
+        var writer = new ByteCodeWriter();
         var encoder = Encoder.Create(64, writer);
         if (!encoder.TryEncode(instruction, ip, out _, out error)) return null;
         var bytes = writer.ToArray();
@@ -139,12 +139,5 @@ public static class InstructionSampleBuilder
             [MemoryOperand m, long i] => Instruction.Create(code, m, (int)i),
             _ => throw new ArgumentException($"no Iced constructor for {code} with {ops.Length} operands ({ip:x})"),
         };
-    }
-
-    private sealed class BytesWriter : CodeWriter
-    {
-        private readonly List<byte> _bytes = new();
-        public override void WriteByte(byte value) => _bytes.Add(value);
-        public byte[] ToArray() => _bytes.ToArray();
     }
 }

@@ -1,3 +1,4 @@
+using Conformance.Emulation;
 using Iced.Intel;
 
 namespace Conformance.Patching;
@@ -65,15 +66,9 @@ public static class Forms
 
     private static byte[] Encode(Instruction instruction, ulong at)
     {
-        var writer = new Writer();
+        var writer = new ByteCodeWriter();
         if (!Encoder.Create(64, writer).TryEncode(instruction, at, out _, out var error))
             throw new ArgumentException($"cannot encode {instruction} at 0x{at:x}: {error}");
-        return writer.Bytes.ToArray();
-    }
-
-    private sealed class Writer : CodeWriter
-    {
-        public readonly List<byte> Bytes = new();
-        public override void WriteByte(byte value) => Bytes.Add(value);
+        return writer.ToArray();
     }
 }

@@ -36,9 +36,9 @@ internal static class MachineLayout
     /// <summary>Assembles an assembler the test filled itself (keeping its labels); the result gives each label's address.</summary>
     public static AssemblerResult Place(Memory memory, Assembler a, ulong address)
     {
-        var writer = new BytesWriter();
+        var writer = new ByteCodeWriter();
         var result = a.Assemble(writer, address, BlockEncoderOptions.ReturnNewInstructionOffsets);
-        memory.Load(address, writer.Bytes.ToArray());
+        memory.Load(address, writer.ToArray());
         return result;
     }
 
@@ -54,12 +54,6 @@ internal static class MachineLayout
 
     /// <summary>The address of a machine handler (from the interrupt table the machine filled).</summary>
     public static ulong HandlerOf(Machine machine, byte vector) => machine.Interrupts[vector]!.Value.Handler;
-
-    private sealed class BytesWriter : CodeWriter
-    {
-        public List<byte> Bytes { get; } = new();
-        public override void WriteByte(byte value) => Bytes.Add(value);
-    }
 }
 
 /// <summary>A host routine written as a lambda (a test's own #BP handler).</summary>

@@ -53,7 +53,7 @@ public sealed class Rig
     /// </summary>
     public AssemblerResult Place(Assembler a, ulong address = Text)
     {
-        var writer = new CodeWriterImpl();
+        var writer = new ByteCodeWriter();
         var result = a.Assemble(writer, address, BlockEncoderOptions.ReturnNewInstructionOffsets);
         Load(writer.ToArray(), address);
         return result;
@@ -108,12 +108,5 @@ public sealed class Rig
         Write64(at + 16, flags);
         Write64(at + 24, rsp);
         Write64(at + 32, ss);
-    }
-
-    private sealed class CodeWriterImpl : CodeWriter
-    {
-        private readonly List<byte> _bytes = new();
-        public override void WriteByte(byte value) => _bytes.Add(value);
-        public byte[] ToArray() => _bytes.ToArray();
     }
 }

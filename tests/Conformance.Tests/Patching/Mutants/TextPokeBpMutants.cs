@@ -35,8 +35,18 @@ public abstract class TextPokeBpMutant : IPatcher
         steps.Select((s, i) => (s, i)).Where(p => p.s is WriterStep.SyncCore).Skip(n).First().i;
 }
 
+/// <summary>A mutant with the n-th sync (0-based) of the protocol left out.</summary>
+public abstract class TextPokeBpWithoutSync(int sync) : TextPokeBpMutant
+{
+    protected override IEnumerable<WriterStep> Mutate(List<WriterStep> steps)
+    {
+        steps.RemoveAt(SyncIndex(steps, sync));
+        return steps;
+    }
+}
+
 /// <summary>Without sync #2: a new first byte can meet a stale tail (Rostedt's "e8 ab 02 03 04").</summary>
-public sealed class TextPokeBpWithoutSync2 : TextPokeBpMutant
+public sealed class TextPokeBpWithoutSync2() : TextPokeBpWithoutSync(1)
 {
     public override string Name => "mutant-text-poke-bp-no-sync2";
     public override IReadOnlyList<Expectation> Expectations { get; } =
@@ -44,26 +54,16 @@ public sealed class TextPokeBpWithoutSync2 : TextPokeBpMutant
         Expect.Pass("one moment per instruction: the tail was written before the head") with { Models = ["atomic"] },
         Expect.Fail(FailureKind.TornDecode, "the new first unit can meet a stale tail"),
     ];
-    protected override IEnumerable<WriterStep> Mutate(List<WriterStep> steps)
-    {
-        steps.RemoveAt(SyncIndex(steps, 1));
-        return steps;
-    }
 }
 
 /// <summary>Without sync #3: the patcher returns while a CPU may still fetch the int3 or the old bytes.</summary>
-public sealed class TextPokeBpWithoutSync3 : TextPokeBpMutant
+public sealed class TextPokeBpWithoutSync3() : TextPokeBpWithoutSync(2)
 {
     public override string Name => "mutant-text-poke-bp-no-sync3";
     public override IReadOnlyList<Expectation> Expectations { get; } =
     [
         Expect.Fail(FailureKind.WrongTarget, "after the patcher returns a CPU may still run a stale int3 (unclaimed) or the old instruction"),
     ];
-    protected override IEnumerable<WriterStep> Mutate(List<WriterStep> steps)
-    {
-        steps.RemoveAt(SyncIndex(steps, 2));
-        return steps;
-    }
 }
 
 /// <summary>The head written before the tail: for a NOP becoming a call, e8 followed by the NOP's bytes.</summary>
