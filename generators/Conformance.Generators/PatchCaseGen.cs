@@ -13,6 +13,24 @@ public static class PatchCaseGen
 {
     public static Arbitrary<PatchCaseGenome> Arbitrary(int maxCpus = 4) => Arb.From(Genome(maxCpus), Shrink);
 
+    /// <summary>
+    /// The scenarios of a campaign that searches schedules with <paramref name="search"/>. For an adaptive
+    /// strategy each genome carries a seed (its other choices are those the default draws from the same
+    /// seed), and the one shrink of an explored genome is <paramref name="record"/>: the run it made, as runs.
+    /// From there it shrinks like any other.
+    /// </summary>
+    public static Arbitrary<PatchCaseGenome> Arbitrary(int maxCpus, ScheduleSearch search, Func<PatchCaseGenome, PatchCaseGenome> record) =>
+        search.IsDefault
+            ? Arbitrary(maxCpus)
+            : Arb.From(Explored(maxCpus, search), g => g.Explore is null ? Shrink(g) : [record(g)]);
+
+    /// <summary>Genomes whose schedule a strategy picks from a seed drawn after the rest.</summary>
+    public static Gen<PatchCaseGenome> Explored(int maxCpus, ScheduleSearch search) =>
+        from g in Genome(maxCpus)
+        from high in Gen.Choose(0, int.MaxValue)
+        from low in Gen.Choose(0, int.MaxValue)
+        select g with { Explore = new ExploreGenome(search.Name, ((ulong)high << 32) | (uint)low) };
+
     public static Gen<PatchCaseGenome> Genome(int maxCpus) =>
         from cpus in Gen.Choose(2, Math.Max(2, maxCpus))
         from siteCount in Gen.Frequency((3, Gen.Constant(1)), (1, Gen.Constant(2)))

@@ -12,6 +12,9 @@ public readonly record struct RunGenome(int Cpu, int Steps);
 /// <summary>A raw interrupt: when (modulo the steps), on which reader (modulo the readers), which kind (0 timer, 1 preempting timer, 2 NMI).</summary>
 public readonly record struct InterruptGenome(int At, int Cpu, int Kind);
 
+/// <summary>A schedule left to an adaptive strategy (<see cref="ScheduleSearch"/>): which one, and its seed.</summary>
+public sealed record ExploreGenome(string Strategy, ulong Seed);
+
 /// <summary>
 /// One generated scenario, as raw choices: every part shrinks on its own toward the simplest
 /// (fewer CPUs and sites, no interrupts, shorter schedules, coherent fetches), and
@@ -23,9 +26,12 @@ public sealed record PatchCaseGenome(int Cpus, SiteGenome[] Sites, int TasksPerC
 {
     public int Steps => Runs.Sum(r => r.Steps);
 
+    /// <summary>When set, a strategy picks the CPU of each of the <see cref="Steps"/> scheduled steps (the runs give only their number).</summary>
+    public ExploreGenome? Explore { get; init; }
+
     public override string ToString() =>
         $"{Cpus} CPUs, {string.Join(", ", Sites.Select(s => s.ToString()))}, {TasksPerCpu} task(s)/CPU, " +
-        $"{Runs.Length} runs / {Steps} steps [{string.Join(" ", Runs.Select(r => $"{r.Cpu}x{r.Steps}"))}], " +
+        (Explore is { } x ? $"{Steps} steps explored by {x.Strategy} (seed {x.Seed}), " : $"{Runs.Length} runs / {Steps} steps [{string.Join(" ", Runs.Select(r => $"{r.Cpu}x{r.Steps}"))}], ") +
         $"interrupts [{string.Join(" ", Interrupts.Select(i => $"{(i.Kind switch { 0 => "timer", 1 => "preempt", _ => "nmi" })}@{i.At}/cpu{i.Cpu}"))}], " +
         $"fetch [{string.Join(",", FetchChoices)}]";
 }

@@ -32,8 +32,10 @@ public static class PatchCaseRealizer
         }
         int cpus = Math.Clamp(g.Cpus, 2, 8);
         int readers = cpus - 1;
-        var runs = g.Runs.Select(r => new ScheduleRun(Mod(r.Cpu, cpus), Math.Max(0, r.Steps))).ToArray();
-        long steps = Math.Max(1, runs.Sum(r => (long)r.Steps));
+        // An explored genome's runs give only the number of steps; the strategy picks each one.
+        var runs = g.Explore is null ? g.Runs.Select(r => new ScheduleRun(Mod(r.Cpu, cpus), Math.Max(0, r.Steps))).ToArray() : [];
+        long total = g.Runs.Sum(r => (long)Math.Max(0, r.Steps));
+        long steps = Math.Max(1, total);
         var interrupts = g.Interrupts.Select(i => new ScheduledInterrupt(Mod(i.At, (int)Math.Min(steps, int.MaxValue)), Mod(i.Cpu, readers), (InterruptKind)Mod(i.Kind, 3))).ToArray();
         var schedule = new Schedule(runs, interrupts, g.FetchChoices.Select(c => Math.Max(0, c)).ToArray());
         IReadOnlyList<IReadOnlyList<PlannedChange>> batches = second.Count > 0 ? [first, second] : first.Count > 0 ? [first] : [];
@@ -41,6 +43,10 @@ public static class PatchCaseRealizer
         {
             Targets = Targets,
             TasksPerCpu = Math.Clamp(g.TasksPerCpu, 1, 3),
+            Exploration = g.Explore is { } x
+                ? new ScheduleExploration(ScheduleSearch.Get(x.Strategy).Strategy ?? throw new ArgumentException($"'{x.Strategy}' is not an adaptive strategy"),
+                    x.Seed, (int)Math.Min(total, int.MaxValue))
+                : null,
         };
     }
 

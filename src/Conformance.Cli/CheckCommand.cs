@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using Conformance.Generators;
 using Conformance.Generators.Campaigns;
 using Conformance.Machine;
@@ -12,6 +11,8 @@ namespace Conformance.Cli;
 /// <summary>
 /// <c>check</c>: the main job. The verdict matrix (every patcher under every fetch model, each cell
 /// a property over generated scenarios, failures shrunk) and the emulator's agreement with Iced.
+/// Cells and instruction families run on <c>--threads</c> threads with the same results as one;
+/// <c>--shard I/N</c> runs one deterministic part of the campaign (<c>merge</c> joins the parts).
 /// Exit 0 when every verdict matches its expectation, 1 otherwise, 2 on bad usage.
 /// </summary>
 public static class CheckCommand
@@ -24,116 +25,133 @@ public static class CheckCommand
         var seed = new Option<string>("--seed") { Description = "Seed of the run (a non-negative whole number); the same seed gives the same run." };
         var maxCpus = new Option<int>("--max-cpus") { Description = "Most CPUs a generated scenario uses (2 to 8).", DefaultValueFactory = _ => 4 };
         var emulatorRuns = new Option<int>("--emulator-runs") { Description = "Cases per instruction form for the emulator-vs-Iced check (0 skips it).", DefaultValueFactory = _ => 5 };
+        var strategy = new Option<string>("--strategy")
+        {
+            Description = $"How cases get their schedules: {string.Join(", ", ScheduleSearch.All.Select(s => s.Name))} (default {ScheduleSearch.DefaultName}).",
+            DefaultValueFactory = _ => ScheduleSearch.DefaultName,
+        };
+        var threads = new Option<int>("--threads") { Description = "Threads running cells at once (default: the processor count); the results do not depend on it.", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var shard = new Option<string>("--shard") { Description = "Run only part I of N of the campaign (I/N, e.g. 1/2); merge joins the parts' JSON." };
         var plugin = Plugins.Option();
         var json = new Option<FileInfo?>("--json") { Description = "Also write the results as JSON to this file." };
         var command = new Command("check", "Run the verdict matrix and the emulator check, and print a table of verdicts.")
-            { patchers, models, runs, seed, maxCpus, emulatorRuns, plugin, json };
-        command.SetAction(parse => Execute(parse.GetValue(patchers), parse.GetValue(models), parse.GetValue(runs), parse.GetValue(seed),
-            parse.GetValue(maxCpus), parse.GetValue(emulatorRuns), parse.GetValue(plugin), parse.GetValue(json)));
+            { patchers, models, runs, seed, maxCpus, emulatorRuns, strategy, threads, shard, plugin, json };
+        command.SetAction(parse => Execute(new CheckArguments(parse.GetValue(patchers), parse.GetValue(models), parse.GetValue(runs), parse.GetValue(seed),
+            parse.GetValue(maxCpus), parse.GetValue(emulatorRuns), parse.GetValue(strategy)!, parse.GetValue(threads), parse.GetValue(shard),
+            parse.GetValue(plugin), parse.GetValue(json))));
         return command;
     }
 
-    private static int Execute(string[]? patcherNames, string[]? modelNames, int runs, string? seedText, int maxCpus, int emulatorRuns,
-        string[]? plugins, FileInfo? json)
+    private sealed record CheckArguments(string[]? Patchers, string[]? Models, int Runs, string? Seed, int MaxCpus, int EmulatorRuns,
+        string Strategy, int Threads, string? Shard, string[]? Plugins, FileInfo? Json);
+
+    private static int Execute(CheckArguments a)
     {
-        if (runs <= 0) throw new UsageException($"--runs {runs}: must be a positive number of cases");
-        if (maxCpus is < 2 or > 8) throw new UsageException($"--max-cpus {maxCpus}: must be 2 to 8");
-        if (emulatorRuns < 0) throw new UsageException($"--emulator-runs {emulatorRuns}: cannot be negative");
+        if (a.Runs <= 0) throw new UsageException($"--runs {a.Runs}: must be a positive number of cases");
+        if (a.MaxCpus is < 2 or > 8) throw new UsageException($"--max-cpus {a.MaxCpus}: must be 2 to 8");
+        if (a.EmulatorRuns < 0) throw new UsageException($"--emulator-runs {a.EmulatorRuns}: cannot be negative");
+        if (a.Threads < 1) throw new UsageException($"--threads {a.Threads}: must be at least 1");
         ulong seed = PropertySettings.DefaultSeed;
-        if (seedText is not null && !ulong.TryParse(seedText, NumberStyles.None, CultureInfo.InvariantCulture, out seed))
-            throw new UsageException($"--seed '{seedText}': not a non-negative whole number");
-        var catalog = Plugins.Catalog(plugins);
-        var chosen = patcherNames is { Length: > 0 }
-            ? patcherNames.Select(n => catalog.FirstOrDefault(p => p.Name == n) ?? throw new UsageException($"--patcher {n}: unknown; known: {string.Join(", ", catalog.Select(p => p.Name))}")).ToArray()
+        if (a.Seed is not null && !ulong.TryParse(a.Seed, NumberStyles.None, CultureInfo.InvariantCulture, out seed))
+            throw new UsageException($"--seed '{a.Seed}': not a non-negative whole number");
+        var search = Usage(() => ScheduleSearch.Get(a.Strategy), "--strategy");
+        var shard = a.Shard is null ? Shard.All : Usage(() => Shard.Parse(a.Shard), null);
+        var catalog = Plugins.Catalog(a.Plugins);
+        var chosen = a.Patchers is { Length: > 0 }
+            ? a.Patchers.Select(n => catalog.FirstOrDefault(p => p.Name == n) ?? throw new UsageException($"--patcher {n}: unknown; known: {string.Join(", ", catalog.Select(p => p.Name))}")).ToArray()
             : catalog.ToArray();
-        var fetchModels = modelNames is { Length: > 0 }
-            ? modelNames.Select(n => FetchModelRegistry.BuiltIn.FirstOrDefault(m => m.Name == n) ?? throw new UsageException($"--model {n}: unknown; known: {string.Join(", ", FetchModelRegistry.BuiltIn.Select(m => m.Name))}")).ToArray()
+        var fetchModels = a.Models is { Length: > 0 }
+            ? a.Models.Select(n => FetchModelRegistry.BuiltIn.FirstOrDefault(m => m.Name == n) ?? throw new UsageException($"--model {n}: unknown; known: {string.Join(", ", FetchModelRegistry.BuiltIn.Select(m => m.Name))}")).ToArray()
             : FetchModelRegistry.BuiltIn.ToArray();
 
-        var cells = MatrixCampaign.Cells(chosen, fetchModels).ToArray();
-        var results = new List<MatrixCell>();
-        var emulator = new List<FamilyResult>();
+        var allCells = MatrixCampaign.Cells(chosen, fetchModels).ToArray();
+        var allFamilies = a.EmulatorRuns > 0 ? EmulatorCampaign.Families : [];
+        var cells = shard.Of(allCells);
+        var families = shard.Of(allFamilies);
+        MatrixCell[] results = [];
+        FamilyResult[] emulator = [];
         AnsiConsole.Progress()
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
             .Start(ctx =>
             {
-                var task = ctx.AddTask("verdict matrix", maxValue: Math.Max(1, cells.Length));
-                foreach (var (p, m, nmi) in cells)
+                // The display is not thread-safe: workers report through one lock.
+                var gate = new object();
+                var task = ctx.AddTask("verdict matrix", maxValue: Math.Max(1, cells.Count));
+                results = CampaignParallel.Map(cells, a.Threads, c =>
                 {
-                    task.Description = $"matrix: {p.Name} / {m.Name}";
+                    var (p, m, nmi) = c;
                     // An open cell gets the ordinary budget: searching it longer is what --runs is for.
-                    results.Add(MatrixCampaign.RunCell(p, m, nmi, runs, seed, maxCpus, failRuns: MatrixCampaign.IsOpenCell(p.Name, nmi) ? runs : runs * 25));
-                    task.Increment(1);
-                }
-                task.Description = "verdict matrix";
-                if (emulatorRuns == 0) return;
-                var families = EmulatorCampaign.Families;
-                var emu = ctx.AddTask("emulator vs Iced", maxValue: families.Count);
-                foreach (var (family, codes) in families)
+                    return MatrixCampaign.RunCell(p, m, nmi, a.Runs, seed, a.MaxCpus,
+                        failRuns: MatrixCampaign.IsOpenCell(p.Name, nmi) ? a.Runs : a.Runs * 25, search: search);
+                }, i =>
                 {
-                    emulator.Add(EmulatorCampaign.RunFamily(family, codes, emulatorRuns, seed));
-                    emu.Increment(1);
-                }
+                    lock (gate)
+                    {
+                        task.Description = $"matrix: {cells[i].Patcher.Name} / {cells[i].Model.Name}";
+                        task.Increment(1);
+                    }
+                });
+                task.Description = "verdict matrix";
+                if (families.Count == 0) return;
+                var emu = ctx.AddTask("emulator vs Iced", maxValue: families.Count);
+                emulator = CampaignParallel.Map(families, a.Threads, f => EmulatorCampaign.RunFamily(f.Family, f.Codes, a.EmulatorRuns, seed),
+                    _ => { lock (gate) emu.Increment(1); });
             });
 
-        var table = new Table().Title($"Verdict matrix (seed {seed}, {runs} cases per cell)").AddColumn("patcher");
-        foreach (var m in fetchModels) table.AddColumn(m.Name);
-        foreach (var row in results.GroupBy(r => (r.Patcher, r.NmiMayEndStiShadow)))
+        var report = new CheckReport(seed, a.Runs, a.MaxCpus, results.Select(CheckReport.Cell).ToArray(), emulator.Select(CheckReport.Family).ToArray())
         {
-            var cellsText = fetchModels.Select(m => row.FirstOrDefault(r => r.Model == m.Name) is { } c ? CellMarkup(c) : "").ToArray();
+            Strategy = search.IsDefault ? null : search.Name,
+            Shard = shard.IsAll ? null : new ShardReport(shard.Index, shard.Count, allCells.Length, allFamilies.Count),
+        };
+        Print(report, fetchModels.Select(m => m.Name).ToArray(), results);
+        if (a.Json is not null) File.WriteAllText(a.Json.FullName, report.ToJson());
+        return report.Agrees ? Cli.Ok : Cli.Failed;
+    }
+
+    /// <summary>Runs a parse that throws <see cref="ArgumentException"/> and turns it into a usage error (prefixed with the option, unless it names it).</summary>
+    private static T Usage<T>(Func<T> parse, string? option)
+    {
+        try { return parse(); }
+        catch (ArgumentException e) { throw new UsageException(option is null ? e.Message : $"{option}: {e.Message}"); }
+    }
+
+    /// <summary>The table of verdicts, one line per counterexample with its replay token, and the summary lines.</summary>
+    public static void Print(CheckReport report, IReadOnlyList<string> models, IReadOnlyList<MatrixCell>? cells = null)
+    {
+        string title = $"Verdict matrix (seed {report.Seed}, {report.RunsPerCell} cases per cell" +
+                       $"{(report.Strategy is { } s ? $", schedules by {s}" : "")}{(report.Shard is { } sh ? $", shard {sh.Index}/{sh.Count}" : "")})";
+        var table = new Table().Title(title).AddColumn("patcher");
+        foreach (var m in models) table.AddColumn(m);
+        foreach (var row in report.Matrix.GroupBy(r => (r.Patcher, r.NmiMayEndStiShadow)))
+        {
+            var cellsText = models.Select(m => row.FirstOrDefault(r => r.Model == m) is { } c ? CellMarkup(c) : "").ToArray();
             table.AddRow([Markup.Escape(row.Key.Patcher + (row.Key.NmiMayEndStiShadow ? " (NMI ends STI shadow)" : "")), .. cellsText]);
         }
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLine("pass / fail: the verdict; [green]green[/] agrees with history, [red]red[/] does not, [yellow]yellow[/]: undecided (the suite decides) or open (spec/verdicts.md). P1-P4: the property a counterexample violates.");
-        int disagree = results.Count(r => !r.Agrees && !r.IsOpen);
-        int open = results.Count(r => r.IsOpen);
-        foreach (var r in results.Where(r => !r.Passed && r.Shrunk is not null))
-            Console.WriteLine($"{r.Patcher} / {r.Model}{(r.NmiMayEndStiShadow ? " (NMI)" : "")}: {r.Shrunk!.First} | replay {r.Token}");
-        if (emulatorRuns > 0)
-            AnsiConsole.MarkupLine(emulator.All(e => e.Passed)
+        int disagree = report.Matrix.Count(r => !r.Agrees && !r.Open);
+        int open = report.Matrix.Count(r => r.Open);
+        if (cells is not null)
+            foreach (var r in cells.Where(r => !r.Passed && r.Shrunk is not null))
+                Console.WriteLine($"{r.Patcher} / {r.Model}{(r.NmiMayEndStiShadow ? " (NMI)" : "")}: {r.Shrunk!.First} | replay {r.Token}");
+        else
+            foreach (var r in report.Matrix.Where(r => r.Verdict == "fail" && r.Violation is not null))
+                Console.WriteLine($"{r.Patcher} / {r.Model}{(r.NmiMayEndStiShadow ? " (NMI)" : "")}: {r.Property} {r.Violation} | replay {r.Replay}");
+        var emulator = report.Emulator;
+        if (emulator.Count > 0)
+            AnsiConsole.MarkupLine(emulator.All(e => e.Verdict == "pass")
                 ? $"[green]Emulator: all {emulator.Count} instruction families agree with Iced[/] ({emulator.Sum(e => e.Cases)} cases)."
-                : $"[red]Emulator: {emulator.Count(e => !e.Passed)} instruction families disagree with Iced[/]: {string.Join(", ", emulator.Where(e => !e.Passed).Select(e => e.Family))}.");
+                : $"[red]Emulator: {emulator.Count(e => e.Verdict != "pass")} instruction families disagree with Iced[/]: {string.Join(", ", emulator.Where(e => e.Verdict != "pass").Select(e => e.Family))}.");
         AnsiConsole.MarkupLine(disagree == 0
-            ? $"[green]All {results.Count - open} decided cells agree with their expectations[/]{(open > 0 ? $"; {open} open cell(s) not found in this run (spec/verdicts.md)" : "")}."
-            : $"[red]{disagree} of {results.Count} cells disagree with their expectations.[/]");
-
-        if (json is not null) WriteJson(json, seed, runs, maxCpus, results, emulator);
-        return disagree == 0 && emulator.All(e => e.Passed) ? Cli.Ok : Cli.Failed;
+            ? $"[green]All {report.Matrix.Count - open} decided cells agree with their expectations[/]{(open > 0 ? $"; {open} open cell(s) not found in this run (spec/verdicts.md)" : "")}."
+            : $"[red]{disagree} of {report.Matrix.Count} cells disagree with their expectations.[/]");
     }
 
-    private static string CellMarkup(MatrixCell c)
+    private static string CellMarkup(CellReport c)
     {
-        string color = c.Expected == ExpectedVerdict.Undecided || c.IsOpen ? "yellow" : c.Agrees ? "green" : "red";
-        if (c.IsOpen) return $"[{color}]open[/]";
+        string color = c.Expected == "none" || c.Open ? "yellow" : c.Agrees ? "green" : "red";
+        if (c.Open) return $"[{color}]open[/]";
         string property = c.Property is { } p ? " " + p[..2] : "";
         return $"[{color}]{c.Verdict}{property}[/]";
-    }
-
-    private static void WriteJson(FileInfo file, ulong seed, int runs, int maxCpus, List<MatrixCell> results, List<FamilyResult> emulator)
-    {
-        var data = new
-        {
-            seed,
-            runsPerCell = runs,
-            maxCpus,
-            matrix = results.Select(r => new
-            {
-                patcher = r.Patcher,
-                model = r.Model,
-                nmiMayEndStiShadow = r.NmiMayEndStiShadow,
-                verdict = r.Verdict,
-                expected = r.Expected switch { ExpectedVerdict.Pass => "pass", ExpectedVerdict.Fail => "fail", _ => "none" },
-                agrees = r.Agrees,
-                open = r.IsOpen,
-                runs = r.Runs,
-                property = r.Property,
-                shrunkCpus = r.ShrunkCase?.Cpus,
-                shrunkSteps = r.ShrunkCase?.Schedule.TotalSteps,
-                violation = r.Shrunk?.First?.Message,
-                replay = r.Token?.ToString(),
-            }),
-            emulator = emulator.Select(e => new { family = e.Family, forms = e.Codes.Count, cases = e.Cases, verdict = e.Passed ? "pass" : "fail" }),
-        };
-        File.WriteAllText(file.FullName, JsonSerializer.Serialize(data, JsonOptions.Indented) + "\n");
     }
 }

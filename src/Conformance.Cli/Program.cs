@@ -8,5 +8,6 @@ var root = new RootCommand("Conformance: property-based conformance tests for li
     ListCommand.Create(),
     ScenariosCommand.Create(),
     ReplayCommand.Create(),
+    MergeCommand.Create(),
 };
 return Cli.Run(root, args);

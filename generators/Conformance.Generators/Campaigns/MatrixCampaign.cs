@@ -11,6 +11,9 @@ public sealed record MatrixCell(string Patcher, string Model, bool NmiMayEndStiS
     /// <summary>The token that replays the shrunk case's original failing case (<c>replay TOKEN</c>).</summary>
     public ReplayToken? Token { get; init; }
 
+    /// <summary>The schedule search the cell ran with (<see cref="ScheduleSearch"/>).</summary>
+    public string Strategy { get; init; } = ScheduleSearch.DefaultName;
+
     /// <summary>The first property the shrunk case violates (P1..P4), or null.</summary>
     public string? Property => Shrunk?.First?.Property;
 
@@ -94,12 +97,18 @@ public static class MatrixCampaign
     /// <summary>
     /// Runs one cell. A cell history expects to fail gets <paramref name="failRuns"/> cases to find
     /// its counterexample (the search stops at the first); the others get <paramref name="runs"/>.
+    /// <paramref name="search"/> says how cases get their schedules (default: generated runs); the
+    /// cell's cases are the same for every search but for who runs when. <paramref name="afterCase"/>,
+    /// if given, hears whether each checked case passed (shrink attempts included), for timing.
     /// </summary>
-    public static MatrixCell RunCell(PatcherInfo patcher, IFetchModel model, bool nmi, int runs, ulong seed, int maxCpus = 4, int? failRuns = null)
+    public static MatrixCell RunCell(PatcherInfo patcher, IFetchModel model, bool nmi, int runs, ulong seed, int maxCpus = 4, int? failRuns = null,
+        ScheduleSearch? search = null, Action<bool>? afterCase = null)
     {
         if (CellExpectation(patcher.Expectations, model.Name, nmi) == ExpectedVerdict.Fail && failRuns is { } more) runs = Math.Max(runs, more);
+        search ??= ScheduleSearch.UniformRandom;
         var settings = new PropertySettings(runs, seed ^ StableHash($"{patcher.Name}/{model.Name}/{nmi}"), PropertySettings.DefaultGamma, EndSize: 50);
-        return Check($"{patcher.Name} under {model.Name}{(nmi ? " (NMI may end the STI shadow)" : "")}", patcher, model, nmi, maxCpus, settings, token: null);
+        string name = $"{patcher.Name} under {model.Name}{(nmi ? " (NMI may end the STI shadow)" : "")}{(search.IsDefault ? "" : $", schedules by {search.Name}")}";
+        return Check(name, patcher, model, nmi, maxCpus, settings, search, token: null, afterCase);
     }
 
     /// <summary>
@@ -113,22 +122,34 @@ public static class MatrixCampaign
         var model = FetchModelRegistry.BuiltIn.FirstOrDefault(m => m.Name == token.Model)
             ?? throw new ArgumentException($"replay token names fetch model '{token.Model}', which does not exist");
         var settings = new PropertySettings(1, 0, 1, Replay: (token.Seed, token.Gamma, token.Size), EndSize: 50);
-        return Check($"replay {token}", patcher, model, token.Nmi, token.MaxCpus, settings, token);
+        return Check($"replay {token}", patcher, model, token.Nmi, token.MaxCpus, settings, ScheduleSearch.Get(token.Strategy), token, afterCase: null);
     }
 
     /// <summary>The property of one cell under the given settings; a failure comes back shrunk, traced, with its token.</summary>
-    private static MatrixCell Check(string name, PatcherInfo patcher, IFetchModel model, bool nmi, int maxCpus, PropertySettings settings, ReplayToken? token)
+    private static MatrixCell Check(string name, PatcherInfo patcher, IFetchModel model, bool nmi, int maxCpus, PropertySettings settings,
+        ScheduleSearch search, ReplayToken? token, Action<bool>? afterCase)
     {
         var probe = patcher.Create();
-        IReadOnlyList<string> Problems(PatchCaseGenome g) =>
-            PatchCheck.Run(patcher.Create, model, PatchCaseRealizer.Realize(g, probe), nmi).Violations.Select(v => v.ToString()).ToArray();
-        var outcome = PropertyRunner.Run(name, PatchCaseGen.Arbitrary(maxCpus), Problems, settings);
+        IReadOnlyList<string> Problems(PatchCaseGenome g)
+        {
+            var found = PatchCheck.Run(patcher.Create, model, PatchCaseRealizer.Realize(g, probe), nmi).Violations.Select(v => v.ToString()).ToArray();
+            afterCase?.Invoke(found.Length == 0);
+            return found;
+        }
+        // An explored run, recorded as the runs it took (the same run, now data that shrinks).
+        PatchCaseGenome Record(PatchCaseGenome g) =>
+            g with
+            {
+                Explore = null,
+                Runs = PatchCheck.Run(patcher.Create, model, PatchCaseRealizer.Realize(g, probe), nmi).Schedule!.Runs.Select(r => new RunGenome(r.Cpu, r.Steps)).ToArray(),
+            };
+        var outcome = PropertyRunner.Run(name, PatchCaseGen.Arbitrary(maxCpus, search, Record), Problems, settings);
         var expected = CellExpectation(patcher.Expectations, model.Name, nmi);
-        if (outcome.Passed) return new MatrixCell(patcher.Name, model.Name, nmi, expected, true, outcome.Tests, null, null, null) { Token = token };
+        if (outcome.Passed) return new MatrixCell(patcher.Name, model.Name, nmi, expected, true, outcome.Tests, null, null, null) { Token = token, Strategy = search.Name };
         var shrunkCase = outcome.Shrunk is PatchCaseGenome g ? PatchCaseRealizer.Realize(g, probe) : null;
         var shrunk = shrunkCase is null ? null : PatchCheck.Run(patcher.Create, model, shrunkCase, nmi, recordTrace: true);
-        token ??= TokenOf(patcher.Name, model.Name, nmi, maxCpus, outcome.ReplayTriple!);
-        return new MatrixCell(patcher.Name, model.Name, nmi, expected, false, outcome.Tests, outcome, shrunk, shrunkCase) { Token = token };
+        token ??= TokenOf(patcher.Name, model.Name, nmi, maxCpus, outcome.ReplayTriple!) with { Strategy = search.Name };
+        return new MatrixCell(patcher.Name, model.Name, nmi, expected, false, outcome.Tests, outcome, shrunk, shrunkCase) { Token = token, Strategy = search.Name };
     }
 
     private static ReplayToken TokenOf(string patcher, string model, bool nmi, int maxCpus, string triple)

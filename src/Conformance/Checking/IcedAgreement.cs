@@ -14,7 +14,9 @@ namespace Conformance.Checking;
 /// </summary>
 public static class IcedAgreement
 {
-    private static readonly InstructionInfoFactory InfoFactory = new();
+    // Iced's factory reuses its buffers between calls, so each thread gets its own (check runs families in parallel).
+    [ThreadStatic] private static InstructionInfoFactory? _infoFactory;
+    private static InstructionInfoFactory InfoFactory => _infoFactory ??= new();
 
     /// <summary>Every disagreement, as a sentence; empty when the emulator agrees with Iced.</summary>
     public static IReadOnlyList<string> Check(BuiltSample b)

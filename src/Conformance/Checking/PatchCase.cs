@@ -20,11 +20,14 @@ public sealed record PatchCase(IReadOnlyList<SiteSpec> Sites, IReadOnlyList<IRea
     public IReadOnlyList<int> InterruptsOffCpus { get; init; } = Array.Empty<int>();
     /// <summary>Steps of fair scheduling after the schedule, for the patch to complete (P4).</summary>
     public long LivenessBudget { get; init; } = 4000;
+    /// <summary>When set, the scheduled steps are picked by this strategy as the run goes (the schedule's runs are
+    /// ignored; its interrupts and fetch choices apply), and <see cref="CaseResult.Schedule"/> records them.</summary>
+    public ScheduleExploration? Exploration { get; init; }
 
     public override string ToString() =>
         $"{Cpus} CPUs, sites [{string.Join(", ", Sites.Select(s => $"{s.Name} {s.Kind} at 0x{s.Address:x} (line offset {s.Address % 64}) -> t{s.Target}"))}], " +
         $"batches [{string.Join(" ; ", Batches.Select(b => string.Join(", ", b.Select(c => $"s{c.Site}: t{c.From}->t{c.To}"))))}], " +
-        $"{TasksPerCpu} task(s)/CPU{(InterruptsOffCpus.Count > 0 ? $", IF=0 on cpu{string.Join(",cpu", InterruptsOffCpus)}" : "")}, schedule {Schedule}";
+        $"{TasksPerCpu} task(s)/CPU{(InterruptsOffCpus.Count > 0 ? $", IF=0 on cpu{string.Join(",cpu", InterruptsOffCpus)}" : "")}, schedule {(Exploration is { } x ? $"explored by {x}, " : "")}{Schedule}";
 }
 
 /// <summary>The outcome of one checked run.</summary>
@@ -32,4 +35,7 @@ public sealed record CaseResult(IReadOnlyList<Violation> Violations, long Steps,
 {
     public bool Passed => Violations.Count == 0;
     public Violation? First => Violations.Count == 0 ? null : Violations[0];
+
+    /// <summary>The schedule the run followed (for an explored case, the steps the strategy picked, as runs): it replays the run.</summary>
+    public Schedule? Schedule { get; init; }
 }

@@ -17,7 +17,7 @@ public static class PatchCheck
     public static CaseResult Run(Func<IPatcher> create, IFetchModel model, PatchCase c, bool nmiMayEndStiShadow = false, bool recordTrace = false)
     {
         var patcher = create();
-        if (c.Sites.Count == 0) return new CaseResult([], 0, []);   // the patcher declined every site: nothing to check
+        if (c.Sites.Count == 0) return new CaseResult([], 0, []) { Schedule = c.Schedule };   // the patcher declined every site: nothing to check
         var workload = Workload.Build(c.Sites, c.Targets);
         var rig = new PatchRig(patcher, workload, new PatchRigOptions
         {
@@ -36,7 +36,9 @@ public static class PatchCheck
         {
             if (next < batches.Length && rig.Machine.WritersDone && cpu == rig.WriterCpu) rig.Patch(batches[next++]);
         };
-        rig.Machine.Run(c.Schedule);
+        var followed = c.Schedule;
+        if (c.Exploration is { } x) followed = rig.Machine.Explore(x.Strategy, x.Seed, x.Steps, c.Schedule.Interrupts, c.Schedule.FetchChoices);
+        else rig.Machine.Run(c.Schedule);
         var live = rig.Machine.RunFair(c.LivenessBudget);
         while (next < batches.Length && live.Verdict == LivenessVerdict.Completed)
         {
@@ -70,6 +72,6 @@ public static class PatchCheck
                     violations.Add(new Violation(Completion, rig.WriterCpu, rig.Machine.Steps,
                         $"after the patcher returned, {site.s.Name} holds {Forms.Hex(bytes)}, not the new instruction {Forms.Hex(final.New)}"));
             }
-        return new CaseResult(violations, rig.Machine.Steps, rig.Machine.Trace);
+        return new CaseResult(violations, rig.Machine.Steps, rig.Machine.Trace) { Schedule = followed };
     }
 }

@@ -34,17 +34,31 @@ public sealed partial class Machine
     {
         if (shape.Cpus != Cpus.Count) throw new ArgumentException($"shape.Cpus = {shape.Cpus}: the machine has {Cpus.Count} CPU(s)");
         var data = strategy.Create(seed, shape);   // interrupts and fetch choices come from the offline draw
-        var picker = strategy.Begin(seed, shape);
+        return Explore(strategy.Name, strategy.Begin(seed, shape), shape.Steps, data.Interrupts, data.FetchChoices);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="steps"/> steps with the given interrupts and fetch choices, the strategy
+    /// (seeded with <paramref name="seed"/>) picking the CPU of each step; returns the run as schedule
+    /// data (runs, and these interrupts and fetch choices), which replays it exactly.
+    /// </summary>
+    public Schedule Explore(IAdaptiveStrategy strategy, ulong seed, int steps, IReadOnlyList<ScheduledInterrupt> interrupts, IReadOnlyList<int> fetchChoices) =>
+        Explore(strategy.Name, strategy.Begin(seed, new ScheduleShape(Cpus.Count, steps)), steps, interrupts, fetchChoices);
+
+    private Schedule Explore(string strategy, IStepPicker picker, int steps, IReadOnlyList<ScheduledInterrupt> interrupts, IReadOnlyList<int> fetchChoices)
+    {
         var runs = new List<ScheduleRun>();
-        var recorded = data with { Runs = runs };
+        var recorded = new Schedule(runs, interrupts, fetchChoices);
         recorded.Validate(Cpus.Count);
-        UseFetchChoices(data.FetchChoices);
-        var interrupts = new InterruptQueue(data.Interrupts);
-        for (int k = 0; k < shape.Steps; k++)
+        UseFetchChoices(fetchChoices);
+        var queue = new InterruptQueue(interrupts);
+        var enabled = new bool[Cpus.Count];   // one buffer for the whole run: no allocation per step
+        for (int k = 0; k < steps; k++)
         {
-            interrupts.RaiseDue(this);
-            int cpu = picker.Next(new MachineView(EnabledCpus(), _relevantEvents, _step));
-            if (cpu < 0 || cpu >= Cpus.Count) throw new InvalidOperationException($"strategy '{strategy.Name}' picked cpu{cpu}; the machine has {Cpus.Count}");
+            queue.RaiseDue(this);
+            for (int c = 0; c < enabled.Length; c++) enabled[c] = IsEnabled(c);
+            int cpu = picker.Next(new MachineView(enabled, _relevantEvents, _step));
+            if (cpu < 0 || cpu >= Cpus.Count) throw new InvalidOperationException($"strategy '{strategy}' picked cpu{cpu}; the machine has {Cpus.Count}");
             Step(cpu);
             if (runs.Count > 0 && runs[^1].Cpu == cpu) runs[^1] = runs[^1] with { Steps = runs[^1].Steps + 1 };
             else runs.Add(new ScheduleRun(cpu, 1));

@@ -4,7 +4,7 @@ namespace Conformance.Tests.Machine;
 
 using Machine = Conformance.Machine.Machine;
 
-/// <summary>PCT over the events that matter: an adaptive strategy run by <see cref="Machine.Explore"/>, recorded as schedule data.</summary>
+/// <summary>PCT over the events that matter: an adaptive strategy run by <see cref="Machine.Explore(IAdaptiveStrategy, ulong, ScheduleShape)"/>, recorded as schedule data.</summary>
 public class ExploreTests
 {
     [Theory]

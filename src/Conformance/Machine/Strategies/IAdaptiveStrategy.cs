@@ -14,7 +14,7 @@ public interface IStepPicker
 }
 
 /// <summary>
-/// A strategy that decides as the run goes, from what the machine reports: <see cref="Machine.Explore"/>
+/// A strategy that decides as the run goes, from what the machine reports: <see cref="Machine.Explore(IAdaptiveStrategy, ulong, ScheduleShape)"/>
 /// runs it and records the decisions as an ordinary <see cref="Schedule"/>, so the run replays from
 /// data like any other. Its <see cref="IScheduleStrategy.Create"/> is the offline approximation.
 /// </summary>

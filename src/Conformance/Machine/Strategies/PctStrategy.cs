@@ -6,7 +6,7 @@ namespace Conformance.Machine;
 /// drops below all others. A bug of depth d is found with probability at least 1/(n k^(d-1)),
 /// k being the number of events the change points are drawn over, so they are drawn over the events
 /// that matter (writer stores and syncs, fetches of watched code, deliveries), not over all steps.
-/// Here d = 3. Run it with <see cref="Machine.Explore"/>; <see cref="Create"/> is the offline
+/// Here d = 3. Run it with <see cref="Machine.Explore(IAdaptiveStrategy, ulong, ScheduleShape)"/>; <see cref="Create"/> is the offline
 /// approximation that places change points over steps, for when no machine is at hand.
 /// </summary>
 public sealed class PctStrategy : IAdaptiveStrategy
