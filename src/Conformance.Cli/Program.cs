@@ -9,5 +9,6 @@ var root = new RootCommand("Conformance: property-based conformance tests for li
     ScenariosCommand.Create(),
     ReplayCommand.Create(),
     MergeCommand.Create(),
+    BenchCommand.Create(),
 };
 return Cli.Run(root, args);
