@@ -79,7 +79,7 @@ public static class PatchCaseRealizer
         var tos = Enumerable.Range(0, targets.Length).Select(i => targets[Mod(g.To + i, targets.Length)]).Where(t => t != from).ToArray();
         var spec = new SiteSpec(site.Name, site.Address, kind, from, site.Abi) { InterruptsOff = g.InterruptsOff };
         Workload workload;
-        try { workload = Workload.Build([spec], Targets); }
+        try { workload = WorkloadCache.Build([spec], Targets); }
         catch (ArgumentException) { return null; }
         foreach (int to in tos)
         {

@@ -1,117 +1,36 @@
 using BenchmarkDotNet.Attributes;
-using Conformance.Emulation;
+using Conformance.Generators.Bench;
 using Conformance.Machine;
-using Iced.Intel;
-using static Iced.Intel.AssemblerRegisters;
 
 namespace Conformance.Benchmarks;
 
 /// <summary>
-/// Whole machine runs per second: 4 CPUs (three tasks calling through a 5-byte call site that
-/// straddles a cache line, one writer re-targeting it with text_poke_bp's int3 / sync / tail / sync /
-/// head / sync), 2,000 steps of a uniform random schedule with interrupts and fetch choices, under
-/// the block64 fetch model. Each invocation builds the machine from scratch and runs one schedule.
+/// Whole machine runs per second on <see cref="MachineRunWorkload"/> (the workload <c>bench</c>
+/// times): 4 CPUs, 2,000 steps of a uniform random schedule with interrupts and fetch choices,
+/// under the block64 fetch model. <c>Reset</c> resets one machine between runs (what the checks do
+/// for a layout they run again); <c>Fresh</c> builds it for every run. The allocation column shows
+/// what a run costs beyond its steps.
 /// </summary>
 [MemoryDiagnoser]
 public class MachineRuns
 {
-    public const int Cpus = 4, Steps = 2_000, Schedules = 64;
-    public const ulong Site = 0x40_003e;
+    public const int Schedules = 64;
 
-    private static readonly byte[] Code = Assemble(out Func1, out Func2);
-    private static readonly ulong Func1, Func2;
     private Schedule[] _schedules = null!;
     private int _next;
+
+    private MachineRunWorkload.Reusable _reusable = null!;
 
     [GlobalSetup]
     public void Setup()
     {
-        var strategy = new UniformRandomStrategy();
-        var shape = new ScheduleShape(Cpus, Steps, MaxInterrupts: 3, MaxFetchChoice: 2, FetchChoices: 16);
-        _schedules = Enumerable.Range(0, Schedules).Select(i => strategy.Create((ulong)i, shape)).ToArray();
+        _schedules = MachineRunWorkload.Schedules(Schedules);
+        _reusable = new MachineRunWorkload.Reusable();
     }
 
-    [Benchmark(Description = "one 4-CPU, 2,000-step machine run")]
-    public long Run() => RunOne(_schedules[_next++ % Schedules]);
+    [Benchmark(Baseline = true, Description = "one 4-CPU, 2,000-step machine run, machine reset between runs")]
+    public long Reset() => _reusable.Run(_schedules[_next++ % Schedules]).Steps;
 
-    /// <summary>Builds the machine and runs one schedule; returns the steps taken.</summary>
-    public static long RunOne(Schedule schedule) => Build(schedule).Steps;
-
-    /// <summary>Builds the machine and runs one schedule (optionally recording its trace).</summary>
-    public static Machine.Machine Build(Schedule schedule, bool recordTrace = false)
-    {
-        var machine = new Machine.Machine(new MachineOptions { Cpus = Cpus, FetchModel = new Block64Fetch(), RecordTrace = recordTrace });
-        machine.Memory.Map("text", RegionKind.Text, 0x40_0000, 0x1000);
-        machine.Memory.Map("data", RegionKind.Data, 0x60_0000, 0x1000);
-        machine.Memory.Load(0x40_0000, Code);
-        // #BP: retry at the int3 until the patch completes (spin in #BP), enough for a benchmark workload.
-        machine.Memory.Map("bp", RegionKind.Stub, 0x50_0000, 0x100);
-        machine.Memory.Decoded.BindHost(0x50_0000, RetryBreakpoint.Instance);
-        machine.Interrupts.Set(Vectors.Breakpoint, 0x50_0000);
-        for (int c = 0; c < Cpus - 1; c++) machine.AddTask(c, $"caller{c}", 0x40_0000);
-        long rel = (long)Func2 - (long)(Site + 5);
-        var tail = BitConverter.GetBytes((int)rel);
-        machine.SetWriter(Cpus - 1, new WriterStep[]
-        {
-            new WriterStep.Store(Site, new byte[] { 0xCC }), new WriterStep.SyncCore(),
-            new WriterStep.Store(Site + 1, tail), new WriterStep.SyncCore(),
-            new WriterStep.Store(Site, new byte[] { 0xE8 }), new WriterStep.SyncCore(),
-        });
-        machine.Run(schedule);
-        return machine;
-    }
-
-    private static byte[] Assemble(out ulong func1, out ulong func2)
-    {
-        var a = new Assembler(64);
-        var loop = a.CreateLabel();
-        var f1 = a.CreateLabel();
-        var f2 = a.CreateLabel();
-        a.Label(ref loop);
-        Prologue(a);
-        var measure = new Assembler(64);
-        Prologue(measure);
-        var probe = new ByteCodeWriter();
-        measure.Assemble(probe, 0x40_0000);   // the prologue's length, so the call lands at Site
-        int prologue = probe.Count;
-        for (int i = prologue; i < (int)(Site - 0x40_0000); i++) a.nop();
-        a.call(f1);
-        a.jmp(loop);
-        a.Label(ref f1);
-        a.inc(rbx);
-        a.ret();
-        a.Label(ref f2);
-        a.dec(rbx);
-        a.ret();
-        var sink = new ByteCodeWriter();
-        var result = a.Assemble(sink, 0x40_0000, BlockEncoderOptions.ReturnNewInstructionOffsets);
-        func1 = result.GetLabelRIP(f1);
-        func2 = result.GetLabelRIP(f2);
-        if (func1 - 5 - 2 != Site) throw new InvalidOperationException($"the call site is not at 0x{Site:x}");
-        return sink.ToArray();
-    }
-
-    private static void Prologue(Assembler a)
-    {
-        a.mov(rax, __qword_ptr[0x60_0000]);
-        a.add(rax, 1);
-        a.mov(__qword_ptr[0x60_0000], rax);
-        a.xor(ecx, ecx);
-        a.lea(rdx, __[rax + rcx * 2 + 8]);
-        a.cmp(rdx, 3);
-    }
-
-    private sealed class RetryBreakpoint : IHostRoutine
-    {
-        public static readonly RetryBreakpoint Instance = new();
-        public string Name => "retry-at-int3";
-
-        public HostOutcome Run(Cpu cpu)
-        {
-            Span<byte> rip = stackalloc byte[8];
-            cpu.Memory.ReadCurrent(cpu.State.Rsp, rip);
-            cpu.Memory.Poke(cpu.State.Rsp, BitConverter.GetBytes(BitConverter.ToUInt64(rip) - 1));
-            return HostOutcome.InterruptReturn;
-        }
-    }
+    [Benchmark(Description = "one 4-CPU, 2,000-step machine run, machine built fresh")]
+    public long Fresh() => MachineRunWorkload.RunFresh(_schedules[_next++ % Schedules]);
 }

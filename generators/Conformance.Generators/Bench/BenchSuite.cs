@@ -46,6 +46,7 @@ public static class BenchSuite
         rates.Add(Instructions(options.Quick));
         progress?.Invoke("machine runs per second");
         rates.Add(MachineRuns(options.Quick));
+        rates.Add(MachineRuns(options.Quick, fresh: true));
         progress?.Invoke("scenarios checked per second, one thread");
         rates.Add(Scenarios(catalog, options.Quick, threads: 1));
         if (Environment.ProcessorCount > 1)
@@ -97,15 +98,23 @@ public static class BenchSuite
         return Measure("emulated instructions", "instructions", quick ? 3 : 7, () => { ThroughputLoop.Run(cpu, steps); return steps; });
     }
 
-    public static Rate MachineRuns(bool quick)
+    /// <summary>Machine runs of <see cref="MachineRunWorkload"/>: reset between runs (as the checks run a layout again), or built fresh for each.</summary>
+    public static Rate MachineRuns(bool quick, bool fresh = false)
     {
         var schedules = MachineRunWorkload.Schedules(64);
         int runs = quick ? 200 : 2_000, next = 0;
-        return Measure($"machine runs ({MachineRunWorkload.Cpus} CPUs, {MachineRunWorkload.Steps:N0} steps)", "runs", quick ? 3 : 5, () =>
-        {
-            for (int i = 0; i < runs; i++) MachineRunWorkload.RunFresh(schedules[next++ % schedules.Length]);
-            return runs;
-        });
+        var reusable = new MachineRunWorkload.Reusable();
+        return Measure($"machine runs ({MachineRunWorkload.Cpus} CPUs, {MachineRunWorkload.Steps:N0} steps, {(fresh ? "machine built for each" : "machine reset between runs")})",
+            "runs", quick ? 3 : 5, () =>
+            {
+                for (int i = 0; i < runs; i++)
+                {
+                    var schedule = schedules[next++ % schedules.Length];
+                    if (fresh) MachineRunWorkload.RunFresh(schedule);
+                    else reusable.Run(schedule);
+                }
+                return runs;
+            });
     }
 
     /// <summary>

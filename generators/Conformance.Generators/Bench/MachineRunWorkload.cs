@@ -27,10 +27,14 @@ public static class MachineRunWorkload
         return Enumerable.Range(0, count).Select(i => strategy.Create((ulong)i, shape)).ToArray();
     }
 
-    /// <summary>Builds the machine from scratch, ready to run: code loaded, tasks added, the writer set.</summary>
-    public static Machine.Machine Build(bool recordTrace = false)
+    /// <summary>Builds the machine from scratch: code loaded, tasks added; the writer is <see cref="SetWriter"/>'s to add.</summary>
+    public static Machine.Machine Build(bool recordTrace = false, bool watchSite = false)
     {
-        var machine = new Machine.Machine(new MachineOptions { Cpus = Cpus, FetchModel = new Block64Fetch(), RecordTrace = recordTrace });
+        var machine = new Machine.Machine(new MachineOptions
+        {
+            Cpus = Cpus, FetchModel = new Block64Fetch(), RecordTrace = recordTrace,
+            WatchedCode = watchSite ? [(Site, Site + 5)] : [],
+        });
         machine.Memory.Map("text", RegionKind.Text, 0x40_0000, 0x1000);
         machine.Memory.Map("data", RegionKind.Data, 0x60_0000, 0x1000);
         machine.Memory.Load(0x40_0000, Code);
@@ -39,7 +43,6 @@ public static class MachineRunWorkload
         machine.Memory.Decoded.BindHost(0x50_0000, RetryBreakpoint.Instance);
         machine.Interrupts.Set(Vectors.Breakpoint, 0x50_0000);
         for (int c = 0; c < Cpus - 1; c++) machine.AddTask(c, $"caller{c}", 0x40_0000);
-        SetWriter(machine);
         return machine;
     }
 
@@ -60,8 +63,30 @@ public static class MachineRunWorkload
     public static long RunFresh(Schedule schedule)
     {
         var machine = Build();
+        SetWriter(machine);
         machine.Run(schedule);
         return machine.Steps;
+    }
+
+    /// <summary>One machine built once and reset (<see cref="Machine.Machine.Reset"/>) before each run, as the checks run cases of one layout.</summary>
+    public sealed class Reusable
+    {
+        private readonly Machine.Machine _machine;
+
+        public Reusable(bool recordTrace = false, bool watchSite = false)
+        {
+            _machine = Build(recordTrace, watchSite);
+            _machine.MarkInitial();
+        }
+
+        /// <summary>Resets the machine, sets the writer, runs the schedule; returns the machine, to look at.</summary>
+        public Machine.Machine Run(Schedule schedule)
+        {
+            _machine.Reset();
+            SetWriter(_machine);
+            _machine.Run(schedule);
+            return _machine;
+        }
     }
 
     private static byte[] Assemble(out ulong func1, out ulong func2)

@@ -65,8 +65,8 @@ public sealed class EquivalentEffect
             return;
         }
         if (kind is MachineStepKind.Faulted or MachineStepKind.Halted) return;
-        foreach (var r in _requests)
-            if (r.Site.Address == rip)
+        for (int i = 0; i < _requests.Count; i++)   // indexed: this runs every step, and a foreach over the interface allocates
+            if (_requests[i] is var r && r.Site.Address == rip)
             {
                 _open[task] = new Visit(r.Site, (ulong[])cpu.State.Gpr.Clone(), cpu.State.Rsp, cpu.State.Flags, StackAbove(cpu.State.Rsp),
                     machine.Steps, machine.Steps > _completedAt);
@@ -114,23 +114,16 @@ public sealed class EquivalentEffect
     /// <summary>Runs the instruction on a scratch CPU: a page of text holding it at the site, and the stack window.</summary>
     private static Alone RunAlone(Visit v, byte[] instruction)
     {
-        var memory = new Memory();
         ulong page = v.Site.Address & ~0xFFFUL;
-        memory.Map("site", RegionKind.Text, page, 0x2000);
-        memory.Load(v.Site.Address, instruction);
         ulong stackBase = (v.Rsp - 64) & ~0xFUL;
-        memory.Map("stack", RegionKind.Stack, stackBase, (int)(v.Rsp - stackBase) + Math.Max(8, v.StackAbove.Length));
-        memory.Load(v.Rsp, v.StackAbove);
-        var cpu = new Cpu(0, memory, new InterruptTable());
-        Array.Copy(v.Registers, cpu.State.Gpr, 16);
-        cpu.State.Flags = v.Flags;
-        cpu.State.Rip = v.Site.Address;
-        if (cpu.Step() == StepResult.Faulted) return new Alone(0, 0, v.Registers, null, $"cannot run alone: {cpu.State.Fault}");
+        var scratch = ScratchCpu.For(page, stackBase, (int)(v.Rsp - stackBase) + Math.Max(8, v.StackAbove.Length));
+        var cpu = scratch.Step(v.Site.Address, instruction, v.Rsp, v.StackAbove, v.Registers, v.Flags, out var result);
+        if (result == StepResult.Faulted) return new Alone(0, 0, v.Registers, null, $"cannot run alone: {cpu.State.Fault}");
         ulong? pushed = null;
         if (cpu.State.Rsp < v.Rsp)
         {
             Span<byte> b = stackalloc byte[8];
-            memory.ReadCurrent(cpu.State.Rsp, b);
+            scratch.Read(cpu.State.Rsp, b);
             pushed = BitConverter.ToUInt64(b);
         }
         return new Alone(cpu.State.Rip, cpu.State.Rsp, (ulong[])cpu.State.Gpr.Clone(), pushed, null);

@@ -18,8 +18,8 @@ public static class PatchCheck
     {
         var patcher = create();
         if (c.Sites.Count == 0) return new CaseResult([], 0, []) { Schedule = c.Schedule };   // the patcher declined every site: nothing to check
-        var workload = Workload.Build(c.Sites, c.Targets);
-        var rig = new PatchRig(patcher, workload, new PatchRigOptions
+        var workload = WorkloadCache.Build(c.Sites, c.Targets);
+        var rig = RigPool.Rent(patcher, workload, new PatchRigOptions
         {
             Cpus = c.Cpus, FetchModel = model, NmiMayEndStiShadow = nmiMayEndStiShadow, RecordTrace = recordTrace,
             TasksPerCpu = c.TasksPerCpu, InterruptsOffCpus = c.InterruptsOffCpus,

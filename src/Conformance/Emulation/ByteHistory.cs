@@ -15,20 +15,28 @@ public sealed class ByteHistory
         public readonly int Older = older;   // index of this byte's previous change, or -1
     }
 
+    // Per byte: index of its newest change, or -1. Kept in pages made at a page's first change: code
+    // changes at a few sites, and one array for a whole 64 KiB text cost more than the run using it.
+    private const int PageBits = 6, PageSize = 1 << PageBits;
     private readonly int _size;
-    private int[]? _latest;                          // per byte: index of its newest change, or -1; made at the first change
+    private int[]?[]? _pages;                        // made at the first change
     private readonly List<Change> _journal = new();
 
     public ByteHistory(int size) => _size = size;
 
-    private int[] Latest()
+    /// <summary>The index of the newest change of the byte at <paramref name="offset"/>, or -1.</summary>
+    private int Newest(int offset) => _pages?[offset >> PageBits] is { } page ? page[offset & (PageSize - 1)] : -1;
+
+    private void SetNewest(int offset, int index)
     {
-        if (_latest is null)
+        _pages ??= new int[]?[(_size + PageSize - 1) >> PageBits];
+        ref var page = ref _pages[offset >> PageBits];
+        if (page is null)
         {
-            _latest = new int[_size];
-            Array.Fill(_latest, -1);
+            page = new int[PageSize];
+            Array.Fill(page, -1);
         }
-        return _latest;
+        page[offset & (PageSize - 1)] = index;
     }
 
     /// <summary>Number of recorded changes (for tests and statistics).</summary>
@@ -41,28 +49,42 @@ public sealed class ByteHistory
     /// <summary>Records that the byte at <paramref name="offset"/> held <paramref name="previous"/> until <paramref name="time"/>.</summary>
     public void Record(int offset, long time, byte previous)
     {
-        var latest = Latest();
-        _journal.Add(new Change(time, previous, latest[offset]));
-        latest[offset] = _journal.Count - 1;
+        _journal.Add(new Change(time, previous, Newest(offset)));
+        SetNewest(offset, _journal.Count - 1);
         if (time > LastChangeAnywhere) LastChangeAnywhere = time;
     }
 
     /// <summary>The moment the byte last changed, or <see cref="long.MinValue"/> if it never did.</summary>
     public long LastChange(int offset)
     {
-        int i = _latest is null ? -1 : _latest[offset];
+        int i = Newest(offset);
         return i < 0 ? long.MinValue : _journal[i].Time;
     }
 
     /// <summary>Adds the moments after <paramref name="after"/> at which the byte changed, newest first.</summary>
     public void ChangesAfter(int offset, long after, List<long> into)
     {
-        for (int i = _latest is null ? -1 : _latest[offset]; i >= 0; i = _journal[i].Older)
+        for (int i = Newest(offset); i >= 0; i = _journal[i].Older)
         {
             long t = _journal[i].Time;
             if (t <= after) break;
             into.Add(t);
         }
+    }
+
+    /// <summary>Forgets every change, adding the offset of each byte that changed (once each, in no set order) to <paramref name="changed"/>.</summary>
+    internal void Clear(List<int> changed)
+    {
+        if (_pages is not null)
+            for (int p = 0; p < _pages.Length; p++)
+            {
+                if (_pages[p] is not { } page) continue;
+                for (int i = 0; i < PageSize; i++)
+                    if (page[i] >= 0) changed.Add((p << PageBits) + i);
+                Array.Fill(page, -1);   // kept: the next run changes the same sites
+            }
+        _journal.Clear();
+        LastChangeAnywhere = long.MinValue;
     }
 
     /// <summary>
@@ -72,7 +94,7 @@ public sealed class ByteHistory
     public byte ValueAt(int offset, long time, byte current)
     {
         byte value = current;
-        for (int i = _latest is null ? -1 : _latest[offset]; i >= 0; i = _journal[i].Older)
+        for (int i = Newest(offset); i >= 0; i = _journal[i].Older)
         {
             var c = _journal[i];
             if (c.Time <= time) break;

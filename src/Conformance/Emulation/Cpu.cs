@@ -81,6 +81,9 @@ public sealed class Cpu
     /// <summary>Whether <paramref name="vector"/> is latched and not yet delivered.</summary>
     public bool IsPending(byte vector) => (_pendingVectors[vector >> 6] & (1UL << (vector & 63))) != 0;
 
+    /// <summary>Bits 64w..64w+63 of the pending-vector bitmap (for fingerprints that must not test 256 bits one by one).</summary>
+    internal ulong PendingVectors(int w) => _pendingVectors[w];
+
     /// <summary>Takes the highest pending vector (the local APIC's priority order).</summary>
     internal bool TryTakeInterrupt(out byte vector)
     {
@@ -107,6 +110,38 @@ public sealed class Cpu
         _recording ??= new Executor<AccessRecorder>(this, new AccessRecorder(log));
         _recording.Tracer = new AccessRecorder(log);
         return _recording.Step();
+    }
+
+    /// <summary>Everything about this CPU a run changes: its state, its pending events, its last instruction.</summary>
+    public sealed class Saved
+    {
+        internal Saved(Cpu cpu)
+        {
+            State = cpu.State.Clone();
+            Pending = (ulong[])cpu._pendingVectors.Clone();
+            PendingCount = cpu._pendingCount;
+            Nmi = cpu.NmiPending;
+            Last = cpu.LastInstruction;
+        }
+
+        internal CpuState State { get; }
+        internal ulong[] Pending { get; }
+        internal int PendingCount { get; }
+        internal bool Nmi { get; }
+        internal DecodedInstruction? Last { get; }
+    }
+
+    /// <summary>This CPU as it is now, to <see cref="Restore"/> later (a machine's reset).</summary>
+    public Saved Save() => new(this);
+
+    /// <summary>Puts the CPU back as <see cref="Save"/> saw it.</summary>
+    public void Restore(Saved saved)
+    {
+        State.CopyFrom(saved.State);
+        saved.Pending.CopyTo(_pendingVectors, 0);
+        _pendingCount = saved.PendingCount;
+        NmiPending = saved.Nmi;
+        LastInstruction = saved.Last;
     }
 
     /// <summary>Marks a serializing event now (the machine's <c>sync_core</c> IPI handler uses this).</summary>

@@ -37,6 +37,14 @@ public sealed class CpuState
 
     public bool InterruptsEnabled => (Flags & RFlags.IF) != 0;
 
+    /// <summary>Makes this state a copy of <paramref name="other"/> (every field <see cref="Clone"/> copies).</summary>
+    public void CopyFrom(CpuState other)
+    {
+        Array.Copy(other.Gpr, Gpr, 16);
+        Rip = other.Rip; Flags = other.Flags; Shadow = other.Shadow; NmiBlocked = other.NmiBlocked;
+        LastSerializingTime = other.LastSerializingTime; Run = other.Run; Fault = other.Fault;
+    }
+
     /// <summary>A deep copy, for tests and for comparing effects.</summary>
     public CpuState Clone()
     {

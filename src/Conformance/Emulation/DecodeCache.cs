@@ -94,13 +94,26 @@ public sealed class DecodeCache
     public void Invalidate(ulong address, int length)
     {
         ulong first = address >= MaxInstructionLength - 1 ? address - (MaxInstructionLength - 1) : 0;
-        for (ulong a = first; a < address + (ulong)length; a++)
+        ulong end = address + (ulong)length;
+        if (end - first >= Slots)
+        {
+            // A range wider than the cache (loading a whole text): look at each slot once instead.
+            for (int i = 0; i < Slots; i++)
+                if (_slots[i] is { } entry && entry.Address >= first && entry.Address < end && Overlaps(entry, address))
+                    _slots[i] = null;
+            return;
+        }
+        for (ulong a = first; a < end; a++)
         {
             ref var slot = ref _slots[(int)(a & (Slots - 1))];
-            if (slot is not null && slot.Address == a && (slot.Length == 0 ? a >= address : a + (ulong)slot.Length > address))
+            if (slot is not null && slot.Address == a && Overlaps(slot, address))
                 slot = null;
         }
     }
+
+    /// <summary>Whether a cached entry that starts before the end of a store reaches <paramref name="address"/> (a host routine: starts at or after it).</summary>
+    private static bool Overlaps(DecodedInstruction entry, ulong address) =>
+        entry.Length == 0 ? entry.Address >= address : entry.Address + (ulong)entry.Length > address;
 
     /// <summary>Iced reads bytes one at a time through this; it is refilled for every decode.</summary>
     private sealed class SpanCodeReader : CodeReader

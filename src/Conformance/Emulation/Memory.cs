@@ -10,7 +10,7 @@ namespace Conformance.Emulation;
 /// region's <see cref="ByteHistory"/> and drop the decoded instructions they overlap.
 /// Loads always see the newest values: the data side is sequentially consistent in this model.
 /// </summary>
-public sealed class Memory
+public sealed partial class Memory
 {
     /// <summary>Bytes per cache line: the unit inside which a store of up to 8 bytes is one event.</summary>
     public const int LineSize = 64;

@@ -15,12 +15,21 @@ public sealed class InstructionFetcher : IInstructionFetcher
     private readonly Memory _memory;
     private readonly FetchChoices _choices;
     private readonly Action<FetchRecord>? _observer;
+    private readonly Func<ulong, int, bool>? _watches;
     private readonly UnitReader _reader;
     private readonly Decoder _decoder;
     private MemoryRegion? _codeRegion;
 
-    public InstructionFetcher(Memory memory, IFetchModel model, FetchChoices choices, long stalenessWindow, Action<FetchRecord>? observer = null)
+    /// <param name="memory">The memory fetched from.</param>
+    /// <param name="model">Where fetch units begin and end.</param>
+    /// <param name="choices">The fetch choices of the run, consumed one per unit with more than one version.</param>
+    /// <param name="stalenessWindow">How far back (clock ticks) a unit may be read.</param>
+    /// <param name="observer">Hears every fetch (or, with <paramref name="watches"/>, those it says it watches) as a <see cref="FetchRecord"/>.</param>
+    /// <param name="watches">Whether the observer wants the fetch of these many bytes at this address: the others make no record (no allocation).</param>
+    public InstructionFetcher(Memory memory, IFetchModel model, FetchChoices choices, long stalenessWindow, Action<FetchRecord>? observer = null,
+        Func<ulong, int, bool>? watches = null)
     {
+        _watches = watches;
         if (stalenessWindow < 0) throw new ArgumentOutOfRangeException(nameof(stalenessWindow), "the staleness window cannot be negative");
         _memory = memory;
         Model = model;
@@ -43,7 +52,7 @@ public sealed class InstructionFetcher : IInstructionFetcher
         if (region?.History is not { } history || history.LastChangeAnywhere <= oldest || _memory.Decoded.IsHostAddress(rip))
         {
             var d = _memory.Decoded.Lookup(rip, out fault);
-            if (d is not null && _observer is not null) Observe(cpu, rip, now, d);
+            if (d is not null && _observer is not null && (_watches is null || _watches(rip, Math.Max(1, d.Length)))) Observe(cpu, rip, now, d);
             return d;
         }
 
@@ -56,11 +65,15 @@ public sealed class InstructionFetcher : IInstructionFetcher
             fault = FaultKind.FetchPastRegionEnd;
             return null;
         }
-        bool allCurrent = _reader.Units.All(u => u.Moment == now);
+        // A loop, not Units.All(u => ...): a lambda capturing `now` made the compiler allocate its
+        // closure at the top of Fetch, on the fast path too, one object every step.
+        bool allCurrent = true;
+        foreach (var u in _reader.Units) allCurrent &= u.Moment == now;
         var decoded = allCurrent
             ? _memory.Decoded.Lookup(rip, out fault)!
             : _memory.Decoded.DecodeBytes(rip, _reader.Bytes(instruction.Length), out _);
-        _observer?.Invoke(new FetchRecord(cpu.Id, now, rip, _reader.Bytes(Math.Max(1, instruction.Length)), _reader.Units.ToArray(), decoded));
+        if (_observer is not null && (_watches is null || _watches(rip, _reader.Length(Math.Max(1, instruction.Length)))))
+            _observer(new FetchRecord(cpu.Id, now, rip, _reader.Bytes(Math.Max(1, instruction.Length)), _reader.Units.ToArray(), decoded));
         return decoded;
     }
 
@@ -91,7 +104,10 @@ public sealed class InstructionFetcher : IInstructionFetcher
             Units.Clear();
         }
 
-        public byte[] Bytes(int length) => _bytes.AsSpan(0, Math.Min(length, _count)).ToArray();
+        public byte[] Bytes(int length) => _bytes.AsSpan(0, Length(length)).ToArray();
+
+        /// <summary>How many of the first <paramref name="length"/> bytes were read.</summary>
+        public int Length(int length) => Math.Min(length, _count);
 
         public override int ReadByte()
         {

@@ -96,7 +96,9 @@ public sealed partial class Machine
             foreach (var r in s.Gpr) Mix(r);
             Mix(s.Rip); Mix((ulong)s.Flags); Mix((ulong)s.Shadow); Mix(s.NmiBlocked ? 1UL : 0); Mix((ulong)s.Run);
             Mix(c.NmiPending ? 1UL : 0);
-            for (int v = 0; v < 256; v++) if (c.IsPending((byte)v)) Mix(0x1000UL + (ulong)v);
+            for (int w = 0; w < 4; w++)   // every pending vector, lowest first
+                for (ulong bits = c.PendingVectors(w); bits != 0; bits &= bits - 1)
+                    Mix(0x1000UL + (ulong)(w * 64 + System.Numerics.BitOperations.TrailingZeroCount(bits)));
             Mix((ulong)(_current[c.Id] + 1));
         }
         // Where each writer stands: two waits at different syncs can find the CPUs, stacks and data

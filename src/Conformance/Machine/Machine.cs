@@ -148,7 +148,7 @@ public sealed partial class Machine
         _choices = new FetchChoices(choices);
         foreach (var cpu in Cpus)
             cpu.Fetcher = new InstructionFetcher(Memory, Options.FetchModel, _choices, Options.StalenessWindow,
-                Options.WatchedCode.Count > 0 || _trace is not null ? OnFetch : null);
+                Options.WatchedCode.Count > 0 || _trace is not null ? OnFetch : null, IsWatched);
     }
 
     /// <summary>Raises a scheduled interrupt now.</summary>
@@ -199,6 +199,15 @@ public sealed partial class Machine
     private void CheckCpu(int cpu, string field)
     {
         if (cpu < 0 || cpu >= Cpus.Count) throw new ArgumentException($"{field} = {cpu}: the machine has {Cpus.Count} CPU(s), numbered 0..{Cpus.Count - 1}");
+    }
+
+    /// <summary>Whether a fetch of <paramref name="length"/> bytes at <paramref name="rip"/> touches watched code (only those are recorded).</summary>
+    private bool IsWatched(ulong rip, int length)
+    {
+        var watched = Options.WatchedCode;
+        for (int i = 0; i < watched.Count; i++)   // indexed: a foreach over the interface would allocate an enumerator every step
+            if (rip < watched[i].End && rip + (ulong)length > watched[i].Start) return true;
+        return false;
     }
 
     private void OnFetch(FetchRecord record)

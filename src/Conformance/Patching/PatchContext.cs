@@ -56,6 +56,9 @@ public sealed class StubArea
         return _region.Base + (ulong)(_next++ * SlotSize);
     }
 
+    /// <summary>Hands out slots from the first again (a reset rig's fresh area; the stubs' bytes are the memory's to restore).</summary>
+    internal void Reset() => _next = 0;
+
     /// <summary>The slot with index <paramref name="index"/> (for patchers that reuse a fixed stub).</summary>
     public ulong Slot(int index) => _region.Base + (ulong)(index * SlotSize);
 }

@@ -62,7 +62,7 @@ public sealed class PatchRig
         foreach (int c in options.InterruptsOffCpus) Machine.Cpus[c].State.Flags &= ~RFlags.IF;
     }
 
-    public IPatcher Patcher { get; }
+    public IPatcher Patcher { get; private set; }
     public Workload Workload { get; }
     public PatchRigOptions Options { get; }
     public Machine.Machine Machine { get; }
@@ -88,6 +88,21 @@ public sealed class PatchRig
         _active = batch;
         var context = new PatchContext(Machine.Memory, Stubs, WriterCpu);
         Machine.SetWriter(WriterCpu, Checked(_guard.Steps(() => Patcher.Steps(context, batch)), batch), Patcher.Name);
+    }
+
+    /// <summary>
+    /// Makes the rig as it was when built, with <paramref name="patcher"/> (a fresh instance of the same
+    /// patcher) in place of the last one: the machine is reset (<see cref="Machine.Machine.Reset"/>), no
+    /// patch is in progress, the stub area is empty. Needs <c>Machine.MarkInitial()</c> once after building.
+    /// </summary>
+    public void Reset(IPatcher patcher)
+    {
+        if (patcher.GetType() != Patcher.GetType() || patcher.Name != Patcher.Name)
+            throw new ArgumentException($"a rig built for {Patcher.Name} cannot run {patcher.Name}");
+        Machine.Reset();
+        Patcher = patcher;
+        _active = Array.Empty<PatchRequest>();
+        Stubs.Reset();
     }
 
     /// <summary>The visits counted by target <paramref name="k"/>.</summary>

@@ -1,0 +1,57 @@
+using System.Text.Json;
+using Conformance.Tests.Support;
+
+namespace Conformance.Tests.Cli;
+
+/// <summary>
+/// <c>bench</c> works end to end on a tiny fixed version (one row, two seeds, short rounds): the
+/// tables print and the JSON has every figure. The figures themselves are measurements, not tested.
+/// </summary>
+public class BenchCommandTests
+{
+    [Fact]
+    public void A_tiny_bench_prints_the_tables_and_writes_every_figure()
+    {
+        string file = Path.GetTempFileName();
+        try
+        {
+            var (exit, output, error) = CliProcess.Run("bench", "--quick", "--seeds", "2", "--row", "naive-text-poke", "--json", file);
+            Assert.True(exit == 0, error);
+            Assert.Contains("| naive-text-poke / atomic", output);
+            Assert.Contains("emulated instructions", output);
+            using var json = JsonDocument.Parse(File.ReadAllText(file));
+            var root = json.RootElement;
+            Assert.True(root.GetProperty("machine").GetProperty("processors").GetInt32() >= 1);
+            var rates = root.GetProperty("rates").EnumerateArray().ToArray();
+            Assert.Contains(rates, r => r.GetProperty("unit").GetString() == "instructions");
+            Assert.Contains(rates, r => r.GetProperty("unit").GetString() == "runs");
+            Assert.Contains(rates, r => r.GetProperty("unit").GetString() == "cases");
+            Assert.All(rates, r => Assert.True(r.GetProperty("medianPerSecond").GetDouble() > 0));
+            var row = Assert.Single(root.GetProperty("rows").EnumerateArray().ToArray());
+            Assert.Equal("naive-text-poke / atomic", row.GetProperty("row").GetString());
+            var strategies = row.GetProperty("strategies").EnumerateArray().ToArray();
+            Assert.Equal(["uniform-random", "pct"], strategies.Select(s => s.GetProperty("strategy").GetString()));
+            foreach (var s in strategies)
+            {
+                var searches = s.GetProperty("searches").EnumerateArray().ToArray();
+                Assert.Equal(2, searches.Length);
+                Assert.All(searches, x => Assert.True(x.GetProperty("found").GetBoolean(), "the naive patcher tears within the cap"));
+                Assert.True(s.GetProperty("medianFirstMs").GetDouble() > 0);
+                Assert.True(s.GetProperty("medianShrinkMs").GetDouble() >= 0);
+                Assert.True(s.GetProperty("medianCases").GetDouble() >= 1);
+            }
+        }
+        finally { File.Delete(file); }
+    }
+
+    [Theory]
+    [InlineData("bench --seeds 0", "--seeds 0")]
+    [InlineData("bench --row text-poke-bp", "--row text-poke-bp: not a known-bad row")]
+    public void Bad_bench_usage_is_one_line_and_exit_code_2(string args, string named)
+    {
+        var (exit, _, error) = CliProcess.Run(args.Split(' '));
+        Assert.Equal(2, exit);
+        Assert.Contains(named, error);
+        Assert.Single(error.Trim().Split('\n'));
+    }
+}
