@@ -72,15 +72,26 @@ public sealed class ByteHistory
         }
     }
 
-    /// <summary>Forgets every change, adding the offset of each byte that changed (once each, in no set order) to <paramref name="changed"/>.</summary>
-    internal void Clear(List<int> changed)
+    /// <summary>
+    /// Undoes every change: each byte that changed gets back the value it held before its first
+    /// change (the oldest journal entry keeps it, so no copy of the region is needed), its offset is
+    /// added to <paramref name="changed"/> (once each), and the history is empty again.
+    /// </summary>
+    internal void Undo(byte[] bytes, List<int> changed)
     {
         if (_pages is not null)
             for (int p = 0; p < _pages.Length; p++)
             {
                 if (_pages[p] is not { } page) continue;
                 for (int i = 0; i < PageSize; i++)
-                    if (page[i] >= 0) changed.Add((p << PageBits) + i);
+                {
+                    int j = page[i];
+                    if (j < 0) continue;
+                    while (_journal[j].Older >= 0) j = _journal[j].Older;
+                    int offset = (p << PageBits) + i;
+                    bytes[offset] = _journal[j].Previous;
+                    changed.Add(offset);
+                }
                 Array.Fill(page, -1);   // kept: the next run changes the same sites
             }
         _journal.Clear();

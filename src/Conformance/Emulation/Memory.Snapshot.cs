@@ -1,16 +1,22 @@
 namespace Conformance.Emulation;
 
-/// <summary>The contents of a memory at one moment (every region's bytes and the clock), to go back to.</summary>
+/// <summary>
+/// The contents of a memory at one moment, to go back to: the clock, and for each region that
+/// instructions write (data, stacks) the span of it that is not zero. Code needs no copy: its
+/// history holds every byte it changed from.
+/// </summary>
 public sealed class MemorySnapshot
 {
-    internal MemorySnapshot(long now, byte[][] bytes)
+    internal MemorySnapshot(long now, (int Start, byte[] Bytes)?[] regions)
     {
         Now = now;
-        Bytes = bytes;
+        Regions = regions;
     }
 
     internal long Now { get; }
-    internal byte[][] Bytes { get; }
+
+    /// <summary>Per region: where its non-zero span starts and its bytes; null for code.</summary>
+    internal (int Start, byte[] Bytes)?[] Regions { get; }
 }
 
 public sealed partial class Memory
@@ -19,41 +25,50 @@ public sealed partial class Memory
 
     /// <summary>
     /// The memory as it is now, to <see cref="Restore"/> later. Code must not have changed yet (no
-    /// history): a restore puts back the bytes its history names, which is what keeps it cheap.
+    /// history): a restore undoes what its history records, which is what keeps snapshots small.
     /// </summary>
     public MemorySnapshot Snapshot()
     {
-        foreach (var r in _regions)
-            if (r.History is { Count: > 0 })
-                throw new InvalidOperationException($"cannot snapshot {r} after its code changed: take the snapshot before the run");
-        return new MemorySnapshot(_now, _regions.Select(r => (byte[])r.Bytes.Clone()).ToArray());
+        var regions = new (int, byte[])?[_regions.Count];
+        for (int i = 0; i < _regions.Count; i++)
+        {
+            var r = _regions[i];
+            if (r.History is { } history)
+            {
+                if (history.Count > 0) throw new InvalidOperationException($"cannot snapshot {r} after its code changed: take the snapshot before the run");
+                continue;
+            }
+            var bytes = r.Bytes.AsSpan();
+            int start = bytes.IndexOfAnyExcept((byte)0);
+            regions[i] = start < 0 ? (0, []) : (start, bytes[start..(bytes.LastIndexOfAnyExcept((byte)0) + 1)].ToArray());
+        }
+        return new MemorySnapshot(_now, regions);
     }
 
     /// <summary>
     /// Puts every region and the clock back as they were at <paramref name="snapshot"/>. Data and stacks
-    /// are copied back whole; code only where its history says it changed, and only those addresses
-    /// leave the decode cache, so the instructions decoded in earlier runs stay decoded.
+    /// are cleared and their non-zero span copied back; code is undone where its history says it
+    /// changed, and only those addresses leave the decode cache, so the instructions decoded in earlier
+    /// runs stay decoded.
     /// </summary>
     public void Restore(MemorySnapshot snapshot)
     {
-        if (snapshot.Bytes.Length != _regions.Count)
-            throw new InvalidOperationException($"the memory has {_regions.Count} regions; the snapshot was taken with {snapshot.Bytes.Length}");
+        if (snapshot.Regions.Length != _regions.Count)
+            throw new InvalidOperationException($"the memory has {_regions.Count} regions; the snapshot was taken with {snapshot.Regions.Length}");
         for (int i = 0; i < _regions.Count; i++)
         {
             var r = _regions[i];
-            var saved = snapshot.Bytes[i];
             if (r.History is { } history)
             {
                 _changed.Clear();
-                history.Clear(_changed);
-                foreach (int offset in _changed)
-                {
-                    r.Bytes[offset] = saved[offset];
-                    Decoded.Invalidate(r.Base + (ulong)offset, 1);
-                }
+                history.Undo(r.Bytes, _changed);
+                foreach (int offset in _changed) Decoded.Invalidate(r.Base + (ulong)offset, 1);
             }
-            else
-                saved.CopyTo(r.Bytes, 0);
+            else if (snapshot.Regions[i] is var (start, bytes))
+            {
+                Array.Clear(r.Bytes);
+                bytes.CopyTo(r.Bytes, start);
+            }
         }
         _now = snapshot.Now;
     }
