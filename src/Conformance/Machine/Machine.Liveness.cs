@@ -39,6 +39,7 @@ public sealed partial class Machine
         var seen = new Dictionary<(ulong, ulong), long>();
         long start = _step;
         int cpu = 0;
+        ScheduleReadyWriters();
         while (_step - start < budget)
         {
             if (WritersDone) return new LivenessResult(LivenessVerdict.Completed, _step - start, 0, 0, Array.Empty<string>());
@@ -100,6 +101,7 @@ public sealed partial class Machine
                 for (ulong bits = c.PendingVectors(w); bits != 0; bits &= bits - 1)
                     Mix(0x1000UL + (ulong)(w * 64 + System.Numerics.BitOperations.TrailingZeroCount(bits)));
             Mix((ulong)(_current[c.Id] + 1));
+            Mix((_writerRunning[c.Id] ? 1UL : 0) + (_writerPreempted[c.Id] ? 2UL : 0));
         }
         // Where each writer stands: two waits at different syncs can find the CPUs, stacks and data
         // alike, and text (written only by writers) is not hashed; the position tells them apart.

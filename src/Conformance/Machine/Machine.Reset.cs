@@ -32,6 +32,8 @@ public sealed partial class Machine
         for (int t = 0; t < _tasks.Count; t++) initial.Tasks[t].RestoreInto(_tasks[t]);
         initial.Current.CopyTo(_current, 0);
         Array.Clear(_writers);
+        initial.WriterRunning.CopyTo(_writerRunning, 0);
+        initial.WriterPreempted.CopyTo(_writerPreempted, 0);
         _writersSet = initial.WritersSet;
         _locks.Clear();
         _trace?.Clear();
@@ -49,6 +51,7 @@ public sealed partial class Machine
         public readonly Cpu.Saved[] Cpus = m.Cpus.Select(c => c.Save()).ToArray();
         public readonly SavedTask[] Tasks = m._tasks.Select(t => new SavedTask(t)).ToArray();
         public readonly int[] Current = (int[])m._current.Clone();
+        public readonly bool[] WriterRunning = (bool[])m._writerRunning.Clone(), WriterPreempted = (bool[])m._writerPreempted.Clone();
         public readonly int WritersSet = m._writersSet;
         public readonly long Step = m._step, RelevantEvents = m._relevantEvents;
         public readonly Action<int, MachineStepKind>? AfterStep = m.AfterStep;
