@@ -46,9 +46,11 @@ public static class PatchCheck
 
         if (OldNewOrTrap.FirstViolation(rig.Machine.Fetches, all, patcher) is { } torn) violations.Add(torn);
         violations.AddRange(effect.Violations);
-        if (rig.Failure is { } failure) violations.Add(new Violation("patcher-error", rig.WriterCpu, rig.Machine.Steps, failure));
+        long end = rig.Machine.Steps;
+        if (rig.Failure is { } failure) violations.Add(new Violation("patcher-error", rig.WriterCpu, end, failure) { Step = end });
         if (live.Verdict != LivenessVerdict.Completed)
-            violations.Add(new Violation(Liveness, rig.WriterCpu, rig.Machine.Steps, live.ToString()));
+            violations.Add(new Violation(Liveness, rig.WriterCpu, end, live.ToString())
+                { Step = end, FromStep = live.Verdict == LivenessVerdict.Livelock ? live.CycleStart : end - live.Steps });
         else
         {
             // No task may be left suspended inside a stub the patcher may reuse for its next patch.
@@ -56,8 +58,8 @@ public static class PatchCheck
             {
                 ulong rip = rig.Machine.RipOf(task);
                 if (rip >= rig.Stubs.Base && rip < rig.Stubs.Base + Workload.StubSize)
-                    violations.Add(new Violation(Completion, task.Cpu, rig.Machine.Steps,
-                        $"after the patcher returned, {task} is still inside the patcher's stub at 0x{rip:x}: the next patch may rewrite it under the task"));
+                    violations.Add(new Violation(Completion, task.Cpu, end,
+                        $"after the patcher returned, {task} is still inside the patcher's stub at 0x{rip:x}: the next patch may rewrite it under the task") { Step = end });
             }
         }
         if (live.Verdict == LivenessVerdict.Completed)
@@ -67,9 +69,9 @@ public static class PatchCheck
                 if (final is null) continue;
                 var bytes = rig.Bytes(site.s);
                 if (!bytes.AsSpan().SequenceEqual(final.New))
-                    violations.Add(new Violation(Completion, rig.WriterCpu, rig.Machine.Steps,
-                        $"after the patcher returned, {site.s.Name} holds {Forms.Hex(bytes)}, not the new instruction {Forms.Hex(final.New)}"));
+                    violations.Add(new Violation(Completion, rig.WriterCpu, end,
+                        $"after the patcher returned, {site.s.Name} holds {Forms.Hex(bytes)}, not the new instruction {Forms.Hex(final.New)}") { Step = end });
             }
-        return new CaseResult(violations, rig.Machine.Steps, rig.Machine.Trace);
+        return new CaseResult(violations, end, rig.Machine.Trace) { Events = rig.Machine.Events, WriterCpu = rig.WriterCpu, Requests = all };
     }
 }
