@@ -12,7 +12,7 @@ namespace Conformance.Reporting;
 /// </summary>
 public static class TimelineHtml
 {
-    private const int GutterWidth = 96, LaneWidth = 360, LaneChars = 46, LineHeight = 15, HeaderHeight = 34, CutHeight = 24, Pad = 5;
+    private const int GutterWidth = 124, LaneWidth = 360, LaneChars = 46, LineHeight = 15, HeaderHeight = 34, CutHeight = 24, Pad = 5;
 
     public static string Render(Timeline t)
     {
@@ -75,8 +75,9 @@ public static class TimelineHtml
             string rowClass = "row" + (row.Offending ? " offending-row" : t.InStretch(row) ? " stretch" : "");
             var g = new XElement("g", new XAttribute("class", rowClass), new XAttribute("data-step", row.Step),
                 new XElement("rect", new XAttribute("class", "band"), A("x", 0), A("y", y), A("width", width), A("height", height)),
-                Text(6, y + LineHeight, "gutter", $"step {row.Step}"),
-                Text(6, y + 2 * LineHeight, "gutter time", $"t={row.Time}"));
+                new XElement("text", new XAttribute("class", "gutter"), A("x", 6), A("y", y + Pad + LineHeight - 3),
+                    new XElement("tspan", new XAttribute("class", "step"), $"step {row.Step}"),
+                    new XElement("tspan", new XAttribute("class", "time"), $" t={row.Time}")));
             for (int lane = 0; lane < lanes; lane++)
             {
                 int by = y + Pad;
@@ -111,9 +112,6 @@ public static class TimelineHtml
             lanesGroup, content);
     }
 
-    private static XElement Text(int x, int y, string cls, string text) =>
-        new("text", new XAttribute("class", cls), A("x", x), A("y", y), text);
-
     private static XAttribute A(string name, int value) => new(name, value.ToString(CultureInfo.InvariantCulture));
 
     private const string Css = """
@@ -137,7 +135,7 @@ public static class TimelineHtml
         .band { fill: transparent; stroke: #eee; }
         .stretch .band { fill: #fff8d6; }
         .offending-row .band { fill: #ffe3e3; }
-        .gutter { fill: #555; } .time { fill: #999; }
+        .gutter { fill: #555; } .gutter .step { font-weight: 600; } .gutter .time { fill: #999; }
         .event rect { fill: #eeeeee; stroke: #bbb; }
         .event.fetch rect { fill: #dcebff; stroke: #7aa7e0; }
         .event.store rect, .event.handler-store rect { fill: #ffd9a8; stroke: #d9914a; }

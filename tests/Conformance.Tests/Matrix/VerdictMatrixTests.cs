@@ -2,6 +2,7 @@ using Conformance.Generators;
 using Conformance.Generators.Campaigns;
 using Conformance.Machine;
 using Conformance.Patching;
+using Conformance.Reporting;
 using Conformance.Tests.Support;
 
 namespace Conformance.Tests.Matrix;
@@ -46,9 +47,11 @@ public class VerdictMatrixTests
             foreach (var v in shrunk.Violations) output?.WriteLine($"  {v}");
             output?.WriteLine($"replay: dotnet run --project src/Conformance.Cli -- replay {cell.Token}");
         }
+        string? timeline = MatrixCounterexample.Of(cell, info) is { } c ? TimelineText.Render(Timeline.Build(c)) : null;
+        if (timeline is not null) output?.WriteLine(timeline);
         if (cell.IsOpen) return;   // reported above; see MatrixCampaign.OpenCells
         Assert.True(cell.Agrees, $"{patcher} under {model}: history expects {cell.Expected}, the suite found {cell.Verdict}" +
-                                 (cell.Shrunk?.First is { } first ? $": {first}" : $" (no counterexample in {cell.Runs} cases)"));
+                                 (cell.Shrunk?.First is { } first ? $": {first}\n\n{timeline}" : $" (no counterexample in {cell.Runs} cases)"));
         if (cell.Expected == ExpectedVerdict.Fail)
         {
             var kind = MatrixCampaign.ExpectedFailure(info.Expectations, model, nmi)!.Value;
