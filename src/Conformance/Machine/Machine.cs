@@ -41,6 +41,7 @@ public sealed partial class Machine
         _writers = new Writer?[options.Cpus];
         _events = options.RecordTrace ? new List<TraceEvent>() : null;
         _trace = options.RecordTrace ? new List<string>() : null;
+        InitSharedCpus(options.Cpus);
         InstallHandlers();
         // Steps taken without a schedule (Step, RunFair) fetch through the model too, coherently,
         // so their fetches are watched like those of a Run.
@@ -84,7 +85,6 @@ public sealed partial class Machine
     public MachineTask AddTask(int cpu, string name, ulong entry, int stackSize = 0x4000)
     {
         CheckCpu(cpu, nameof(cpu));
-        if (_writers[cpu] is not null) throw new InvalidOperationException($"cpu{cpu} runs a writer; it cannot also run tasks");
         int id = _tasks.Count;
         ulong @base = StackArea + (ulong)id * 0x10_0000;
         var stack = Memory.Map($"stack-task{id}", RegionKind.Stack, @base, stackSize);
@@ -95,19 +95,24 @@ public sealed partial class Machine
         {
             _current[cpu] = 0;
             Load(Cpus[cpu], task);
+            if (_writers[cpu] is { Done: false }) ShareCpuWithWriter(cpu);
         }
         else
             PrepareFirstFrame(task);
         return task;
     }
 
-    /// <summary>Makes <paramref name="cpu"/> run a writer: one of <paramref name="steps"/> per machine step of that CPU.</summary>
+    /// <summary>
+    /// Makes <paramref name="cpu"/> run a writer: one of <paramref name="steps"/> per machine step of
+    /// that CPU. On a CPU that has tasks the writer is a patching thread sharing the CPU with them
+    /// (Machine.SharedCpu.cs).
+    /// </summary>
     public void SetWriter(int cpu, IEnumerable<WriterStep> steps, string name = "writer")
     {
         CheckCpu(cpu, nameof(cpu));
-        if (_runQueues[cpu].Count > 0) throw new InvalidOperationException($"cpu{cpu} runs tasks; it cannot also run a writer");
         _writers[cpu] = new Writer(steps, Cpus.Count, name);
         _writersSet++;
+        if (_runQueues[cpu].Count > 0) ShareCpuWithWriter(cpu);
     }
 
     /// <summary>
@@ -166,7 +171,9 @@ public sealed partial class Machine
         switch (x.Kind)
         {
             case InterruptKind.Timer: cpu.RaiseInterrupt(TimerVector); break;
-            case InterruptKind.PreemptingTimer: cpu.RaiseInterrupt(PreemptVector); break;
+            case InterruptKind.PreemptingTimer:
+                if (!PreemptWriter(x.Cpu)) cpu.RaiseInterrupt(PreemptVector);
+                break;
             default: cpu.RaiseNmi(); break;
         }
         if (_events is not null) Record(new InterruptRaised(_step, x.Cpu, Memory.Now, x.Kind));
@@ -177,8 +184,8 @@ public sealed partial class Machine
     {
         var cpu = Cpus[cpuIndex];
         MachineStepKind kind;
-        if (_writers[cpuIndex] is { } writer)
-            kind = WriterStepOn(cpuIndex, writer);
+        if (WriterTakesStep(cpuIndex))
+            kind = WriterStepOn(cpuIndex, _writers[cpuIndex]!);
         else if (_runQueues[cpuIndex].Count == 0)
         {
             Memory.Tick();   // an idle CPU: nothing to run

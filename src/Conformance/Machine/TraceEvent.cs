@@ -130,6 +130,15 @@ public sealed record TaskSwitched(long Step, int Cpu, long Time, int FromTask, s
 }
 
 /// <summary>
+/// On a CPU shared by tasks and a patching thread (Machine.SharedCpu.cs): the thread made ready,
+/// switched in or out, or a preemption deferred to its next preemption point.
+/// </summary>
+public sealed record PatchingThreadSwitched(long Step, int Cpu, long Time, string What) : TraceEvent(Step, Cpu, Time)
+{
+    public override string Line => What;
+}
+
+/// <summary>
 /// What a host handler did (a patcher's #BP handler: where it resumes, what it pushed, which registers
 /// it set, or why it declined). Not in the text trace, whose handler line predates it; timelines show it.
 /// </summary>

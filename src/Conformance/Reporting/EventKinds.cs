@@ -23,6 +23,7 @@ public static class EventKinds
         WriterAction => "writer-action",
         WriterFailed => "writer-failed",
         TaskSwitched => "task-switch",
+        PatchingThreadSwitched => "thread-switch",
         HandlerAction => "handler-action",
         HandlerStored => "handler-store",
         _ => "other",

@@ -23,6 +23,7 @@ public static class EventText
         WriterAction a => a.What,
         WriterFailed f => $"FAILED {f.Reason}",
         TaskSwitched t => $"preempt: task {t.FromName} -> {t.ToName}",
+        PatchingThreadSwitched p => p.What,
         HandlerAction h => $"{Handler(h.Handler)}: {h.Action}",
         HandlerStored s => $"{Handler(s.Handler)}: store{s.WidthBits} {s.Address:x} <- {Disassembly.Hex(s.Bytes)} (t={s.Time})",
         _ => e.Line ?? e.GetType().Name,

@@ -140,7 +140,7 @@ public static class TimelineHtml
         .event.fetch rect { fill: #dcebff; stroke: #7aa7e0; }
         .event.store rect, .event.handler-store rect { fill: #ffd9a8; stroke: #d9914a; }
         .event.sync-sent rect, .event.sync-ack rect, .event.sync-complete rect { fill: #d8f2d0; stroke: #7cbf6b; }
-        .event.delivered rect, .event.interrupt-raised rect, .event.task-switch rect { fill: #e7dcff; stroke: #9b83d9; }
+        .event.delivered rect, .event.interrupt-raised rect, .event.task-switch rect, .event.thread-switch rect { fill: #e7dcff; stroke: #9b83d9; }
         .event.handler-action rect, .event.handler-return rect, .event.breakpoint-trap rect { fill: #f8d5ec; stroke: #c97cae; }
         .event.fault rect, .event.writer-failed rect { fill: #ffc4c4; stroke: #d66; }
         .event.wait rect { fill: #f7f7f7; stroke: #ccc; stroke-dasharray: 3 2; }

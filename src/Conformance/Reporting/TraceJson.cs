@@ -202,6 +202,9 @@ public static class TraceJson
                 w.WriteNumber("toTask", s.ToTask);
                 w.WriteString("toName", s.ToName);
                 break;
+            case PatchingThreadSwitched p:
+                w.WriteString("what", p.What);
+                break;
             case HandlerAction h:
                 w.WriteString("handler", h.Handler);
                 w.WriteString("action", h.Action);

@@ -25,8 +25,17 @@ public class ApprovedTimelineTests
     {
         ["cs-prefix"] = ("block32", false, "undecided in history; the suite decides it fails under chunked fetch (spec/verdicts.md)"),
         ["ftrace-regs-caller"] = ("atomic", false, "undecided in history; the suite decides it fails in every model (spec/verdicts.md)"),
-        ["stub-per-call-sti"] = ("architectural", true, "its failing cells are open (MatrixCampaign.OpenCells); at the tests' seed the search finds this one"),
     };
+
+    /// <summary>
+    /// A patcher whose every failing cell is open (MatrixCampaign.OpenCells: random search does not find
+    /// it reliably, so the matrix test does not assert it) has no approved timeline: an approval
+    /// would depend on luck. Today: stub-per-call-sti, shown by a directed test (StubPerCallStiTests).
+    /// </summary>
+    private static bool OnlyOpenFailures(PatcherInfo p) =>
+        MatrixCampaign.Cells([p], FetchModelRegistry.BuiltIn)
+            .Where(c => MatrixCampaign.CellExpectation(p.Expectations, c.Model.Name, c.Nmi) == ExpectedVerdict.Fail)
+            .All(c => MatrixCampaign.IsOpenCell(p.Name, c.Nmi));
 
     /// <summary>The known-bad rows, each with the cell whose counterexample is approved.</summary>
     public static TheoryData<string, string, bool> Rows()
@@ -70,7 +79,7 @@ public class ApprovedTimelineTests
         string approved = Snapshot.Approved(Parameters(patcher, model, nmi), nameof(Timeline))
             ?? throw new InvalidOperationException($"no approved timeline for {patcher} yet: run the Timeline test and accept it first");
         var cell = MatrixCampaign.Replay(ReplayToken.Parse(TokenIn(approved)), PatcherRegistry.BuiltIn);
-        Snapshot.Match(TimelineText.Render(TimelineModel.Build(CounterexampleOf(cell))), Parameters(patcher, model, nmi), method: nameof(Timeline));
+        Snapshot.Match(TimelineText.Render(TimelineModel.Build(CounterexampleOf(cell))), Parameters(patcher, model, nmi), method: nameof(Timeline), mayAccept: false);
     }
 
     /// <summary>The replay token a timeline's header records.</summary>
@@ -83,10 +92,10 @@ public class ApprovedTimelineTests
     }
 
     [Fact]
-    public void Every_patcher_history_expects_to_fail_has_a_row()
+    public void Every_patcher_history_expects_to_fail_has_a_row_unless_all_its_failures_are_open()
     {
         var rows = KnownBadRows().Select(r => r.Patcher).ToHashSet();
-        foreach (var p in PatcherRegistry.BuiltIn.Where(p => p.Expectations.Any(e => e.Verdict == ExpectedVerdict.Fail)))
+        foreach (var p in PatcherRegistry.BuiltIn.Where(p => p.Expectations.Any(e => e.Verdict == ExpectedVerdict.Fail) && !OnlyOpenFailures(p)))
             Assert.Contains(p.Name, rows);
         Assert.All(Chosen.Keys, name => Assert.Contains(name, rows));
     }

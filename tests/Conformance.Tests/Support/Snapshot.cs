@@ -45,13 +45,14 @@ public static class Snapshot
     /// <summary>
     /// Asserts that <paramref name="actual"/> is the approved snapshot of the calling test (with
     /// <paramref name="parameters"/>). <paramref name="method"/> may name another test of the same class,
-    /// to compare against that test's approval.
+    /// to compare against that test's approval; pass <paramref name="mayAccept"/> false then, so only
+    /// the test that owns an approval can accept it.
     /// </summary>
     public static void Match(string actual, IEnumerable<(string Name, object? Value)>? parameters = null,
-        [CallerMemberName] string method = "", [CallerFilePath] string sourceFile = "")
+        [CallerMemberName] string method = "", bool mayAccept = true, [CallerFilePath] string sourceFile = "")
     {
         var files = FilesOf(sourceFile, method, parameters);
-        if (Check(files, actual, OnCi, AcceptRequested) is { } failure) Assert.Fail(failure);
+        if (Check(files, actual, OnCi, AcceptRequested && mayAccept) is { } failure) Assert.Fail(failure);
     }
 
     /// <summary>The approved text of a test's snapshot, or null when there is none yet.</summary>

@@ -28,7 +28,9 @@ public sealed class CsPrefix : IPatcher
             ? SiteDecision.Accept
             : SiteDecision.Decline("only a cs-prefixed site (2e e8 rel32, emitted by asm) has a prefix to trap on; other sites keep a plain int3 protocol such as text-poke-bp");
 
-    public IEnumerable<WriterStep> Steps(PatchContext context, IReadOnlyList<PatchRequest> batch)
+    public IEnumerable<WriterStep> Steps(PatchContext context, IReadOnlyList<PatchRequest> batch) => TextMutex.Held(Unlocked(context, batch));
+
+    private IEnumerable<WriterStep> Unlocked(PatchContext context, IReadOnlyList<PatchRequest> batch)
     {
         var sorted = batch.OrderBy(r => r.Site.Address).ToArray();
         _batch = sorted;
