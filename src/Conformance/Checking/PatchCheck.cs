@@ -50,10 +50,10 @@ public static class PatchCheck
         if (OldNewOrTrap.FirstViolation(rig.Machine.Fetches, all, patcher) is { } torn) violations.Add(torn);
         violations.AddRange(effect.Violations);
         long end = rig.Machine.Steps;
-        if (rig.Failure is { } failure) violations.Add(new Violation("patcher-error", rig.WriterCpu, end, failure) { Step = end });
+        if (rig.Failure is { } failure) violations.Add(new Violation("patcher-error", rig.WriterCpu, end, failure) { Step = end, OnWriter = true });
         if (live.Verdict != LivenessVerdict.Completed)
             violations.Add(new Violation(Liveness, rig.WriterCpu, end, live.ToString())
-                { Step = end, FromStep = live.Verdict == LivenessVerdict.Livelock ? live.CycleStart : end - live.Steps });
+                { Step = end, FromStep = live.Verdict == LivenessVerdict.Livelock ? live.CycleStart : end - live.Steps, OnWriter = true });
         else
         {
             // No task may be left suspended inside a stub the patcher may reuse for its next patch.
@@ -83,10 +83,10 @@ public static class PatchCheck
         if (finals.Length == 0 || finals.Any(r => bytes.AsSpan().SequenceEqual(r.New))) return null;
         if (finals.Length == 1)
             return new Violation(Completion, rig.WriterCpu, rig.Machine.Steps,
-                $"after the patcher returned, {site.Name} holds {Forms.Hex(bytes)}, not the new instruction {Forms.Hex(finals[0].New)}") { Step = rig.Machine.Steps, Site = site };
+                $"after the patcher returned, {site.Name} holds {Forms.Hex(bytes)}, not the new instruction {Forms.Hex(finals[0].New)}") { Step = rig.Machine.Steps, Site = site, OnWriter = true };
         return new Violation(SingleWriter, rig.ConcurrentCpu, rig.Machine.Steps,
             $"two patches of {site.Name} ran at once (to {Forms.Hex(mine!.New)} on cpu{rig.WriterCpu}, to {Forms.Hex(rival!.New)} on cpu{rig.ConcurrentCpu}); " +
-            $"it ends holding {Forms.Hex(bytes)}, a mix: {Mix(bytes, mine.New, rival.New)}") { Step = rig.Machine.Steps, Site = site };
+            $"it ends holding {Forms.Hex(bytes)}, a mix: {Mix(bytes, mine.New, rival.New)}") { Step = rig.Machine.Steps, Site = site, OnWriter = true };
     }
 
     /// <summary>Which patch each byte came from: "a" (first), "b" (concurrent), "=" (both), "?" (neither).</summary>

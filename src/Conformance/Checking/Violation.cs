@@ -13,6 +13,9 @@ public sealed record Violation(string Property, int Cpu, long Time, string Messa
     /// <summary>The machine step of the offending event: the torn fetch, the end of the bad visit, the step the run stopped.</summary>
     public long Step { get; init; } = -1;
 
+    /// <summary>Whether the violation is about the patcher itself (its liveness, final bytes, failure), rather than a task's code.</summary>
+    public bool OnWriter { get; init; }
+
     /// <summary>The patch site the violation is about (a torn fetch's, a visit's), or null.</summary>
     public Patching.PatchSite? Site { get; init; }
 

@@ -81,11 +81,18 @@ public sealed partial class Machine
         if (_events is not null) Record(new PatchingThreadSwitched(_step, cpu, Memory.Now, $"{why}: switch from the patching thread to {CurrentTask(cpu)}"));
     }
 
-    /// <summary>For a fair run: a ready patching thread that does not have its CPU gets a preempting timer, as a fair scheduler would give it.</summary>
+    /// <summary>
+    /// For a fair run: the schedule's preemptions are over, so one still waiting for the patching
+    /// thread's preemption point is dropped, and a ready patching thread that does not have its CPU
+    /// gets a preempting timer, as a fair scheduler would give it the CPU.
+    /// </summary>
     private void ScheduleReadyWriters()
     {
         for (int c = 0; c < Cpus.Count; c++)
+        {
+            _writerPreempted[c] = false;
             if (SharesCpu(c) && _writers[c] is { Done: false } && !_writerRunning[c] && !Cpus[c].IsPending(PreemptVector))
                 Cpus[c].RaiseInterrupt(PreemptVector);
+        }
     }
 }

@@ -141,17 +141,32 @@ public sealed partial class Machine
             }
     }
 
-    /// <summary>A schedule's interrupts in the order they are raised: by step, then as listed.</summary>
+    /// <summary>
+    /// A schedule's interrupts in the order they are raised: by step, then as listed; one that waits
+    /// for an interrupt shadow is armed at its step and raised at the first step its CPU is in one.
+    /// </summary>
     private sealed class InterruptQueue(IReadOnlyList<ScheduledInterrupt> interrupts)
     {
         private readonly ScheduledInterrupt[] _sorted =
             interrupts.Select((x, i) => (x, i)).OrderBy(p => p.x.AtStep).ThenBy(p => p.i).Select(p => p.x).ToArray();
+        private readonly List<ScheduledInterrupt> _armed = new();   // in the order they were armed
         private int _next;
 
         /// <summary>Raises every interrupt due before the machine's next step.</summary>
         public void RaiseDue(Machine machine)
         {
-            while (_next < _sorted.Length && _sorted[_next].AtStep <= machine._step) machine.Raise(_sorted[_next++]);
+            while (_next < _sorted.Length && _sorted[_next].AtStep <= machine._step)
+            {
+                var x = _sorted[_next++];
+                if (x.InShadow) _armed.Add(x);
+                else machine.Raise(x);
+            }
+            for (int i = 0; i < _armed.Count; i++)
+                if (machine.Cpus[_armed[i].Cpu].State.Shadow != InterruptShadow.None)
+                {
+                    machine.Raise(_armed[i]);
+                    _armed.RemoveAt(i--);
+                }
         }
     }
 

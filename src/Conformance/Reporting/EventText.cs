@@ -16,7 +16,7 @@ public static class EventText
         InterruptRaised x => $"{Kind(x.Kind)} raised",
         SiteFetched f => Fetch(f.Fetch),
         WriterStored s => $"store{s.WidthBits} {s.Address:x} <- {Disassembly.Hex(s.Bytes)} (t={s.Time})",
-        SyncIpiSent s => $"sync_core: IPI to {string.Join(", ", s.Targets.Select(c => $"cpu{c}"))}",
+        SyncIpiSent s => s.Targets.Count == 0 ? "sync_core: no other CPU to send the IPI to" : $"sync_core: IPI to {string.Join(", ", s.Targets.Select(c => $"cpu{c}"))}",
         SyncIpiAcknowledged => "sync_core: serialize, ack",
         SyncCompleted => "sync_core: every CPU acked",
         WriterWaits w => $"waits for {w.For}",

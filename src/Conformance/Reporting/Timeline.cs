@@ -91,6 +91,7 @@ public sealed class Timeline
         var offending = Offending(events, v).ToHashSet();
         var rows = new List<TimelineRow>();
         var faulted = new Dictionary<int, string>();   // per CPU, the fault already shown: a faulted CPU keeps reporting it
+        var waiting = new Dictionary<int, string>();   // per patcher, what it was last seen waiting for: a wait repeats every turn
         foreach (var group in events.GroupBy(e => e.Step))
         {
             var cells = lanes.Select(_ => new List<TimelineEntry>()).ToArray();
@@ -102,6 +103,12 @@ public sealed class Timeline
                     if (faulted.TryGetValue(e.Cpu, out var shown) && shown == f.Fault) text = "(still faulted)";
                     faulted[e.Cpu] = f.Fault;
                 }
+                if (e is WriterWaits w)
+                {
+                    if (waiting.TryGetValue(e.Cpu, out var shown) && shown == w.For && !offending.Contains(e)) text = "(still waiting)";
+                    waiting[e.Cpu] = w.For;
+                }
+                else if (e.ByWriter) waiting.Remove(e.Cpu);
                 cells[LaneOf(e)].Add(new TimelineEntry(e, text, offending.Contains(e)));
             }
             rows.Add(new TimelineRow(group.Key, group.Max(e => e.Time), cells));
@@ -125,13 +132,15 @@ public sealed class Timeline
 
     /// <summary>
     /// The events the violation is about: the torn fetch itself for P1; otherwise the events of the
-    /// violation's CPU at its step, or, when that CPU did nothing then (the run had ended), at its last step before.
+    /// violation's CPU (its patcher lane when the violation is about the patcher, else its own code's) at
+    /// its step, or, when that CPU did nothing then (the run had ended), at its last step before.
     /// </summary>
     private static IEnumerable<TraceEvent> Offending(IReadOnlyList<TraceEvent> events, Checking.Violation v)
     {
         if (v.Fetch is { } fetch)
             return events.OfType<SiteFetched>().Where(f => ReferenceEquals(f.Fetch, fetch)).Take(1);
-        var mine = events.Where(e => e.Cpu == v.Cpu && e.Step <= v.Step).ToArray();
+        var mine = events.Where(e => e.Cpu == v.Cpu && e.Step <= v.Step && e.ByWriter == v.OnWriter).ToArray();
+        if (mine.Length == 0) mine = events.Where(e => e.Cpu == v.Cpu && e.Step <= v.Step).ToArray();
         if (mine.Length == 0) return [];
         long step = mine[^1].Step;
         return mine.Where(e => e.Step == step);
@@ -158,6 +167,13 @@ public sealed class Timeline
         }
         foreach (long s in landmarks)
             if (rows.FindIndex(r => r.Step == s) is var i and >= 0) keep[i] = true;
+        // A cut line takes the room of a row: gaps of one or two rows between shown rows are shown instead.
+        for (int i = 0, last = -1; i < rows.Count; i++)
+        {
+            if (!keep[i]) continue;
+            if (last >= 0 && i - last - 1 <= 2) for (int k = last + 1; k < i; k++) keep[k] = true;
+            last = i;
+        }
 
         long next = 0;   // the first step not yet shown or cut
         for (int i = 0; i < rows.Count; i++)
@@ -191,9 +207,18 @@ public sealed class Timeline
     {
         var k = c.Case;
         var sites = c.Result.Requests.Select(r => r.Site).Distinct().Select(s =>
-            $"{s.Name} {s.Kind} at 0x{s.Address:x} (line offset {s.Address % 64}, {s.Abi} ABI)");
-        var plan = c.Result.Requests.Select(r => $"{r.Site.Name}: {Disassembly.Format(r.Site.Address, r.Old)} -> {Disassembly.Format(r.Site.Address, r.New)}");
-        return $"{k.Cpus} CPUs; {string.Join(", ", sites)}; patch {string.Join(", then ", plan)}; {k.TasksPerCpu} task(s) per CPU" +
+        {
+            var spec = k.Sites.FirstOrDefault(x => x.Name == s.Name);
+            string irq = spec is null ? "" : spec.Spinlock ? ", under a spinlock with IRQs off" : spec.InterruptsOff ? ", with IRQs off" : "";
+            return $"{s.Name} {s.Kind} at 0x{s.Address:x} (line offset {s.Address % 64}, {s.Abi} ABI{irq})";
+        });
+        var requests = c.Result.Requests;
+        int planned = k.Batches.Sum(b => b.Count);
+        string Text(IEnumerable<Patching.PatchRequest> rs) =>
+            string.Join(", then ", rs.Select(r => $"{r.Site.Name}: {Disassembly.Format(r.Site.Address, r.Old)} -> {Disassembly.Format(r.Site.Address, r.New)}"));
+        return $"{k.Cpus} CPU{(k.Cpus == 1 ? "" : "s")}; {string.Join(", ", sites)}; patch {Text(requests.Take(planned))}" +
+               (requests.Count > planned ? $"; at the same time on cpu{k.Cpus - 2}: {Text(requests.Skip(planned))}" : "") +
+               $"; {k.TasksPerCpu} task(s) per CPU{(k.PatcherRunsSites ? " (the patching CPU runs the sites too)" : "")}" +
                (k.InterruptsOffCpus.Count > 0 ? $", IF=0 around the sites on cpu{string.Join(",cpu", k.InterruptsOffCpus)}" : "") +
                $"; schedule {ScheduleText(k.Schedule)}, then fair (every CPU in turn)";
     }
@@ -202,7 +227,9 @@ public sealed class Timeline
     {
         var text = string.Join(" ", s.Runs.Select(r => $"cpu{r.Cpu}x{r.Steps}"));
         if (text.Length == 0) text = "none";
-        if (s.Interrupts.Count > 0) text += "; interrupts " + string.Join(", ", s.Interrupts.Select(x => $"{x.Kind} on cpu{x.Cpu} before step {x.AtStep}"));
+        if (s.Interrupts.Count > 0)
+            text += "; interrupts " + string.Join(", ", s.Interrupts.Select(x =>
+                $"{x.Kind} on cpu{x.Cpu} {(x.InShadow ? $"at its first interrupt shadow from step {x.AtStep} on" : $"before step {x.AtStep}")}"));
         if (s.FetchChoices.Any(f => f != 0)) text += $"; fetch choices [{string.Join(",", s.FetchChoices)}] (k: the k-th older version of a unit)";
         return text;
     }

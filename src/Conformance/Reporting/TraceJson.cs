@@ -97,6 +97,7 @@ public static class TraceJson
             w.WriteNumber("atStep", x.AtStep);
             w.WriteNumber("cpu", x.Cpu);
             w.WriteString("kind", x.Kind.ToString());
+            if (x.InShadow) w.WriteBoolean("inShadow", true);
             w.WriteEndObject();
         }
         w.WriteEndArray();
@@ -105,6 +106,8 @@ public static class TraceJson
         w.WriteEndArray();
         w.WriteEndObject();
         w.WriteNumber("livenessBudget", k.LivenessBudget);
+        w.WriteBoolean("patcherRunsSites", k.PatcherRunsSites);
+        w.WriteNumber("concurrentRequests", c.Result.Requests.Count - k.Batches.Sum(b => b.Count));
         w.WriteEndObject();
     }
 

@@ -23,14 +23,14 @@ public class ApprovedTimelineTests
     /// </summary>
     private static readonly Dictionary<string, (string Model, bool Nmi, string Why)> Chosen = new()
     {
-        ["cs-prefix"] = ("block32", false, "undecided in history; the suite decides it fails under chunked fetch (spec/verdicts.md)"),
+        ["cs-prefix"] = ("architectural", false, "undecided in history; the suite decides it fails under chunked and byte-wise fetch; at the tests' seed it is found under architectural (spec/verdicts.md)"),
         ["ftrace-regs-caller"] = ("atomic", false, "undecided in history; the suite decides it fails in every model (spec/verdicts.md)"),
     };
 
     /// <summary>
     /// A patcher whose every failing cell is open (MatrixCampaign.OpenCells: random search does not find
     /// it reliably, so the matrix test does not assert it) has no approved timeline: an approval
-    /// would depend on luck. Today: stub-per-call-sti, shown by a directed test (StubPerCallStiTests).
+    /// would depend on luck. None today.
     /// </summary>
     private static bool OnlyOpenFailures(PatcherInfo p) =>
         MatrixCampaign.Cells([p], FetchModelRegistry.BuiltIn)
