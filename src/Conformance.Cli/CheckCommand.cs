@@ -137,6 +137,8 @@ public static class CheckCommand
         else
             foreach (var r in report.Matrix.Where(r => r.Verdict == "fail" && r.Violation is not null))
                 Console.WriteLine($"{r.Patcher} / {r.Model}{(r.NmiMayEndStiShadow ? " (NMI)" : "")}: {r.Property} {r.Violation} | replay {r.Replay}");
+        if (report.Matrix.Any(r => r.Verdict == "fail" && r.Violation is not null))
+            Console.WriteLine("Read one as a timeline: dotnet run --project src/Conformance.Cli -- explain TOKEN (add --html page.html for a drawing, --json trace.json for the events).");
         var emulator = report.Emulator;
         if (emulator.Count > 0)
             AnsiConsole.MarkupLine(emulator.All(e => e.Verdict == "pass")

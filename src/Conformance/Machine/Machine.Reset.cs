@@ -36,6 +36,7 @@ public sealed partial class Machine
         initial.WriterPreempted.CopyTo(_writerPreempted, 0);
         _writersSet = initial.WritersSet;
         _locks.Clear();
+        _events?.Clear();
         _trace?.Clear();
         _fetches.Clear();
         _step = initial.Step;
