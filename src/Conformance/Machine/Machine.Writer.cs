@@ -126,7 +126,7 @@ public sealed partial class Machine
                 }
                 writer.Waiting = true;
                 if (_events is not null)
-                    Record(new SyncIpiSent(_step, cpuIndex, Memory.Now, writer.Name, Enumerable.Range(0, Cpus.Count).Where(c => c != cpuIndex).ToArray()));
+                    Record(new SyncIpiSent(_step, cpuIndex, Memory.Now, writer.Name, OtherCpus(cpuIndex)));
                 break;
             case WriterStep.Acquire or WriterStep.WaitUntil:
                 if (Unblocks(cpuIndex, writer.Current))
@@ -158,6 +158,10 @@ public sealed partial class Machine
     }
 
     /// <summary>The CPUs whose acknowledgement a waiting writer still needs (for traces).</summary>
+    // Not a lambda inside WriterStepOn: one capturing its parameter made the compiler allocate the
+    // closure at the method's entry, on every writer step, traced or not.
+    private int[] OtherCpus(int cpu) => Enumerable.Range(0, Cpus.Count).Where(c => c != cpu).ToArray();
+
     private string PendingCpus(Writer writer) =>
         string.Join(", ", writer.Pending.Select((p, c) => (p, c)).Where(x => x.p && !RunsNoCode(x.c)).Select(x => $"cpu{x.c}"));
 
