@@ -26,12 +26,35 @@ public static class CheckCommand
         var emulatorRuns = new Option<int>("--emulator-runs") { Description = "Cases per instruction form for the emulator-vs-Iced check (0 skips it).", DefaultValueFactory = _ => 5 };
         var plugin = Plugins.Option();
         var json = new Option<FileInfo?>("--json") { Description = "Also write the results as JSON to this file." };
-        var command = new Command("check", "Run the verdict matrix and the emulator check, and print a table of verdicts.")
+        var command = new Command("check", "Run the verdict matrix and the emulator check, and print a table of verdicts (--exhaustive: explore every schedule of a small scenario within a preemption bound).")
             { patchers, models, runs, seed, maxCpus, emulatorRuns, plugin, json };
-        command.SetAction(parse => Execute(parse.GetValue(patchers), parse.GetValue(models), parse.GetValue(runs), parse.GetValue(seed),
-            parse.GetValue(maxCpus), parse.GetValue(emulatorRuns), parse.GetValue(plugin), parse.GetValue(json)));
+        var exhaustive = new ExhaustiveCheck();
+        exhaustive.AddTo(command);
+        command.SetAction(parse =>
+        {
+            exhaustive.CheckOptions(parse, [runs, seed, maxCpus, emulatorRuns]);
+            return exhaustive.Requested(parse)
+                ? exhaustive.Execute(parse, ChoosePatchers(parse.GetValue(patchers), parse.GetValue(plugin)), ChooseModels(parse.GetValue(models)), parse.GetValue(json))
+                : Execute(parse.GetValue(patchers), parse.GetValue(models), parse.GetValue(runs), parse.GetValue(seed),
+                    parse.GetValue(maxCpus), parse.GetValue(emulatorRuns), parse.GetValue(plugin), parse.GetValue(json));
+        });
         return command;
     }
+
+    /// <summary>The patchers <c>--patcher</c> names (all, if none), from the catalog and <c>--plugin</c>s.</summary>
+    private static IReadOnlyList<PatcherInfo> ChoosePatchers(string[]? names, string[]? plugins)
+    {
+        var catalog = Plugins.Catalog(plugins);
+        return names is { Length: > 0 }
+            ? names.Select(n => catalog.FirstOrDefault(p => p.Name == n) ?? throw new UsageException($"--patcher {n}: unknown; known: {string.Join(", ", catalog.Select(p => p.Name))}")).ToArray()
+            : catalog.ToArray();
+    }
+
+    /// <summary>The fetch models <c>--model</c> names (all, if none).</summary>
+    private static IReadOnlyList<IFetchModel> ChooseModels(string[]? names) =>
+        names is { Length: > 0 }
+            ? names.Select(n => FetchModelRegistry.BuiltIn.FirstOrDefault(m => m.Name == n) ?? throw new UsageException($"--model {n}: unknown; known: {string.Join(", ", FetchModelRegistry.BuiltIn.Select(m => m.Name))}")).ToArray()
+            : FetchModelRegistry.BuiltIn.ToArray();
 
     private static int Execute(string[]? patcherNames, string[]? modelNames, int runs, string? seedText, int maxCpus, int emulatorRuns,
         string[]? plugins, FileInfo? json)
@@ -42,13 +65,8 @@ public static class CheckCommand
         ulong seed = PropertySettings.DefaultSeed;
         if (seedText is not null && !ulong.TryParse(seedText, NumberStyles.None, CultureInfo.InvariantCulture, out seed))
             throw new UsageException($"--seed '{seedText}': not a non-negative whole number");
-        var catalog = Plugins.Catalog(plugins);
-        var chosen = patcherNames is { Length: > 0 }
-            ? patcherNames.Select(n => catalog.FirstOrDefault(p => p.Name == n) ?? throw new UsageException($"--patcher {n}: unknown; known: {string.Join(", ", catalog.Select(p => p.Name))}")).ToArray()
-            : catalog.ToArray();
-        var fetchModels = modelNames is { Length: > 0 }
-            ? modelNames.Select(n => FetchModelRegistry.BuiltIn.FirstOrDefault(m => m.Name == n) ?? throw new UsageException($"--model {n}: unknown; known: {string.Join(", ", FetchModelRegistry.BuiltIn.Select(m => m.Name))}")).ToArray()
-            : FetchModelRegistry.BuiltIn.ToArray();
+        var chosen = ChoosePatchers(patcherNames, plugins);
+        var fetchModels = ChooseModels(modelNames);
 
         var cells = MatrixCampaign.Cells(chosen, fetchModels).ToArray();
         var results = new List<MatrixCell>();

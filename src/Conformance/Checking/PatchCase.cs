@@ -20,6 +20,9 @@ public sealed record PatchCase(IReadOnlyList<SiteSpec> Sites, IReadOnlyList<IRea
     public IReadOnlyList<int> InterruptsOffCpus { get; init; } = Array.Empty<int>();
     /// <summary>Steps of fair scheduling after the schedule, for the patch to complete (P4).</summary>
     public long LivenessBudget { get; init; } = 4000;
+    /// <summary>How far back (clock ticks) a fetch may read stale bytes without a serializing event (machine.md);
+    /// the exhaustive explorer uses <see cref="long.MaxValue"/>: staleness bounded by serialization only.</summary>
+    public long StalenessWindow { get; init; } = 256;
 
     public override string ToString() =>
         $"{Cpus} CPUs, sites [{string.Join(", ", Sites.Select(s => $"{s.Name} {s.Kind} at 0x{s.Address:x} (line offset {s.Address % 64}) -> t{s.Target}"))}], " +

@@ -14,14 +14,20 @@ public static class PatchCheck
 {
     public const string Completion = "P3-completion", Liveness = "P4-liveness";
 
-    public static CaseResult Run(Func<IPatcher> create, IFetchModel model, PatchCase c, bool nmiMayEndStiShadow = false, bool recordTrace = false)
+    /// <summary>
+    /// Checks one case. <paramref name="drive"/>, when given, runs the scheduled part of the run in
+    /// place of <see cref="PatchCase.Schedule"/>, choosing each step as it goes (the exhaustive
+    /// explorer); the fair run for liveness and every check follow as usual.
+    /// </summary>
+    public static CaseResult Run(Func<IPatcher> create, IFetchModel model, PatchCase c, bool nmiMayEndStiShadow = false, bool recordTrace = false,
+        Action<PatchRig>? drive = null)
     {
         var patcher = create();
         if (c.Sites.Count == 0) return new CaseResult([], 0, []);   // the patcher declined every site: nothing to check
         var workload = Workload.Build(c.Sites, c.Targets);
         var rig = new PatchRig(patcher, workload, new PatchRigOptions
         {
-            Cpus = c.Cpus, FetchModel = model, NmiMayEndStiShadow = nmiMayEndStiShadow, RecordTrace = recordTrace,
+            Cpus = c.Cpus, FetchModel = model, NmiMayEndStiShadow = nmiMayEndStiShadow, RecordTrace = recordTrace, StalenessWindow = c.StalenessWindow,
             TasksPerCpu = c.TasksPerCpu, InterruptsOffCpus = c.InterruptsOffCpus,
         });
         var batches = c.Batches.Select(b => b.Select(ch => workload.Request(ch.Site, ch.From, ch.To)).ToArray()).ToArray();
@@ -36,7 +42,8 @@ public static class PatchCheck
         {
             if (next < batches.Length && rig.Machine.WritersDone && cpu == rig.WriterCpu) rig.Patch(batches[next++]);
         };
-        rig.Machine.Run(c.Schedule);
+        if (drive is null) rig.Machine.Run(c.Schedule);
+        else drive(rig);
         var live = rig.Machine.RunFair(c.LivenessBudget);
         while (next < batches.Length && live.Verdict == LivenessVerdict.Completed)
         {
