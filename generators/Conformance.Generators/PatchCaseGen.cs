@@ -5,16 +5,17 @@ namespace Conformance.Generators;
 
 /// <summary>
 /// FsCheck generator and shrinker for <see cref="PatchCaseGenome"/> (design brief, section 6):
-/// 2 to <c>maxCpus</c> CPUs, 1 or 2 sites at line offsets that straddle 16/32/64-byte boundaries
-/// half the time, C or callee-saved callers, consecutive patches, a reader with interrupts off,
-/// preemptible tasks, schedules, timer / preempting timer / NMI interrupts, fetch choices.
+/// 1 to <c>maxCpus</c> CPUs, 1 or 2 sites at line offsets that straddle 16/32/64-byte boundaries
+/// half the time, C or callee-saved callers, consecutive patches, concurrent patches, sites with
+/// interrupts off or under a spinlock taken with IRQs off, the patching CPU running sites too, preemptible tasks, schedules, timer /
+/// preempting timer / NMI interrupts, fetch choices.
 /// </summary>
 public static class PatchCaseGen
 {
     public static Arbitrary<PatchCaseGenome> Arbitrary(int maxCpus = 4) => Arb.From(Genome(maxCpus), Shrink);
 
     public static Gen<PatchCaseGenome> Genome(int maxCpus) =>
-        from cpus in Gen.Choose(2, Math.Max(2, maxCpus))
+        from cpus in Gen.Frequency((1, Gen.Constant(1)), (7, Gen.Choose(2, Math.Max(2, maxCpus))))
         from siteCount in Gen.Frequency((3, Gen.Constant(1)), (1, Gen.Constant(2)))
         from sites in Site.ArrayOf(siteCount)
         from tasks in Gen.Frequency((1, Gen.Constant(1)), (1, Gen.Constant(2)))
@@ -24,7 +25,8 @@ public static class PatchCaseGen
         from irqs in Interrupt.ArrayOf(irqCount)
         from choiceCount in Gen.Choose(0, 24)
         from choices in Gen.Frequency((1, Gen.Constant(0)), (1, Gen.Choose(1, 3))).ArrayOf(choiceCount)
-        select new PatchCaseGenome(cpus, sites, tasks, runs, irqs, choices);
+        from patcherRunsSites in Gen.Frequency((3, Gen.Constant(false)), (1, Gen.Constant(true)))
+        select new PatchCaseGenome(cpus, sites, tasks, runs, irqs, choices, patcherRunsSites);
 
     /// <summary>Line offsets: half anywhere, half just before a 16-byte chunk end (so a 5-byte site straddles).</summary>
     private static Gen<int> Offset =>
@@ -38,7 +40,9 @@ public static class PatchCaseGen
         from to in Gen.Choose(0, 4)
         from again in Gen.Frequency((1, Gen.Constant(-2)), (1, Gen.Choose(0, 4)))
         from irqOff in Gen.Frequency((4, Gen.Constant(false)), (1, Gen.Constant(true)))
-        select new SiteGenome(kind, offset, calleeSaved, from_, to, again, irqOff);
+        from rival in Gen.Frequency((3, Gen.Constant(-2)), (1, Gen.Choose(0, 4)))
+        from spinlock in Gen.Frequency((5, Gen.Constant(false)), (1, Gen.Constant(true)))
+        select new SiteGenome(kind, offset, calleeSaved, from_, to, again, irqOff, rival, spinlock);
 
     private static Gen<RunGenome> Run =>
         from cpu in Gen.Choose(0, 7)
@@ -49,17 +53,23 @@ public static class PatchCaseGen
         from at in Gen.Choose(0, 400)
         from cpu in Gen.Choose(0, 6)
         from kind in Gen.Frequency((1, Gen.Constant(0)), (2, Gen.Constant(1)), (1, Gen.Constant(2)))
-        select new InterruptGenome(at, cpu, kind);
+        from inShadow in Gen.Frequency((3, Gen.Constant(false)), (1, Gen.Constant(true)))
+        select new InterruptGenome(at, cpu, kind, inShadow);
 
     /// <summary>Most aggressive first; never the input itself.</summary>
     public static IEnumerable<PatchCaseGenome> Shrink(PatchCaseGenome g)
     {
-        if (g.Cpus > 2) yield return g with { Cpus = g.Cpus - 1 };
+        if (g.Cpus > 1) yield return g with { Cpus = g.Cpus - 1 };
         if (g.Sites.Length > 1)
             for (int i = 0; i < g.Sites.Length; i++) yield return g with { Sites = Without(g.Sites, i) };
         if (g.Interrupts.Length > 0) yield return g with { Interrupts = [] };
         if (g.FetchChoices.Length > 0) yield return g with { FetchChoices = [] };
         if (g.TasksPerCpu > 1) yield return g with { TasksPerCpu = 1 };
+        if (g.PatcherRunsSites) yield return g with { PatcherRunsSites = false };
+        for (int i = 0; i < g.Sites.Length; i++)
+            if (g.Sites[i].Rival >= -1) yield return g with { Sites = Replace(g.Sites, i, g.Sites[i] with { Rival = -2 }) };
+        for (int i = 0; i < g.Sites.Length; i++)
+            if (g.Sites[i].Spinlock) yield return g with { Sites = Replace(g.Sites, i, g.Sites[i] with { Spinlock = false }) };
         for (int i = 0; i < g.Sites.Length; i++)
             if (g.Sites[i].InterruptsOff) yield return g with { Sites = Replace(g.Sites, i, g.Sites[i] with { InterruptsOff = false }) };
         for (int i = 0; i < g.Sites.Length; i++)
@@ -74,6 +84,8 @@ public static class PatchCaseGen
         for (int i = 0; i < g.Runs.Length; i++)
             if (g.Runs[i].Steps > 1) yield return g with { Runs = Replace(g.Runs, i, g.Runs[i] with { Steps = g.Runs[i].Steps / 2 }) };
         for (int i = 0; i < g.Interrupts.Length; i++) yield return g with { Interrupts = Without(g.Interrupts, i) };
+        for (int i = 0; i < g.Interrupts.Length; i++)
+            if (g.Interrupts[i].InShadow) yield return g with { Interrupts = Replace(g.Interrupts, i, g.Interrupts[i] with { InShadow = false }) };
         if (g.FetchChoices.Length > 1) yield return g with { FetchChoices = g.FetchChoices[..(g.FetchChoices.Length / 2)] };
         for (int i = 0; i < g.FetchChoices.Length; i++)
             if (g.FetchChoices[i] > 0) yield return g with { FetchChoices = Replace(g.FetchChoices, i, 0) };

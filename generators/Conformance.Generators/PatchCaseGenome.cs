@@ -1,16 +1,26 @@
 namespace Conformance.Generators;
 
-/// <summary>The raw choices for one site; <see cref="PatchCaseRealizer"/> maps them onto a site the patcher accepts.</summary>
-public sealed record SiteGenome(int Kind, int Offset, bool CalleeSaved, int From, int To, int Again, bool InterruptsOff = false)
+/// <summary>
+/// The raw choices for one site; <see cref="PatchCaseRealizer"/> maps them onto a site the patcher
+/// accepts. <c>Again</c> and <c>Rival</c> below -1 mean none: no second, consecutive patch of the
+/// site; no concurrent patch of it.
+/// </summary>
+public sealed record SiteGenome(int Kind, int Offset, bool CalleeSaved, int From, int To, int Again, bool InterruptsOff = false, int Rival = -2, bool Spinlock = false)
 {
-    public override string ToString() => $"site(kind {Kind}, offset {Offset}{(CalleeSaved ? ", callee-saved" : "")}{(InterruptsOff ? ", IRQs off" : "")}, t{From}->t{To}{(Again >= -1 ? $"->t{Again}" : "")})";
+    public override string ToString() =>
+        $"site(kind {Kind}, offset {Offset}{(CalleeSaved ? ", callee-saved" : "")}{(InterruptsOff ? ", IRQs off" : "")}{(Spinlock ? ", under a spinlock" : "")}, t{From}->t{To}" +
+        $"{(Again >= -1 ? $"->t{Again}" : "")}{(Rival >= -1 ? $", concurrently ->t{Rival}" : "")})";
 }
 
 /// <summary>A raw run of the schedule: which CPU (taken modulo the CPU count) and how many steps.</summary>
 public readonly record struct RunGenome(int Cpu, int Steps);
 
-/// <summary>A raw interrupt: when (modulo the steps), on which reader (modulo the readers), which kind (0 timer, 1 preempting timer, 2 NMI).</summary>
-public readonly record struct InterruptGenome(int At, int Cpu, int Kind);
+/// <summary>
+/// A raw interrupt: when (modulo the steps), on which reader (modulo the readers), which kind
+/// (0 timer, 1 preempting timer, 2 NMI), and whether it waits from then for the CPU's next
+/// interrupt shadow.
+/// </summary>
+public readonly record struct InterruptGenome(int At, int Cpu, int Kind, bool InShadow = false);
 
 /// <summary>
 /// One generated scenario, as raw choices: every part shrinks on its own toward the simplest
@@ -19,13 +29,13 @@ public readonly record struct InterruptGenome(int At, int Cpu, int Kind);
 /// generated value is ever filtered out.
 /// </summary>
 public sealed record PatchCaseGenome(int Cpus, SiteGenome[] Sites, int TasksPerCpu,
-    RunGenome[] Runs, InterruptGenome[] Interrupts, int[] FetchChoices)
+    RunGenome[] Runs, InterruptGenome[] Interrupts, int[] FetchChoices, bool PatcherRunsSites = false)
 {
     public int Steps => Runs.Sum(r => r.Steps);
 
     public override string ToString() =>
-        $"{Cpus} CPUs, {string.Join(", ", Sites.Select(s => s.ToString()))}, {TasksPerCpu} task(s)/CPU, " +
+        $"{Cpus} CPUs, {string.Join(", ", Sites.Select(s => s.ToString()))}, {TasksPerCpu} task(s)/CPU{(PatcherRunsSites ? " (the patching CPU too)" : "")}, " +
         $"{Runs.Length} runs / {Steps} steps [{string.Join(" ", Runs.Select(r => $"{r.Cpu}x{r.Steps}"))}], " +
-        $"interrupts [{string.Join(" ", Interrupts.Select(i => $"{(i.Kind switch { 0 => "timer", 1 => "preempt", _ => "nmi" })}@{i.At}/cpu{i.Cpu}"))}], " +
+        $"interrupts [{string.Join(" ", Interrupts.Select(i => $"{(i.Kind switch { 0 => "timer", 1 => "preempt", _ => "nmi" })}@{i.At}{(i.InShadow ? "+shadow" : "")}/cpu{i.Cpu}"))}], " +
         $"fetch [{string.Join(",", FetchChoices)}]";
 }

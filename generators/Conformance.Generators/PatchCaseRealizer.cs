@@ -8,7 +8,8 @@ namespace Conformance.Generators;
 /// Maps a <see cref="PatchCaseGenome"/> onto a <see cref="PatchCase"/> a patcher accepts: each site
 /// takes the first kind, from the genome's choice on, that the patcher accepts at the genome's line
 /// offset (or at a nearby offset); each change the first transition, from the genome's on, the
-/// patcher accepts. Deterministic, so a genome names one case for one patcher.
+/// patcher accepts. One CPU means the patching CPU runs the sites too (nothing else would); a
+/// concurrent patch needs a second CPU. Deterministic, so a genome names one case for one patcher.
 /// </summary>
 public static class PatchCaseRealizer
 {
@@ -22,6 +23,8 @@ public static class PatchCaseRealizer
         var sites = new List<SiteSpec>();
         var first = new List<PlannedChange>();
         var second = new List<PlannedChange>();
+        var rival = new List<PlannedChange>();
+        int cpus = Math.Clamp(g.Cpus, 1, 8);
         foreach (var sg in g.Sites)
         {
             int index = sites.Count;
@@ -29,24 +32,27 @@ public static class PatchCaseRealizer
             sites.Add(placed.Spec);
             first.Add(new PlannedChange(index, placed.From, placed.To));
             if (placed.Again is { } again) second.Add(new PlannedChange(index, placed.To, again));
+            if (cpus >= 2 && placed.Rival is { } other) rival.Add(new PlannedChange(index, placed.From, other));
         }
-        int cpus = Math.Clamp(g.Cpus, 2, 8);
-        int readers = cpus - 1;
+        bool runsSites = g.PatcherRunsSites || cpus == 1;
+        int readers = runsSites ? cpus : cpus - 1;   // interrupts go to CPUs that run x86 code
         var runs = g.Runs.Select(r => new ScheduleRun(Mod(r.Cpu, cpus), Math.Max(0, r.Steps))).ToArray();
         long steps = Math.Max(1, runs.Sum(r => (long)r.Steps));
-        var interrupts = g.Interrupts.Select(i => new ScheduledInterrupt(Mod(i.At, (int)Math.Min(steps, int.MaxValue)), Mod(i.Cpu, readers), (InterruptKind)Mod(i.Kind, 3))).ToArray();
+        var interrupts = g.Interrupts.Select(i => new ScheduledInterrupt(Mod(i.At, (int)Math.Min(steps, int.MaxValue)), Mod(i.Cpu, readers), (InterruptKind)Mod(i.Kind, 3), i.InShadow)).ToArray();
         var schedule = new Schedule(runs, interrupts, g.FetchChoices.Select(c => Math.Max(0, c)).ToArray());
         IReadOnlyList<IReadOnlyList<PlannedChange>> batches = second.Count > 0 ? [first, second] : first.Count > 0 ? [first] : [];
         return new PatchCase(sites, batches, cpus, schedule)
         {
             Targets = Targets,
             TasksPerCpu = Math.Clamp(g.TasksPerCpu, 1, 3),
+            PatcherRunsSites = runsSites,
+            Concurrent = rival,
         };
     }
 
     private static int Mod(int value, int n) => n <= 0 ? 0 : ((value % n) + n) % n;
 
-    private sealed record Placed(SiteSpec Spec, int From, int To, int? Again);
+    private sealed record Placed(SiteSpec Spec, int From, int To, int? Again, int? Rival);
 
     private static Placed? Place(SiteGenome g, int index, IPatcher patcher)
     {
@@ -71,7 +77,7 @@ public static class PatchCaseRealizer
         var targets = TargetsOf(kind);
         int from = targets[Mod(g.From, targets.Length)];
         var tos = Enumerable.Range(0, targets.Length).Select(i => targets[Mod(g.To + i, targets.Length)]).Where(t => t != from).ToArray();
-        var spec = new SiteSpec(site.Name, site.Address, kind, from, site.Abi) { InterruptsOff = g.InterruptsOff };
+        var spec = new SiteSpec(site.Name, site.Address, kind, from, site.Abi) { InterruptsOff = g.InterruptsOff || g.Spinlock, Spinlock = g.Spinlock };
         Workload workload;
         try { workload = Workload.Build([spec], Targets); }
         catch (ArgumentException) { return null; }
@@ -84,7 +90,19 @@ public static class PatchCaseRealizer
                 int a = targets[Mod(g.Again, targets.Length)];
                 if (a != to && patcher.Accepts(workload.Request(0, to, a)).Accepted) again = a;
             }
-            return new Placed(spec, from, to, again);
+            return new Placed(spec, from, to, again, RivalOf(g, targets, from, to, t => patcher.Accepts(workload.Request(0, from, t)).Accepted));
+        }
+        return null;
+    }
+
+    /// <summary>The concurrent patch's target: the genome's, else the next one, that differs from both the old and the first patch's new target and is accepted.</summary>
+    private static int? RivalOf(SiteGenome g, int[] targets, int from, int to, Func<int, bool> accepted)
+    {
+        if (g.Rival < -1) return null;
+        for (int i = 0; i < targets.Length; i++)
+        {
+            int t = targets[Mod(g.Rival + i, targets.Length)];
+            if (t != from && t != to && accepted(t)) return t;
         }
         return null;
     }

@@ -48,7 +48,8 @@ public sealed class EquivalentEffect
     {
         var machine = _rig.Machine;
         if (_completedAt == long.MaxValue && machine.WritersDone) _completedAt = machine.Steps;
-        if (cpuIndex == _rig.WriterCpu || machine.CurrentTask(cpuIndex) is not { } task) return;
+        // A writer's step (on a CPU shared with tasks too) moves no task.
+        if (kind is MachineStepKind.Writer or MachineStepKind.Waiting or MachineStepKind.Idle || machine.CurrentTask(cpuIndex) is not { } task) return;
         var cpu = machine.Cpus[cpuIndex];
         ulong rip = cpu.State.Rip;
         if (_open.TryGetValue(task, out var visit))

@@ -23,11 +23,16 @@ public sealed record PatchCase(IReadOnlyList<SiteSpec> Sites, IReadOnlyList<IRea
     /// <summary>How far back (clock ticks) a fetch may read stale bytes without a serializing event (machine.md);
     /// the exhaustive explorer uses <see cref="long.MaxValue"/>: staleness bounded by serialization only.</summary>
     public long StalenessWindow { get; init; } = 256;
+    /// <summary>The patching CPU runs the workload loop too (its patching thread shares the CPU; a 1-CPU case needs it).</summary>
+    public bool PatcherRunsSites { get; init; }
+    /// <summary>A second patch of the same patcher, started at the same time as the first batch on another CPU (P5).</summary>
+    public IReadOnlyList<PlannedChange> Concurrent { get; init; } = Array.Empty<PlannedChange>();
 
     public override string ToString() =>
         $"{Cpus} CPUs, sites [{string.Join(", ", Sites.Select(s => $"{s.Name} {s.Kind} at 0x{s.Address:x} (line offset {s.Address % 64}) -> t{s.Target}"))}], " +
         $"batches [{string.Join(" ; ", Batches.Select(b => string.Join(", ", b.Select(c => $"s{c.Site}: t{c.From}->t{c.To}"))))}], " +
-        $"{TasksPerCpu} task(s)/CPU{(InterruptsOffCpus.Count > 0 ? $", IF=0 on cpu{string.Join(",cpu", InterruptsOffCpus)}" : "")}, schedule {Schedule}";
+        (Concurrent.Count > 0 ? $"concurrently [{string.Join(", ", Concurrent.Select(c => $"s{c.Site}: t{c.From}->t{c.To}"))}] on cpu{Cpus - 2}, " : "") +
+        $"{TasksPerCpu} task(s)/CPU{(PatcherRunsSites ? " (the patching CPU too)" : "")}{(InterruptsOffCpus.Count > 0 ? $", IF=0 on cpu{string.Join(",cpu", InterruptsOffCpus)}" : "")}, schedule {Schedule}";
 }
 
 /// <summary>The outcome of one checked run.</summary>

@@ -8,11 +8,12 @@ namespace Conformance.Checking;
 /// properties of spec/properties.md: P1 old-new-or-trap on every fetch at a site, P2 equivalent
 /// effect of every visit (and the new effect after completion), P3 completion (the final bytes are
 /// the new instruction; no int3 left), P4 liveness (the patch completes under a fair schedule within
-/// the budget; a repeated state while it waits is a livelock).
+/// the budget; a repeated state while it waits is a livelock), P5 single writer (with a concurrent
+/// patch, a site both patches change ends as one of their new instructions, never a mix).
 /// </summary>
 public static class PatchCheck
 {
-    public const string Completion = "P3-completion", Liveness = "P4-liveness";
+    public const string Completion = "P3-completion", Liveness = "P4-liveness", SingleWriter = "P5-single-writer";
 
     /// <summary>
     /// Checks one case. <paramref name="drive"/>, when given, runs the scheduled part of the run in
@@ -28,15 +29,17 @@ public static class PatchCheck
         var rig = new PatchRig(patcher, workload, new PatchRigOptions
         {
             Cpus = c.Cpus, FetchModel = model, NmiMayEndStiShadow = nmiMayEndStiShadow, RecordTrace = recordTrace, StalenessWindow = c.StalenessWindow,
-            TasksPerCpu = c.TasksPerCpu, InterruptsOffCpus = c.InterruptsOffCpus,
+            TasksPerCpu = c.TasksPerCpu, InterruptsOffCpus = c.InterruptsOffCpus, PatcherRunsSites = c.PatcherRunsSites,
         });
         var batches = c.Batches.Select(b => b.Select(ch => workload.Request(ch.Site, ch.From, ch.To)).ToArray()).ToArray();
-        var all = batches.SelectMany(b => b).ToArray();
+        var rival = c.Concurrent.Select(ch => workload.Request(ch.Site, ch.From, ch.To)).ToArray();
+        var all = batches.SelectMany(b => b).Concat(rival).ToArray();
         var effect = new EquivalentEffect(rig, all);
         var violations = new List<Violation>();
 
         // The batches run one after another on the patching CPU, as consecutive patches do.
-        rig.Patch(all.Length == 0 ? [] : batches[0]);
+        rig.Patch(batches.Length == 0 ? [] : batches[0]);
+        if (rival.Length > 0) rig.PatchConcurrently(rival);
         int next = 1;
         rig.Machine.AfterStep += (cpu, kind) =>
         {
@@ -68,15 +71,36 @@ public static class PatchCheck
             }
         }
         if (live.Verdict == LivenessVerdict.Completed)
-            foreach (var site in workload.Sites.Select((s, i) => (s, i)))
-            {
-                var final = all.LastOrDefault(r => r.Site == site.s);
-                if (final is null) continue;
-                var bytes = rig.Bytes(site.s);
-                if (!bytes.AsSpan().SequenceEqual(final.New))
-                    violations.Add(new Violation(Completion, rig.WriterCpu, rig.Machine.Steps,
-                        $"after the patcher returned, {site.s.Name} holds {Forms.Hex(bytes)}, not the new instruction {Forms.Hex(final.New)}"));
-            }
+            foreach (var site in workload.Sites)
+                if (FinalBytes(rig, site, batches.SelectMany(b => b).LastOrDefault(r => r.Site == site), rival.LastOrDefault(r => r.Site == site)) is { } v)
+                    violations.Add(v);
         return new CaseResult(violations, rig.Machine.Steps, rig.Machine.Trace);
     }
+
+    /// <summary>
+    /// P3 (the site holds the new instruction once the patcher returned) and, where two patches
+    /// changed the site at once, P5 (it holds one of their new instructions, not a mix of both).
+    /// </summary>
+    private static Violation? FinalBytes(PatchRig rig, PatchSite site, PatchRequest? mine, PatchRequest? rival)
+    {
+        var bytes = rig.Bytes(site);
+        var finals = new[] { mine, rival }.OfType<PatchRequest>().ToArray();
+        if (finals.Length == 0 || finals.Any(r => bytes.AsSpan().SequenceEqual(r.New))) return null;
+        if (finals.Length == 1)
+            return new Violation(Completion, rig.WriterCpu, rig.Machine.Steps,
+                $"after the patcher returned, {site.Name} holds {Forms.Hex(bytes)}, not the new instruction {Forms.Hex(finals[0].New)}");
+        return new Violation(SingleWriter, rig.ConcurrentCpu, rig.Machine.Steps,
+            $"two patches of {site.Name} ran at once (to {Forms.Hex(mine!.New)} on cpu{rig.WriterCpu}, to {Forms.Hex(rival!.New)} on cpu{rig.ConcurrentCpu}); " +
+            $"it ends holding {Forms.Hex(bytes)}, a mix: {Mix(bytes, mine.New, rival.New)}");
+    }
+
+    /// <summary>Which patch each byte came from: "a" (first), "b" (concurrent), "=" (both), "?" (neither).</summary>
+    private static string Mix(byte[] bytes, byte[] a, byte[] b) =>
+        string.Join(" ", bytes.Select((x, i) => (i < a.Length && x == a[i], i < b.Length && x == b[i]) switch
+        {
+            (true, true) => "=",
+            (true, false) => "a",
+            (false, true) => "b",
+            _ => "?",
+        })) + " (a: the first patch's byte, b: the concurrent one's, =: both)";
 }

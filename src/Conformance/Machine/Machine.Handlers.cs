@@ -77,6 +77,7 @@ public sealed partial class Machine
     /// </summary>
     private void SwitchTask(Cpu cpu)
     {
+        if (SwitchWriterIn(cpu.Id)) return;
         var queue = _runQueues[cpu.Id];
         if (queue.Count < 2) return;
         var from = queue[_current[cpu.Id]];

@@ -39,6 +39,7 @@ public sealed partial class Machine
         var seen = new Dictionary<(ulong, ulong), long>();
         long start = _step;
         int cpu = 0;
+        ScheduleReadyWriters();
         while (_step - start < budget)
         {
             if (WritersDone) return new LivenessResult(LivenessVerdict.Completed, _step - start, 0, 0, Array.Empty<string>());
@@ -98,6 +99,7 @@ public sealed partial class Machine
             Mix(c.NmiPending ? 1UL : 0);
             for (int v = 0; v < 256; v++) if (c.IsPending((byte)v)) Mix(0x1000UL + (ulong)v);
             Mix((ulong)(_current[c.Id] + 1));
+            Mix((_writerRunning[c.Id] ? 1UL : 0) + (_writerPreempted[c.Id] ? 2UL : 0));
         }
         // Where each writer stands: two waits at different syncs can find the CPUs, stacks and data
         // alike, and text (written only by writers) is not hashed; the position tells them apart.

@@ -4,8 +4,8 @@ public sealed partial class Machine
 {
     private readonly Dictionary<string, int> _locks = new(StringComparer.Ordinal);   // lock name -> holder CPU (lookups only)
 
-    /// <summary>A CPU with a writer or with no task runs no x86 code (an idle CPU would take an IPI at once).</summary>
-    private bool RunsNoCode(int cpu) => _writers[cpu] is not null || _runQueues[cpu].Count == 0;
+    /// <summary>A CPU running its writer, or with no task, runs no x86 code (it would take an IPI at once).</summary>
+    private bool RunsNoCode(int cpu) => _runQueues[cpu].Count == 0 || (_writerRunning[cpu] && _writers[cpu] is { Done: false });
 
     /// <summary>Where the writer of <paramref name="cpu"/> stands: done, failed, waiting, or unfinished.</summary>
     public string WriterStatus(int cpu) => _writers[cpu] switch
@@ -17,6 +17,9 @@ public sealed partial class Machine
         { Blocked: { } b } => $"blocked: {b}",
         _ => "unfinished",
     };
+
+    /// <summary>The step the writer of <paramref name="cpu"/> drew last (running, waiting or done), or null.</summary>
+    public WriterStep? CurrentWriterStep(int cpu) => _writers[cpu]?.Current;
 
     /// <summary>Why the writer of <paramref name="cpu"/> was stopped (it threw, or asked for something impossible), or null.</summary>
     public string? WriterFailure(int cpu) => _writers[cpu]?.Failure;
@@ -34,6 +37,14 @@ public sealed partial class Machine
         public WriterStep? Current;
         /// <summary>How many steps it has drawn: part of the liveness fingerprint, since text is not hashed.</summary>
         public int Position;
+
+        /// <summary>
+        /// Whether the patching thread may be preempted here (when it shares its CPU with tasks): before
+        /// its first step, after a sync completed or a lock was released, and while it sleeps on a lock
+        /// or a condition. Between the stores of one protocol phase it may not: Linux's text_poke runs
+        /// with IRQs off, and the suite does not know which stores one text_poke call groups.
+        /// </summary>
+        public bool Preemptible => Position == 0 || Blocked is not null || (!Waiting && Current is WriterStep.SyncCore or WriterStep.Release);
 
         public void Acknowledge(int cpu) => Pending[cpu] = false;
 
@@ -73,6 +84,7 @@ public sealed partial class Machine
                 }
             writer.Waiting = false;
             Log(cpuIndex, "writer: sync_core complete (every CPU acknowledged)");
+            YieldIfPreempted(cpuIndex);
             return MachineStepKind.Writer;
         }
         if (writer.Blocked is not null)
@@ -114,6 +126,7 @@ public sealed partial class Machine
                 if (Unblocks(cpuIndex, writer.Current)) { Log(cpuIndex, $"writer: {writer.Current}"); break; }
                 writer.Blocked = writer.Current.ToString();
                 Log(cpuIndex, $"writer: {writer.Current}: must wait");
+                YieldIfPreempted(cpuIndex);
                 return MachineStepKind.Waiting;
             case WriterStep.Release r:
                 if (!_locks.TryGetValue(r.Lock, out int holder) || holder != cpuIndex)
@@ -125,6 +138,7 @@ public sealed partial class Machine
                 }
                 _locks.Remove(r.Lock);
                 Log(cpuIndex, $"writer: {r}");
+                YieldIfPreempted(cpuIndex);
                 break;
             default:
                 Log(cpuIndex, $"writer: {writer.Current}");

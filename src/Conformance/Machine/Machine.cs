@@ -39,6 +39,7 @@ public sealed partial class Machine
         _current = Enumerable.Repeat(-1, options.Cpus).ToArray();
         _writers = new Writer?[options.Cpus];
         _trace = options.RecordTrace ? new List<string>() : null;
+        InitSharedCpus(options.Cpus);
         InstallHandlers();
         // Steps taken without a schedule (Step, RunFair) fetch through the model too, coherently,
         // so their fetches are watched like those of a Run.
@@ -76,7 +77,6 @@ public sealed partial class Machine
     public MachineTask AddTask(int cpu, string name, ulong entry, int stackSize = 0x4000)
     {
         CheckCpu(cpu, nameof(cpu));
-        if (_writers[cpu] is not null) throw new InvalidOperationException($"cpu{cpu} runs a writer; it cannot also run tasks");
         int id = _tasks.Count;
         ulong @base = StackArea + (ulong)id * 0x10_0000;
         var stack = Memory.Map($"stack-task{id}", RegionKind.Stack, @base, stackSize);
@@ -87,19 +87,24 @@ public sealed partial class Machine
         {
             _current[cpu] = 0;
             Load(Cpus[cpu], task);
+            if (_writers[cpu] is { Done: false }) ShareCpuWithWriter(cpu);
         }
         else
             PrepareFirstFrame(task);
         return task;
     }
 
-    /// <summary>Makes <paramref name="cpu"/> run a writer: one of <paramref name="steps"/> per machine step of that CPU.</summary>
+    /// <summary>
+    /// Makes <paramref name="cpu"/> run a writer: one of <paramref name="steps"/> per machine step of
+    /// that CPU. On a CPU that has tasks the writer is a patching thread sharing the CPU with them
+    /// (Machine.SharedCpu.cs).
+    /// </summary>
     public void SetWriter(int cpu, IEnumerable<WriterStep> steps, string name = "writer")
     {
         CheckCpu(cpu, nameof(cpu));
-        if (_runQueues[cpu].Count > 0) throw new InvalidOperationException($"cpu{cpu} runs tasks; it cannot also run a writer");
         _writers[cpu] = new Writer(steps, Cpus.Count, name);
         _writersSet++;
+        if (_runQueues[cpu].Count > 0) ShareCpuWithWriter(cpu);
     }
 
     /// <summary>
@@ -128,17 +133,32 @@ public sealed partial class Machine
             }
     }
 
-    /// <summary>A schedule's interrupts in the order they are raised: by step, then as listed.</summary>
+    /// <summary>
+    /// A schedule's interrupts in the order they are raised: by step, then as listed; one that waits
+    /// for an interrupt shadow is armed at its step and raised at the first step its CPU is in one.
+    /// </summary>
     private sealed class InterruptQueue(IReadOnlyList<ScheduledInterrupt> interrupts)
     {
         private readonly ScheduledInterrupt[] _sorted =
             interrupts.Select((x, i) => (x, i)).OrderBy(p => p.x.AtStep).ThenBy(p => p.i).Select(p => p.x).ToArray();
+        private readonly List<ScheduledInterrupt> _armed = new();   // in the order they were armed
         private int _next;
 
         /// <summary>Raises every interrupt due before the machine's next step.</summary>
         public void RaiseDue(Machine machine)
         {
-            while (_next < _sorted.Length && _sorted[_next].AtStep <= machine._step) machine.Raise(_sorted[_next++]);
+            while (_next < _sorted.Length && _sorted[_next].AtStep <= machine._step)
+            {
+                var x = _sorted[_next++];
+                if (x.InShadow) _armed.Add(x);
+                else machine.Raise(x);
+            }
+            for (int i = 0; i < _armed.Count; i++)
+                if (machine.Cpus[_armed[i].Cpu].State.Shadow != InterruptShadow.None)
+                {
+                    machine.Raise(_armed[i]);
+                    _armed.RemoveAt(i--);
+                }
         }
     }
 
@@ -158,7 +178,9 @@ public sealed partial class Machine
         switch (x.Kind)
         {
             case InterruptKind.Timer: cpu.RaiseInterrupt(TimerVector); break;
-            case InterruptKind.PreemptingTimer: cpu.RaiseInterrupt(PreemptVector); break;
+            case InterruptKind.PreemptingTimer:
+                if (!PreemptWriter(x.Cpu)) cpu.RaiseInterrupt(PreemptVector);
+                break;
             default: cpu.RaiseNmi(); break;
         }
         Log(x.Cpu, $"raise {x.Kind}");
@@ -169,8 +191,8 @@ public sealed partial class Machine
     {
         var cpu = Cpus[cpuIndex];
         MachineStepKind kind;
-        if (_writers[cpuIndex] is { } writer)
-            kind = WriterStepOn(cpuIndex, writer);
+        if (WriterTakesStep(cpuIndex))
+            kind = WriterStepOn(cpuIndex, _writers[cpuIndex]!);
         else if (_runQueues[cpuIndex].Count == 0)
         {
             Memory.Tick();   // an idle CPU: nothing to run

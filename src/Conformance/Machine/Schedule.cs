@@ -14,8 +14,16 @@ public enum InterruptKind : byte
 /// <summary>A run of consecutive steps on one CPU.</summary>
 public readonly record struct ScheduleRun(int Cpu, int Steps);
 
-/// <summary>An interrupt raised on <see cref="Cpu"/> just before global step <see cref="AtStep"/> (0-based).</summary>
-public readonly record struct ScheduledInterrupt(long AtStep, int Cpu, InterruptKind Kind);
+/// <summary>
+/// An interrupt raised on <see cref="Cpu"/> just before global step <see cref="AtStep"/> (0-based);
+/// with <see cref="InShadow"/>, just before the first step from <see cref="AtStep"/> on at which
+/// the CPU stands in an interrupt shadow (after an <c>sti</c>): the one-instruction window the
+/// NMI-in-STI-shadow question is about, which a step chosen at random rarely hits.
+/// </summary>
+public readonly record struct ScheduledInterrupt(long AtStep, int Cpu, InterruptKind Kind, bool InShadow = false)
+{
+    public override string ToString() => $"{Kind}@{AtStep}{(InShadow ? "+shadow" : "")}->cpu{Cpu}";
+}
 
 /// <summary>
 /// A schedule is data: which CPU takes each step (as runs), when interrupts arrive, and the fetch
@@ -57,5 +65,5 @@ public sealed record Schedule(IReadOnlyList<ScheduleRun> Runs, IReadOnlyList<Sch
     }
 
     public override string ToString() =>
-        $"runs [{string.Join(" ", Runs.Select(r => $"cpu{r.Cpu}x{r.Steps}"))}] interrupts [{string.Join(" ", Interrupts.Select(x => $"{x.Kind}@{x.AtStep}->cpu{x.Cpu}"))}] fetch [{string.Join(",", FetchChoices)}]";
+        $"runs [{string.Join(" ", Runs.Select(r => $"cpu{r.Cpu}x{r.Steps}"))}] interrupts [{string.Join(" ", Interrupts)}] fetch [{string.Join(",", FetchChoices)}]";
 }

@@ -23,6 +23,8 @@ public enum FailureKind : byte
     ReusedStub,
     Deadlock,
     WrongTarget,
+    /// <summary>Two patches of one site ran at once and their bytes mixed (no text_mutex).</summary>
+    MixedWriters,
 }
 
 /// <summary>A site transition: the kind of instruction before and after.</summary>

@@ -8,6 +8,8 @@ public sealed record PatchRigOptions
 {
     /// <summary>CPUs in all; the last one patches, the others run the workload loop.</summary>
     public int Cpus { get; init; } = 2;
+    /// <summary>The patching CPU runs the workload loop too: the patching thread shares it with tasks (the only way a 1-CPU run has readers).</summary>
+    public bool PatcherRunsSites { get; init; }
     public IFetchModel FetchModel { get; init; } = new AtomicFetch();
     public bool NmiMayEndStiShadow { get; init; }
     public long StalenessWindow { get; init; } = 256;
@@ -37,7 +39,8 @@ public sealed class PatchRig
 
     public PatchRig(IPatcher patcher, Workload workload, PatchRigOptions options, bool isPlugin = false)
     {
-        if (options.Cpus < 2) throw new ArgumentException($"Cpus = {options.Cpus}: a patch run needs a patching CPU and at least one other");
+        if (options.Cpus < (options.PatcherRunsSites ? 1 : 2))
+            throw new ArgumentException($"Cpus = {options.Cpus}: a patch run needs a CPU that runs the sites besides the patching one (or PatcherRunsSites)");
         Patcher = patcher;
         Workload = workload;
         Options = options;
@@ -57,7 +60,7 @@ public sealed class PatchRig
         memory.Decoded.BindHost(BreakpointEntry, new BreakpointEntryRoutine(this));
         Machine.Interrupts.Set(Vectors.Breakpoint, BreakpointEntry, GateKind.Interrupt);
         for (int t = 0; t < options.TasksPerCpu; t++)
-            for (int c = 0; c < WriterCpu; c++)
+            for (int c = 0; c < (options.PatcherRunsSites ? options.Cpus : WriterCpu); c++)
                 Machine.AddTask(c, $"loop{c}.{t}", Workload.Entry);
         foreach (int c in options.InterruptsOffCpus) Machine.Cpus[c].State.Flags &= ~RFlags.IF;
     }
@@ -69,14 +72,29 @@ public sealed class PatchRig
     public StubArea Stubs { get; }
     public int WriterCpu => Options.Cpus - 1;
 
-    /// <summary>The requests of the patch in progress, as the #BP handler sees them.</summary>
+    /// <summary>Where a concurrent patch runs (<see cref="PatchConcurrently"/>): the CPU before the patching one, shared with its tasks.</summary>
+    public int ConcurrentCpu => Options.Cpus - 2;
+
+    /// <summary>The requests of the patch in progress, as the #BP handler sees them (Linux's global bp_desc: the last patch that started writing).</summary>
     public IReadOnlyList<PatchRequest> Active => _active;
 
     /// <summary>The patcher's failure (it threw, hung, stored outside memory or stray bytes at a site), or null.</summary>
-    public string? Failure => Machine.WriterFailure(WriterCpu);
+    public string? Failure => Machine.WriterFailure(WriterCpu) ?? (ConcurrentCpu >= 0 ? Machine.WriterFailure(ConcurrentCpu) : null);
 
     /// <summary>Starts patching <paramref name="batch"/> on the patching CPU: its steps run as that CPU is scheduled.</summary>
-    public void Patch(IReadOnlyList<PatchRequest> batch)
+    public void Patch(IReadOnlyList<PatchRequest> batch) => Start(WriterCpu, batch);
+
+    /// <summary>
+    /// Starts a second patch of the same patcher at the same time, on <see cref="ConcurrentCpu"/>: two
+    /// callers patching at once (P5, single writer). Serializing them is the patcher's job (text_mutex).
+    /// </summary>
+    public void PatchConcurrently(IReadOnlyList<PatchRequest> batch)
+    {
+        if (ConcurrentCpu < 0) throw new ArgumentException($"Cpus = {Options.Cpus}: a concurrent patch needs a second CPU");
+        Start(ConcurrentCpu, batch);
+    }
+
+    private void Start(int cpu, IReadOnlyList<PatchRequest> batch)
     {
         foreach (var r in batch)
         {
@@ -85,9 +103,8 @@ public sealed class PatchRig
             if (Patcher.Accepts(r) is { Accepted: false } declined)
                 throw new ArgumentException($"{Patcher.Name} declines {r}: {declined.Fallback}");
         }
-        _active = batch;
-        var context = new PatchContext(Machine.Memory, Stubs, WriterCpu);
-        Machine.SetWriter(WriterCpu, Checked(_guard.Steps(() => Patcher.Steps(context, batch)), batch), Patcher.Name);
+        var context = new PatchContext(Machine.Memory, Stubs, cpu);
+        Machine.SetWriter(cpu, Checked(_guard.Steps(() => Patcher.Steps(context, batch)), batch), Patcher.Name);
     }
 
     /// <summary>The visits counted by target <paramref name="k"/>.</summary>
@@ -109,13 +126,17 @@ public sealed class PatchRig
     /// <summary>
     /// Stores into a site may only write the new instruction's bytes, an int3 over its first byte,
     /// or a declared holding instruction; anything else stops the patcher with the step and the bytes.
+    /// The batch becomes the active one (what the #BP handler is given) at its first step that is not
+    /// taking a lock: once a serializing patcher holds text_mutex, as Linux publishes bp_desc.
     /// </summary>
     private IEnumerable<WriterStep> Checked(IEnumerable<WriterStep> steps, IReadOnlyList<PatchRequest> batch)
     {
         int n = 0;
+        bool published = false;
         foreach (var step in steps)
         {
             n++;
+            if (!published && step is not WriterStep.Acquire) { _active = batch; published = true; }
             if (step is WriterStep.Store store)
                 foreach (var r in batch)
                     if (StrayBytes(store, r) is { } why)

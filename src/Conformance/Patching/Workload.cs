@@ -1,3 +1,7 @@
+using Conformance.Emulation;
+using Iced.Intel;
+using static Iced.Intel.AssemblerRegisters;
+
 namespace Conformance.Patching;
 
 /// <summary>Where a site goes and what it holds at the start: <see cref="Target"/> is the index of the
@@ -6,6 +10,16 @@ public sealed record SiteSpec(string Name, ulong Address, SiteKind Kind, int Tar
 {
     /// <summary>The loop runs this site inside an IRQs-off region (<c>cli</c> before, <c>sti</c> after), as code under a spinlock taken with IRQs off.</summary>
     public bool InterruptsOff { get; init; }
+
+    /// <summary>
+    /// The loop runs this site holding a spinlock taken with IRQs off: <c>cli</c>, then a ticket
+    /// lock (<c>lock xadd</c> takes a ticket, the CPU spins with <c>pause</c> until the owner count
+    /// reaches it), released after the site (the owner count incremented, then <c>sti</c>). Every
+    /// task takes the same lock, so a CPU can spin with IRQs off while another holds it. The lock is
+    /// fair (first come, first served), as Linux's are: under a fair schedule no CPU starves.
+    /// Implies <see cref="InterruptsOff"/>.
+    /// </summary>
+    public bool Spinlock { get; init; }
 }
 
 /// <summary>
@@ -34,6 +48,12 @@ public sealed class Workload
     public const ulong CallerArea = TextBase + 0x2000;
     /// <summary>The counter a 2-byte site's fall-through increments.</summary>
     public const int SkipCounter = 63;
+    /// <summary>Where a spinlocked site's lock and unlock code goes (<see cref="SpinlockCodeSize"/> bytes per site).</summary>
+    public const ulong SpinlockArea = TextBase + 0x3000;
+    public const int SpinlockCodeSize = 0x40;
+
+    /// <summary>Site <paramref name="i"/>'s ticket lock in data after the counters: the next ticket (4 bytes), then the owner (4 bytes).</summary>
+    public static ulong LockWord(int i) => DataBase + 0x400 + (ulong)i * 8;
 
     private readonly Dictionary<(int Site, int Target), ulong> _jmpTargets = new();
 
@@ -113,9 +133,16 @@ public sealed class Workload
         {
             var s = Sites[i];
             ulong next = i + 1 < Sites.Count ? VisitAddress(i + 1) : Entry;
-            bool irqOff = Specs[i].InterruptsOff;
+            bool spinlock = Specs[i].Spinlock;
+            bool irqOff = Specs[i].InterruptsOff && !spinlock;
             ulong slot = CallerAddress(i);
-            if (irqOff && s.Kind != SiteKind.Trampoline)
+            if (spinlock)
+            {
+                var (lockCode, unlock) = SpinlockCode(i, s, next);
+                image[SpinlockEntry(i)] = lockCode;
+                next = unlock;                                                       // the site's tail leaves through the unlock
+            }
+            else if (irqOff && s.Kind != SiteKind.Trampoline)
             {
                 image[slot] = [0xfa, .. Forms.Jmp(slot + 1, s.Address)];            // cli; jmp site
                 image[slot + 6] = [0xfb, .. Forms.Jmp(slot + 7, next)];             // sti; jmp next
@@ -134,6 +161,8 @@ public sealed class Workload
                 image[s.Next] = IncCounter(SkipCounter);
                 image[s.Next + 8] = Forms.Jmp(s.Next + 8, next);
             }
+            else if (s.Kind == SiteKind.Trampoline && spinlock)
+                image[s.Next] = [0x0f, 0xb9, 0xcc];   // the signature; the spinlock code holds the call
             else if (s.Kind == SiteKind.Trampoline)
             {
                 ulong caller = CallerAddress(i), at = caller;
@@ -157,8 +186,45 @@ public sealed class Workload
         return code;
     }
 
-    /// <summary>Where the loop goes to visit site <paramref name="i"/>: the site, or its trampoline's caller.</summary>
-    private ulong VisitAddress(int i) => Sites[i].Kind == SiteKind.Trampoline || Specs[i].InterruptsOff ? CallerAddress(i) : Sites[i].Address;
+    /// <summary>Where the loop goes to visit site <paramref name="i"/>: its lock code, its IRQs-off or trampoline caller, or the site.</summary>
+    private ulong VisitAddress(int i) =>
+        Specs[i].Spinlock ? SpinlockEntry(i)
+        : Sites[i].Kind == SiteKind.Trampoline || Specs[i].InterruptsOff ? CallerAddress(i)
+        : Sites[i].Address;
+
+    private static ulong SpinlockEntry(int i) => SpinlockArea + (ulong)i * SpinlockCodeSize;
+
+    /// <summary>
+    /// Site <paramref name="i"/>'s lock code (IRQs off, take the lock word, go to the site, or call
+    /// it if it is a trampoline) and its unlock code (release, IRQs on, go to <paramref name="next"/>),
+    /// assembled with Iced; returns the bytes and where the unlock code starts.
+    /// </summary>
+    private static (byte[] Code, ulong Unlock) SpinlockCode(int i, PatchSite site, ulong next)
+    {
+        ulong at = SpinlockEntry(i), ticket = LockWord(i), owner = LockWord(i) + 4;
+        var a = new Assembler(64);
+        Label spin = a.CreateLabel(), taken = a.CreateLabel(), unlock = a.CreateLabel();
+        a.cli();
+        a.mov(eax, 1);
+        a.@lock.xadd(__dword_ptr[ticket], eax);   // eax: this CPU's ticket
+        a.Label(ref spin);
+        a.cmp(__dword_ptr[owner], eax);
+        a.je(taken);
+        a.pause();
+        a.jmp(spin);
+        a.Label(ref taken);
+        if (site.Kind == SiteKind.Trampoline) a.call(site.Address);
+        else a.jmp(site.Address);
+        a.Label(ref unlock);
+        a.inc(__dword_ptr[owner]);                 // only the holder writes the owner count
+        a.sti();
+        a.jmp(next);
+        var writer = new ByteCodeWriter();
+        var result = a.Assemble(writer, at, BlockEncoderOptions.ReturnNewInstructionOffsets);
+        var code = writer.ToArray();
+        if (code.Length > SpinlockCodeSize) throw new InvalidOperationException($"spinlock code for site {i} is {code.Length} bytes, more than {SpinlockCodeSize}");
+        return (code, result.GetLabelRIP(unlock));
+    }
 
     private static ulong CallerAddress(int i) => CallerArea + (ulong)i * 0x10;
 

@@ -232,15 +232,4 @@ public class MachineTaskTests
         Assert.Equal(5UL, MachineLayout.Read64(machine.Memory, CounterA));
         Assert.Equal(5UL, MachineLayout.Read64(machine.Memory, CounterB));
     }
-
-    [Fact]
-    public void A_cpu_runs_tasks_or_a_writer_not_both()
-    {
-        var machine = MachineLayout.Create(new MachineOptions { Cpus = 2 });
-        machine.AddTask(0, "a", EntryA);
-        machine.SetWriter(1, []);
-        Assert.Throws<InvalidOperationException>(() => machine.SetWriter(0, []));
-        Assert.Throws<InvalidOperationException>(() => machine.AddTask(1, "b", EntryB));
-        Assert.Null(machine.CurrentTask(1));
-    }
 }

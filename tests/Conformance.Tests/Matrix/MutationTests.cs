@@ -8,8 +8,8 @@ namespace Conformance.Tests.Matrix;
 
 /// <summary>
 /// Mutation check of the suite: text-poke-bp with one sync removed, the tail and head writes
-/// swapped, or the call emulated with a wrong return address must each be caught under the fetch
-/// models where the mutation can show, and the correct protocol must not be.
+/// swapped, the call emulated with a wrong return address, or text_mutex not taken must each be
+/// caught under the fetch models where the mutation can show, and the correct protocol must not be.
 /// </summary>
 public class MutationTests
 {
@@ -23,7 +23,7 @@ public class MutationTests
     {
         var data = new TheoryData<string, string>();
         foreach (var t in new[] { typeof(TextPokeBpWithoutSync1), typeof(TextPokeBpWithoutSync2), typeof(TextPokeBpWithoutSync3),
-                     typeof(TextPokeBpHeadBeforeTail), typeof(TextPokeBpWrongReturnAddress) })
+                     typeof(TextPokeBpHeadBeforeTail), typeof(TextPokeBpWrongReturnAddress), typeof(TextPokeBpWithoutTextMutex) })
             foreach (var m in FetchModelRegistry.BuiltIn)
                 data.Add(t.Name, m.Name);
         return data;

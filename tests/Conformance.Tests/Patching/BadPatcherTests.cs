@@ -22,11 +22,13 @@ public class BadPatcherTests
         public BreakpointResult OnBreakpoint(BreakpointContext context) => handler?.Invoke(context) ?? BreakpointResult.Declined("none");
     }
 
-    private static (PatchRig Rig, Workload W) Run(IPatcher patcher, int steps = 60)
+    /// <summary>Patches one site while cpu0 loops over it: <paramref name="writerFirst"/> writer steps alone, then the two CPUs in turn.</summary>
+    private static (PatchRig Rig, Workload W) Run(IPatcher patcher, int steps = 60, int writerFirst = 0)
     {
         var w = PatchTesting.OneSite(SiteKind.Call, 0);
         var rig = PatchTesting.Rig(patcher, w, new PatchRigOptions { RecordTrace = true, PluginTimeout = TimeSpan.FromMilliseconds(300) }, plugin: true);
         rig.Patch([w.Request(0, 0, 1)]);
+        for (int i = 0; i < writerFirst; i++) rig.Machine.Step(1);
         for (int i = 0; i < steps; i++) rig.Machine.Step(i % 2);
         return (rig, w);
     }
@@ -101,7 +103,7 @@ public class BadPatcherTests
     public void A_handler_that_throws_faults_the_trapping_cpu_naming_the_patcher()
     {
         var patcher = new Bad("bad-handler", (c, b) => new TextPokeBp().Steps(c, b), _ => throw new NullReferenceException("no vec"));
-        var (rig, _) = Run(patcher, steps: 80);
+        var (rig, _) = Run(patcher, steps: 80, writerFirst: 2);   // text_mutex, int3: the reader then meets the int3
         var fault = rig.Machine.Cpus[0].State.Fault;
         Assert.NotNull(fault);
         Assert.Equal(FaultKind.HandlerDeclined, fault!.Kind);

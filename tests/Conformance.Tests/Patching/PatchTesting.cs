@@ -30,5 +30,12 @@ internal static class PatchTesting
         return seen;
     }
 
+    /// <summary>Steps the patching CPU once, and once more if that step only took text_mutex: the first step that writes.</summary>
+    public static MachineStepKind StepWriterPastLock(PatchRig rig)
+    {
+        var kind = rig.Machine.Step(rig.WriterCpu);
+        return rig.Machine.CurrentWriterStep(rig.WriterCpu) is WriterStep.Acquire ? rig.Machine.Step(rig.WriterCpu) : kind;
+    }
+
     public static string Hex(IEnumerable<byte[]> states) => string.Join(" | ", states.Select(Forms.Hex));
 }

@@ -28,6 +28,7 @@ public class TextPokeBpTests
         var w = PatchTesting.OneSite(SiteKind.Call, 0);
         var rig = PatchTesting.Rig(new TextPokeBp(), w);
         rig.Patch([w.Request(0, 0, 1)]);
+        rig.Machine.Step(1);                                   // text_mutex taken
         rig.Machine.Step(1);                                   // int3 stored (then sync: the reader must take the IPI)
         var cpu = rig.Machine.Cpus[0];
         while (cpu.State.Rip != w.Sites[0].Address) rig.Machine.Step(0);   // the reader reaches the site (IPI taken on the way)

@@ -34,6 +34,11 @@ public static class ExhaustiveExplorer
             throw new ArgumentException("the exhaustive explorer makes the schedule: the case's schedule must be empty");
         if (c.TasksPerCpu != 1) throw new ArgumentException($"TasksPerCpu = {c.TasksPerCpu}: the exhaustive scenario has one task per reader (no preemption of tasks)");
         if (c.Batches.Count != 1) throw new ArgumentException($"{c.Batches.Count} batches: the exhaustive scenario patches one batch");
+        // What the reduction's independence argument does not cover (spec/exhaustive.md): a second
+        // writer, a patching CPU that also runs tasks, readers sharing a lock word.
+        if (c.Concurrent.Count > 0) throw new ArgumentException("a concurrent patch: the exhaustive scenario has one writer");
+        if (c.PatcherRunsSites) throw new ArgumentException("the patching CPU runs sites: the exhaustive scenario's patching CPU only patches");
+        if (c.Sites.Any(s => s.Spinlock)) throw new ArgumentException("a spinlocked site: readers would share a lock word, which the reduction treats as private");
 
         var byPreemptions = new long[bound.Preemptions + 1];
         long executions = 0, budgetHits = 0, failing = 0, runs = 0;

@@ -47,7 +47,9 @@ public sealed class AlignedRel32 : IPatcher
         return first / Memory.LineSize == last / Memory.LineSize ? SiteDecision.Accept : SiteDecision.Decline(CrossesLine);
     }
 
-    public IEnumerable<WriterStep> Steps(PatchContext context, IReadOnlyList<PatchRequest> batch)
+    public IEnumerable<WriterStep> Steps(PatchContext context, IReadOnlyList<PatchRequest> batch) => TextMutex.Held(Unlocked(context, batch));
+
+    private IEnumerable<WriterStep> Unlocked(PatchContext context, IReadOnlyList<PatchRequest> batch)
     {
         foreach (var r in batch.OrderBy(r => r.Site.Address))
         {

@@ -39,7 +39,9 @@ public sealed class Atomic8Byte : IPatcher
     public SiteDecision Accepts(PatchSite site) =>
         site.Address % 8 == 0 && site.Length <= 8 ? SiteDecision.Accept : SiteDecision.Decline(Unaligned);
 
-    public IEnumerable<WriterStep> Steps(PatchContext context, IReadOnlyList<PatchRequest> batch)
+    public IEnumerable<WriterStep> Steps(PatchContext context, IReadOnlyList<PatchRequest> batch) => TextMutex.Held(Unlocked(context, batch));
+
+    private IEnumerable<WriterStep> Unlocked(PatchContext context, IReadOnlyList<PatchRequest> batch)
     {
         foreach (var r in batch.OrderBy(r => r.Site.Address))
         {

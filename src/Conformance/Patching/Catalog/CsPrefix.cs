@@ -14,6 +14,7 @@ namespace Conformance.Patching.Catalog;
 public sealed class CsPrefix : IPatcher
 {
     private PatchRequest[] _batch = [];
+    private (int Offset, byte[] Bytes)[] _bodies = [];   // per request of _batch: what goes after the prefix
 
     public string Name => "cs-prefix";
     public string Description => "int3 over the 2e prefix, sync, new rel32, sync, 2e back, sync; #BP writes the rel32 itself and resumes after the prefix";
@@ -28,18 +29,20 @@ public sealed class CsPrefix : IPatcher
             ? SiteDecision.Accept
             : SiteDecision.Decline("only a cs-prefixed site (2e e8 rel32, emitted by asm) has a prefix to trap on; other sites keep a plain int3 protocol such as text-poke-bp");
 
-    public IEnumerable<WriterStep> Steps(PatchContext context, IReadOnlyList<PatchRequest> batch)
+    public IEnumerable<WriterStep> Steps(PatchContext context, IReadOnlyList<PatchRequest> batch) => TextMutex.Held(Unlocked(context, batch));
+
+    private IEnumerable<WriterStep> Unlocked(PatchContext context, IReadOnlyList<PatchRequest> batch)
     {
         var sorted = batch.OrderBy(r => r.Site.Address).ToArray();
+        // Decided from the bytes in text once text_mutex is held, not from the caller's idea of the
+        // old instruction: a patch that ran before this one may have changed the opcode.
+        _bodies = sorted.Select(r => Body(r, context.Read(r.Site.Address + 1, 1)[0])).ToArray();
         _batch = sorted;
         foreach (var r in sorted)
             yield return PatchContext.Store(r.Site.Address, Forms.Int3);
         yield return PatchContext.Sync();
-        foreach (var r in sorted)
-        {
-            var (offset, bytes) = Body(r);
-            yield return PatchContext.Store(r.Site.Address + (ulong)offset, bytes);
-        }
+        for (int i = 0; i < sorted.Length; i++)
+            yield return PatchContext.Store(sorted[i].Site.Address + (ulong)_bodies[i].Offset, _bodies[i].Bytes);
         yield return PatchContext.Sync();
         foreach (var r in sorted)
             yield return PatchContext.Store(r.Site.Address, r.New[0]);
@@ -51,15 +54,15 @@ public sealed class CsPrefix : IPatcher
     {
         if (IntThreeProtocol.Find(_batch, context.TrapAddress) is not { } r)
             return BreakpointResult.Declined($"no cs-prefixed site of the batch starts at 0x{context.TrapAddress:x}");
-        var (offset, bytes) = Body(r);
+        var (offset, bytes) = _bodies[Array.IndexOf(_batch, r)];
         context.WriteCode(r.Site.Address + (ulong)offset, bytes);   // idempotent: the patcher stores the same bytes
         return BreakpointResult.Claimed;                             // the saved RIP is already site+1: run the bare instruction
     }
 
     /// <summary>
     /// What both the patcher and the handler write after the prefix: the new rel32 at site+2 when the
-    /// opcode stays (call to call, Linus's case), else the whole new instruction at site+1.
+    /// opcode in text stays (call to call, Linus's case), else the whole new instruction at site+1.
     /// </summary>
-    private static (int Offset, byte[] Bytes) Body(PatchRequest r) =>
-        r.New[1] == r.Old[1] ? (2, r.New[2..]) : (1, r.New[1..]);
+    private static (int Offset, byte[] Bytes) Body(PatchRequest r, byte opcodeInText) =>
+        r.New[1] == opcodeInText ? (2, r.New[2..]) : (1, r.New[1..]);
 }

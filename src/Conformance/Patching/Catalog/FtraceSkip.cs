@@ -29,7 +29,7 @@ public sealed class FtraceSkip : IPatcher
 
     public SiteDecision Accepts(PatchSite site) => FtraceSites.Accepts(site);
 
-    public IEnumerable<WriterStep> Steps(PatchContext context, IReadOnlyList<PatchRequest> batch) => IntThreeProtocol.Steps(batch, b => _batch = b);
+    public IEnumerable<WriterStep> Steps(PatchContext context, IReadOnlyList<PatchRequest> batch) => TextMutex.Held(IntThreeProtocol.Steps(batch, b => _batch = b));
 
     public BreakpointResult OnBreakpoint(BreakpointContext context)
     {

@@ -24,7 +24,7 @@ public sealed class Int3EmulateCallGap : IPatcher
     /// <summary>Linux's <c>.rept 6; pushq 5*8(%rsp); .endr</c> for X86_TRAP_BP from kernel mode.</summary>
     public int BreakpointStackGap => 6;
 
-    public IEnumerable<WriterStep> Steps(PatchContext context, IReadOnlyList<PatchRequest> batch) => IntThreeProtocol.Steps(batch, b => _batch = b);
+    public IEnumerable<WriterStep> Steps(PatchContext context, IReadOnlyList<PatchRequest> batch) => TextMutex.Held(IntThreeProtocol.Steps(batch, b => _batch = b));
 
     public BreakpointResult OnBreakpoint(BreakpointContext context) =>
         IntThreeProtocol.EmulateNew(_batch, context);

@@ -28,7 +28,7 @@ public sealed class Int3EmulateCallNoGap : IPatcher
     /// <summary>The handler's stack is the bare hardware frame.</summary>
     public int BreakpointStackGap => 0;
 
-    public IEnumerable<WriterStep> Steps(PatchContext context, IReadOnlyList<PatchRequest> batch) => IntThreeProtocol.Steps(batch, b => _batch = b);
+    public IEnumerable<WriterStep> Steps(PatchContext context, IReadOnlyList<PatchRequest> batch) => TextMutex.Held(IntThreeProtocol.Steps(batch, b => _batch = b));
 
     public BreakpointResult OnBreakpoint(BreakpointContext context) =>
         IntThreeProtocol.EmulateNew(_batch, context);

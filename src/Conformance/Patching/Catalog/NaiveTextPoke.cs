@@ -18,7 +18,9 @@ public sealed class NaiveTextPoke : IPatcher
         Expect.Fail(FailureKind.TornDecode, "a CPU executing the site between two byte stores decodes neither the old nor the new instruction"),
     ];
 
-    public IEnumerable<WriterStep> Steps(PatchContext context, IReadOnlyList<PatchRequest> batch)
+    public IEnumerable<WriterStep> Steps(PatchContext context, IReadOnlyList<PatchRequest> batch) => TextMutex.Held(Unlocked(context, batch));
+
+    private IEnumerable<WriterStep> Unlocked(PatchContext context, IReadOnlyList<PatchRequest> batch)
     {
         foreach (var r in batch)
             for (int i = 0; i < r.New.Length; i++)

@@ -32,7 +32,9 @@ public sealed class R10R11Divert : IPatcher
     /// <summary>The thunk's address once written (0 before the first patch).</summary>
     public ulong ThunkAddress => _thunk;
 
-    public IEnumerable<WriterStep> Steps(PatchContext context, IReadOnlyList<PatchRequest> batch)
+    public IEnumerable<WriterStep> Steps(PatchContext context, IReadOnlyList<PatchRequest> batch) => TextMutex.Held(Unlocked(context, batch));
+
+    private IEnumerable<WriterStep> Unlocked(PatchContext context, IReadOnlyList<PatchRequest> batch)
     {
         if (_thunk == 0)
         {

@@ -27,7 +27,7 @@ public sealed class SpinInBp : IPatcher
 
     // The spin is the int3 itself: no other holding instruction.
 
-    public IEnumerable<WriterStep> Steps(PatchContext context, IReadOnlyList<PatchRequest> batch) => IntThreeProtocol.Steps(batch, b => _batch = b);
+    public IEnumerable<WriterStep> Steps(PatchContext context, IReadOnlyList<PatchRequest> batch) => TextMutex.Held(IntThreeProtocol.Steps(batch, b => _batch = b));
 
     public BreakpointResult OnBreakpoint(BreakpointContext context)
     {

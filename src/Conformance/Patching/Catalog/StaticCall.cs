@@ -58,7 +58,9 @@ public sealed class StaticCall : IPatcher
         Expect.Pass("every site goes through the int3 protocol and a trapped CPU runs the new instruction, or for return-0 its declared equivalent call"),
     ];
 
-    public IEnumerable<WriterStep> Steps(PatchContext context, IReadOnlyList<PatchRequest> batch)
+    public IEnumerable<WriterStep> Steps(PatchContext context, IReadOnlyList<PatchRequest> batch) => TextMutex.Held(Unlocked(context, batch));
+
+    private IEnumerable<WriterStep> Unlocked(PatchContext context, IReadOnlyList<PatchRequest> batch)
     {
         ulong return0 = context.Stubs.Slot(Return0Slot);
         // Trampolines first, then the inline sites: code still calling the trampoline then goes to the new function too.

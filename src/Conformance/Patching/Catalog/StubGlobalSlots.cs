@@ -45,7 +45,9 @@ public sealed class StubGlobalSlots : IPatcher
     /// <summary>The next patch rewrites the same stub slot.</summary>
     public bool ReusesStubs => true;
 
-    public IEnumerable<WriterStep> Steps(PatchContext context, IReadOnlyList<PatchRequest> batch)
+    public IEnumerable<WriterStep> Steps(PatchContext context, IReadOnlyList<PatchRequest> batch) => TextMutex.Held(Unlocked(context, batch));
+
+    private IEnumerable<WriterStep> Unlocked(PatchContext context, IReadOnlyList<PatchRequest> batch)
     {
         _stub = context.Stubs.Slot(0);
         if (!context.Read(_stub, Stub.Length).AsSpan().SequenceEqual(Stub))

@@ -40,7 +40,9 @@ public sealed class StubPerCallReused : IPatcher
     /// <summary>The next patch rewrites the same stub slot.</summary>
     public bool ReusesStubs => true;
 
-    public IEnumerable<WriterStep> Steps(PatchContext context, IReadOnlyList<PatchRequest> batch)
+    public IEnumerable<WriterStep> Steps(PatchContext context, IReadOnlyList<PatchRequest> batch) => TextMutex.Held(Unlocked(context, batch));
+
+    private IEnumerable<WriterStep> Unlocked(PatchContext context, IReadOnlyList<PatchRequest> batch)
     {
         _stub = context.Stubs.Slot(StubSlot);
         foreach (var r in batch.OrderBy(r => r.Site.Address))

@@ -46,7 +46,9 @@ public sealed class StubPerCallSti : IPatcher
     /// <summary>The next patch rewrites the same stub slot.</summary>
     public bool ReusesStubs => true;
 
-    public IEnumerable<WriterStep> Steps(PatchContext context, IReadOnlyList<PatchRequest> batch)
+    public IEnumerable<WriterStep> Steps(PatchContext context, IReadOnlyList<PatchRequest> batch) => TextMutex.Held(Unlocked(context, batch));
+
+    private IEnumerable<WriterStep> Unlocked(PatchContext context, IReadOnlyList<PatchRequest> batch)
     {
         _plain = context.Stubs.Slot(PlainSlot);
         _sti = context.Stubs.Slot(StiSlot);

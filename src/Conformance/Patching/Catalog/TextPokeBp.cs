@@ -21,7 +21,7 @@ public sealed class TextPokeBp : IPatcher
         Expect.Pass("after sync #1 every CPU traps on the int3, which emulates the new instruction; tails are written while nobody can start the instruction"),
     ];
 
-    public IEnumerable<WriterStep> Steps(PatchContext context, IReadOnlyList<PatchRequest> batch) => IntThreeProtocol.Steps(batch, b => _batch = b);
+    public IEnumerable<WriterStep> Steps(PatchContext context, IReadOnlyList<PatchRequest> batch) => TextMutex.Held(IntThreeProtocol.Steps(batch, b => _batch = b));
 
     public BreakpointResult OnBreakpoint(BreakpointContext context) =>
         IntThreeProtocol.EmulateNew(_batch, context);

@@ -23,7 +23,9 @@ public sealed class TextPokeBpPre2019 : IPatcher
         Expect.Fail(FailureKind.SkippedCall, "between two calls (or jumps) a trapped CPU runs neither: it skips the site (the ftrace live-patching bug)"),
     ];
 
-    public IEnumerable<WriterStep> Steps(PatchContext context, IReadOnlyList<PatchRequest> batch)
+    public IEnumerable<WriterStep> Steps(PatchContext context, IReadOnlyList<PatchRequest> batch) => TextMutex.Held(Unlocked(context, batch));
+
+    private IEnumerable<WriterStep> Unlocked(PatchContext context, IReadOnlyList<PatchRequest> batch)
     {
         foreach (var r in batch.OrderBy(r => r.Site.Address))
             foreach (var step in IntThreeProtocol.Steps([r], b => _batch = b))

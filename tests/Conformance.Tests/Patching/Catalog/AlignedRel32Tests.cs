@@ -126,7 +126,7 @@ public class AlignedRel32Tests
 
         StepReaderUntil(rig, () => Rip(rig) == site.Address);
         rig.Patch([r]);
-        rig.Machine.Step(rig.WriterCpu);                            // the one store
+        PatchTesting.StepWriterPastLock(rig);                            // the one store
         Assert.Equal(r.New, rig.Bytes(site));
         rig.Machine.UseFetchChoices(choices);
         rig.Machine.Step(Reader);                                   // the call, fetched now

@@ -72,7 +72,7 @@ public class Atomic8ByteTests
         var site = w.Sites[0];
         rig.Patch([w.Request(0, -1, 1)]);
         rig.Machine.Memory.Poke(site.Next, [0xcc, 0x11, 0x22]);   // someone else changes the next instruction after Patch() was called
-        rig.Machine.Step(rig.WriterCpu);
+        PatchTesting.StepWriterPastLock(rig);
         Assert.Equal("cc 11 22", Forms.Hex(Read(rig, site.Next, 3)));   // the snapshot is what was there at the store
         Assert.Equal(w.InstructionFor(0, 1), rig.Bytes(site));
     }
@@ -110,7 +110,7 @@ public class Atomic8ByteTests
         if (fetched == "new") fetched = Forms.Hex(w.InstructionFor(0, 1));
         StepReaderUntil(rig, () => Rip(rig) == site.Address);
         rig.Patch([w.Request(0, -1, 1)]);
-        rig.Machine.Step(rig.WriterCpu);
+        PatchTesting.StepWriterPastLock(rig);
         rig.Machine.UseFetchChoices(choices);
         rig.Machine.Step(Reader);
         var fetch = rig.Machine.Fetches[^1];

@@ -34,9 +34,9 @@ public class CsPrefixTests
         Assert.Equal(r.New, states[^1]);
         string rel = Convert.ToHexString(newRel).ToLowerInvariant();
         Assert.Equal(
-            [$"store8 0x{site.Address:x} <- cc", "sync_core: IPI sent to every other CPU", "sync_core complete (every CPU acknowledged)",
+            ["lock text_mutex", $"store8 0x{site.Address:x} <- cc", "sync_core: IPI sent to every other CPU", "sync_core complete (every CPU acknowledged)",
              $"store32 0x{site.Address + 2:x} <- {rel}", "sync_core: IPI sent to every other CPU", "sync_core complete (every CPU acknowledged)",
-             $"store8 0x{site.Address:x} <- 2e", "sync_core: IPI sent to every other CPU", "sync_core complete (every CPU acknowledged)"],
+             $"store8 0x{site.Address:x} <- 2e", "sync_core: IPI sent to every other CPU", "sync_core complete (every CPU acknowledged)", "unlock text_mutex"],
             BreakpointVisit.WriterLines(rig));
     }
 

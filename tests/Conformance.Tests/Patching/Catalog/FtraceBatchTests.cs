@@ -34,7 +34,7 @@ public class FtraceBatchTests
         generic.Patch(batch);
         PatchTesting.SiteBytesAfterEachWriterStep(generic, w.Sites[0]);
         Assert.Equal(BreakpointVisit.WriterLines(generic), BreakpointVisit.WriterLines(ftrace));
-        Assert.Equal(["store8 0x40007e <- cc", "store8 0x4000c0 <- cc", "sync_core: IPI sent to every other CPU"], BreakpointVisit.WriterLines(ftrace)[..3]);
+        Assert.Equal(["lock text_mutex", "store8 0x40007e <- cc", "store8 0x4000c0 <- cc", "sync_core: IPI sent to every other CPU"], BreakpointVisit.WriterLines(ftrace)[..4]);
     }
 
     [Fact]

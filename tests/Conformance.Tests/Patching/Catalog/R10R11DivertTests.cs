@@ -36,10 +36,11 @@ public class R10R11DivertTests
         Assert.Equal(Workload.StubBase, patcher.ThunkAddress);
         Assert.Equal([0x41, 0x52, 0x41, 0xff, 0xe3], BreakpointVisit.Bytes(rig, Workload.StubBase, 5));
         var lines = BreakpointVisit.WriterLines(rig);
-        Assert.Equal($"store40 0x{Workload.StubBase:x} <- 415241ffe3", lines[0]);
-        Assert.Equal("sync_core: IPI sent to every other CPU", lines[1]);
-        Assert.Equal("sync_core complete (every CPU acknowledged)", lines[2]);
-        Assert.Equal($"store8 0x{site.Address:x} <- cc", lines[3]);
+        Assert.Equal("lock text_mutex", lines[0]);
+        Assert.Equal($"store40 0x{Workload.StubBase:x} <- 415241ffe3", lines[1]);
+        Assert.Equal("sync_core: IPI sent to every other CPU", lines[2]);
+        Assert.Equal("sync_core complete (every CPU acknowledged)", lines[3]);
+        Assert.Equal($"store8 0x{site.Address:x} <- cc", lines[4]);
     }
 
     [Fact]

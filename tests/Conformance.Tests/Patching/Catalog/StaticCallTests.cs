@@ -219,7 +219,7 @@ public class StaticCallTests
         Assert.Equal("0f b9 cc", Forms.Hex(Read(rig, w.Sites[0].Next, 3)));
         rig.Machine.Memory.Poke(w.Sites[0].Next, [0x53, 0x43, 0x54]);   // the older "SCT" signature: not this kernel's
         rig.Patch([w.Request(0, 0, 1)]);
-        rig.Machine.Step(rig.WriterCpu);
+        PatchTesting.StepWriterPastLock(rig);
         Assert.Contains("trampoline signature fail", rig.Failure);
         Assert.Equal(w.InstructionFor(0, 0), rig.Bytes(w.Sites[0]));
     }

@@ -14,7 +14,13 @@ public abstract class TextPokeBpMutant : IPatcher
     public string Source => "tests: mutation of text-poke-bp";
     public abstract IReadOnlyList<Expectation> Expectations { get; }
 
-    public virtual IEnumerable<WriterStep> Steps(PatchContext context, IReadOnlyList<PatchRequest> batch)
+    /// <summary>Whether the mutant holds text_mutex around its steps, as text-poke-bp does.</summary>
+    protected virtual bool TakesTextMutex => true;
+
+    public IEnumerable<WriterStep> Steps(PatchContext context, IReadOnlyList<PatchRequest> batch) =>
+        TakesTextMutex ? TextMutex.Held(Unlocked(batch)) : Unlocked(batch);
+
+    private IEnumerable<WriterStep> Unlocked(IReadOnlyList<PatchRequest> batch)
     {
         // The correct steps, mutated; the batch is published for the handler while they run (not when they are listed).
         var steps = Mutate(IntThreeProtocol.Steps(batch, _ => { }).ToList()).ToList();
