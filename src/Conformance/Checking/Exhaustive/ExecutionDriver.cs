@@ -19,9 +19,11 @@ namespace Conformance.Checking.Exhaustive;
 /// the loop's entry: it runs only to take a pending IPI (delivery and handler), as a stalled CPU
 /// still would. A reader whose #BP handler sent it back to the int3 it trapped on (a retry, a spin)
 /// yields: it runs again once another CPU has taken a visible step (or to take a pending IPI), since
-/// retrying before anything changed repeats the same state; switching away from it is free, as
-/// from a spinning thread that yields in CHESS. The execution ends when no CPU can run, or after <see cref="ExhaustiveBound.StepBudget"/>
-/// steps (then the liveness check's fair run finishes it, with coherent fetches).
+/// retrying before anything changed repeats the same state (the trap serialized it, so its next
+/// fetch has only the current bytes to read); switching away from it is free, as from a spinning
+/// thread that yields in CHESS. The execution ends when no CPU can run, or after
+/// <see cref="ExhaustiveBound.StepBudget"/> steps (then the liveness check's fair run finishes it,
+/// with coherent fetches).
 /// </remarks>
 public sealed class ExecutionDriver(IReadOnlyList<Decision> prefix, int preemptionLimit, ExhaustiveBound bound)
 {
@@ -49,6 +51,7 @@ public sealed class ExecutionDriver(IReadOnlyList<Decision> prefix, int preempti
     /// <summary>The execution as schedule data: running it with <see cref="PatchCheck.Run"/> replays it exactly.</summary>
     public Schedule Recorded { get; private set; } = Schedule.Empty;
 
+    /// <summary>Runs the execution on <paramref name="rig"/>, whose patcher has been started (pass it as <c>drive</c> to <see cref="PatchCheck.Run"/>).</summary>
     public void Drive(PatchRig rig)
     {
         var machine = rig.Machine;
