@@ -107,6 +107,8 @@ public static class CheckCommand
         int open = results.Count(r => r.IsOpen);
         foreach (var r in results.Where(r => !r.Passed && r.Shrunk is not null))
             Console.WriteLine($"{r.Patcher} / {r.Model}{(r.NmiMayEndStiShadow ? " (NMI)" : "")}: {r.Shrunk!.First} | replay {r.Token}");
+        if (results.Any(r => !r.Passed && r.Shrunk is not null))
+            Console.WriteLine("Read one as a timeline: dotnet run --project src/Conformance.Cli -- explain TOKEN (add --html page.html for a drawing, --json trace.json for the events).");
         if (emulatorRuns > 0)
             AnsiConsole.MarkupLine(emulator.All(e => e.Passed)
                 ? $"[green]Emulator: all {emulator.Count} instruction families agree with Iced[/] ({emulator.Sum(e => e.Cases)} cases)."

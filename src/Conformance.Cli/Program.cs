@@ -1,12 +1,13 @@
 using System.CommandLine;
 using Conformance.Cli;
 
-// The command line: `check` runs the conformance job; `list` names what it checks.
+// The command line: `check` runs the conformance job; `list` names what it checks; `replay` and `explain` show one case.
 var root = new RootCommand("Conformance: property-based conformance tests for live x86 code patching.")
 {
     CheckCommand.Create(),
     ListCommand.Create(),
     ScenariosCommand.Create(),
     ReplayCommand.Create(),
+    ExplainCommand.Create(),
 };
 return Cli.Run(root, args);

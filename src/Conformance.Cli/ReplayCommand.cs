@@ -29,6 +29,7 @@ public static class ReplayCommand
             foreach (var v in cell.Shrunk.Violations) Console.WriteLine($"  {v}");
             Console.WriteLine("trace:");
             foreach (var line in cell.Shrunk.Trace) Console.WriteLine(line);
+            Console.WriteLine($"the same case as a timeline: dotnet run --project src/Conformance.Cli -- explain {parsed}");
             return Cli.Failed;
         });
         return command;

@@ -38,6 +38,15 @@ public sealed record PatchCase(IReadOnlyList<SiteSpec> Sites, IReadOnlyList<IRea
 /// <summary>The outcome of one checked run.</summary>
 public sealed record CaseResult(IReadOnlyList<Violation> Violations, long Steps, IReadOnlyList<string> Trace)
 {
+    /// <summary>The typed events of the run, when it was traced (what timelines are drawn from).</summary>
+    public IReadOnlyList<TraceEvent> Events { get; init; } = Array.Empty<TraceEvent>();
+
+    /// <summary>The CPU the patcher ran on, or -1 when nothing ran.</summary>
+    public int WriterCpu { get; init; } = -1;
+
+    /// <summary>Every request of the patch plan, in order: the old and new instruction of each change.</summary>
+    public IReadOnlyList<PatchRequest> Requests { get; init; } = Array.Empty<PatchRequest>();
+
     public bool Passed => Violations.Count == 0;
     public Violation? First => Violations.Count == 0 ? null : Violations[0];
 }

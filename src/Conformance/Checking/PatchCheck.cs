@@ -56,9 +56,11 @@ public static class PatchCheck
 
         if (OldNewOrTrap.FirstViolation(rig.Machine.Fetches, all, patcher) is { } torn) violations.Add(torn);
         violations.AddRange(effect.Violations);
-        if (rig.Failure is { } failure) violations.Add(new Violation("patcher-error", rig.WriterCpu, rig.Machine.Steps, failure));
+        long end = rig.Machine.Steps;
+        if (rig.Failure is { } failure) violations.Add(new Violation("patcher-error", rig.WriterCpu, end, failure) { Step = end, OnWriter = true });
         if (live.Verdict != LivenessVerdict.Completed)
-            violations.Add(new Violation(Liveness, rig.WriterCpu, rig.Machine.Steps, live.ToString()));
+            violations.Add(new Violation(Liveness, rig.WriterCpu, end, live.ToString())
+                { Step = end, FromStep = live.Verdict == LivenessVerdict.Livelock ? live.CycleStart : end - live.Steps, OnWriter = true });
         else
         {
             // No task may be left suspended inside a stub the patcher may reuse for its next patch.
@@ -66,15 +68,15 @@ public static class PatchCheck
             {
                 ulong rip = rig.Machine.RipOf(task);
                 if (rip >= rig.Stubs.Base && rip < rig.Stubs.Base + Workload.StubSize)
-                    violations.Add(new Violation(Completion, task.Cpu, rig.Machine.Steps,
-                        $"after the patcher returned, {task} is still inside the patcher's stub at 0x{rip:x}: the next patch may rewrite it under the task"));
+                    violations.Add(new Violation(Completion, task.Cpu, end,
+                        $"after the patcher returned, {task} is still inside the patcher's stub at 0x{rip:x}: the next patch may rewrite it under the task") { Step = end });
             }
         }
         if (live.Verdict == LivenessVerdict.Completed)
             foreach (var site in workload.Sites)
                 if (FinalBytes(rig, site, batches.SelectMany(b => b).LastOrDefault(r => r.Site == site), rival.LastOrDefault(r => r.Site == site)) is { } v)
                     violations.Add(v);
-        return new CaseResult(violations, rig.Machine.Steps, rig.Machine.Trace);
+        return new CaseResult(violations, end, rig.Machine.Trace) { Events = rig.Machine.Events, WriterCpu = rig.WriterCpu, Requests = all };
     }
 
     /// <summary>
@@ -88,10 +90,10 @@ public static class PatchCheck
         if (finals.Length == 0 || finals.Any(r => bytes.AsSpan().SequenceEqual(r.New))) return null;
         if (finals.Length == 1)
             return new Violation(Completion, rig.WriterCpu, rig.Machine.Steps,
-                $"after the patcher returned, {site.Name} holds {Forms.Hex(bytes)}, not the new instruction {Forms.Hex(finals[0].New)}");
+                $"after the patcher returned, {site.Name} holds {Forms.Hex(bytes)}, not the new instruction {Forms.Hex(finals[0].New)}") { Step = rig.Machine.Steps, Site = site, OnWriter = true };
         return new Violation(SingleWriter, rig.ConcurrentCpu, rig.Machine.Steps,
             $"two patches of {site.Name} ran at once (to {Forms.Hex(mine!.New)} on cpu{rig.WriterCpu}, to {Forms.Hex(rival!.New)} on cpu{rig.ConcurrentCpu}); " +
-            $"it ends holding {Forms.Hex(bytes)}, a mix: {Mix(bytes, mine.New, rival.New)}");
+            $"it ends holding {Forms.Hex(bytes)}, a mix: {Mix(bytes, mine.New, rival.New)}") { Step = rig.Machine.Steps, Site = site, OnWriter = true };
     }
 
     /// <summary>Which patch each byte came from: "a" (first), "b" (concurrent), "=" (both), "?" (neither).</summary>

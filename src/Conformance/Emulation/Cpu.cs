@@ -58,6 +58,9 @@ public sealed class Cpu
     /// <summary>The instruction the last step fetched (possibly from stale bytes), for traces.</summary>
     public DecodedInstruction? LastInstruction { get; internal set; }
 
+    /// <summary>The vector of the last event delivered (interrupt, NMI, IPI or exception), for traces.</summary>
+    public byte LastDeliveredVector { get; internal set; }
+
     /// <summary>The instruction fetch to use instead of reading current bytes (a machine's fetch model), or null.</summary>
     public IInstructionFetcher? Fetcher { get; set; }
 

@@ -48,6 +48,9 @@ public sealed class DecodedInstruction
     /// <summary>The Iced instruction, for formatting and metadata.</summary>
     public Instruction Instruction => Iced;
 
+    /// <summary>The name of the host routine bound here (a machine or patcher handler), or null for x86 code.</summary>
+    public string? HostName => Host?.Name;
+
     /// <summary>Whether executing it raises #UD.</summary>
     public bool IsUnsupported => Op == Op.Unsupported;
 

@@ -122,10 +122,13 @@ public sealed class Memory
         return null;
     }
 
+    /// <summary>Whether a store of <paramref name="length"/> bytes at <paramref name="address"/> is one event (at most 8 bytes inside one line), not byte events at consecutive ticks.</summary>
+    public static bool IsOneEvent(ulong address, int length) => length <= 8 && address / LineSize == (address + (ulong)length - 1) / LineSize;
+
     private long StoreEvents(MemoryRegion r, ulong address, ReadOnlySpan<byte> bytes)
     {
         int off = (int)(address - r.Base);
-        bool oneEvent = bytes.Length <= 8 && address / LineSize == (address + (ulong)bytes.Length - 1) / LineSize;
+        bool oneEvent = IsOneEvent(address, bytes.Length);
         long time = oneEvent ? Tick() : 0;
         for (int i = 0; i < bytes.Length; i++)
         {

@@ -12,6 +12,9 @@ public readonly record struct FetchUnit(ulong Start, ulong End, long Moment);
 /// </summary>
 public sealed record FetchRecord(int Cpu, long Time, ulong Rip, byte[] Bytes, IReadOnlyList<FetchUnit> Units, DecodedInstruction? Instruction)
 {
+    /// <summary>The machine's global step the fetch happened in (-1 outside a machine run); set by the machine.</summary>
+    public long Step { get; internal set; } = -1;
+
     /// <summary>Whether some unit was read before <see cref="Time"/> (the fetch saw stale bytes).</summary>
     public bool IsStale => Units.Any(u => u.Moment < Time);
 

@@ -17,7 +17,7 @@ public sealed partial class Machine
             // the pending sync of every writer that sent one to this CPU.
             cpu.Serialize();
             foreach (var w in m._writers) w?.Acknowledge(cpu.Id);
-            m.Log(cpu.Id, "sync_core: serialized, acknowledged");
+            if (m._events is not null) m.Record(new SyncIpiAcknowledged(m._step, cpu.Id, m.Memory.Now));
         }));
     }
 
@@ -86,7 +86,7 @@ public sealed partial class Machine
         _current[cpu.Id] = (_current[cpu.Id] + 1) % queue.Count;
         var to = queue[_current[cpu.Id]];
         Array.Copy(to.Registers, cpu.State.Gpr, 16);
-        Log(cpu.Id, $"preempt: switch from task {from.Id} '{from.Name}' to task {to.Id} '{to.Name}'");
+        if (_events is not null) Record(new TaskSwitched(_step, cpu.Id, Memory.Now, from.Id, from.Name, to.Id, to.Name));
     }
 
     /// <summary>Where a task is: its CPU's RIP if it runs, else the RIP in the interrupt frame it was suspended with.</summary>

@@ -44,7 +44,7 @@ public sealed partial class Machine
         _writerRunning[cpu] = false;
         _writerPreempted[cpu] = false;
         Cpus[cpu].RaiseInterrupt(PreemptVector);
-        Log(cpu, "patching thread ready: a preempting timer will switch it in");
+        if (_events is not null) Record(new PatchingThreadSwitched(_step, cpu, Memory.Now, "patching thread ready: a preempting timer will switch it in"));
     }
 
     /// <summary>The preempting timer's handler on a shared CPU: the ready patching thread takes the CPU.</summary>
@@ -52,7 +52,7 @@ public sealed partial class Machine
     {
         if (_writers[cpu] is not { Done: false } || _writerRunning[cpu]) return false;
         _writerRunning[cpu] = true;
-        Log(cpu, $"preempt: switch from {CurrentTask(cpu)} to the patching thread");
+        if (_events is not null) Record(new PatchingThreadSwitched(_step, cpu, Memory.Now, $"preempt: switch from {CurrentTask(cpu)} to the patching thread"));
         return true;
     }
 
@@ -62,7 +62,7 @@ public sealed partial class Machine
         if (!_writerRunning[cpu] || _writers[cpu] is not { Done: false } writer || _runQueues[cpu].Count == 0) return false;
         _writerPreempted[cpu] = true;
         if (writer.Preemptible) YieldIfPreempted(cpu);
-        else Log(cpu, "preempt: the patching thread is not preemptible here; it yields at its next preemption point");
+        else if (_events is not null) Record(new PatchingThreadSwitched(_step, cpu, Memory.Now, "preempt: the patching thread is not preemptible here; it yields at its next preemption point"));
         return true;
     }
 
@@ -78,7 +78,7 @@ public sealed partial class Machine
         _writerRunning[cpu] = false;
         _writerPreempted[cpu] = false;
         Cpus[cpu].Serialize();   // the task resumes through iretq
-        Log(cpu, $"{why}: switch from the patching thread to {CurrentTask(cpu)}");
+        if (_events is not null) Record(new PatchingThreadSwitched(_step, cpu, Memory.Now, $"{why}: switch from the patching thread to {CurrentTask(cpu)}"));
     }
 
     /// <summary>

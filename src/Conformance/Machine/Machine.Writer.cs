@@ -80,23 +80,28 @@ public sealed partial class Machine
                 if (writer.Pending[c])
                 {
                     if (RunsNoCode(c)) { writer.Pending[c] = false; continue; }   // a writer or idle CPU runs no x86: it acknowledges at once
+                    if (_events is not null) Record(new WriterWaits(_step, cpuIndex, Memory.Now, writer.Name, $"sync_core acknowledgements from {PendingCpus(writer)}"));
                     return MachineStepKind.Waiting;
                 }
             writer.Waiting = false;
-            Log(cpuIndex, "writer: sync_core complete (every CPU acknowledged)");
+            if (_events is not null) Record(new SyncCompleted(_step, cpuIndex, Memory.Now, writer.Name));
             YieldIfPreempted(cpuIndex);
             return MachineStepKind.Writer;
         }
         if (writer.Blocked is not null)
         {
-            if (!Unblocks(cpuIndex, writer.Current!)) return MachineStepKind.Waiting;
+            if (!Unblocks(cpuIndex, writer.Current!))
+            {
+                if (_events is not null) Record(new WriterWaits(_step, cpuIndex, Memory.Now, writer.Name, writer.Blocked));
+                return MachineStepKind.Waiting;
+            }
             writer.Blocked = null;
-            Log(cpuIndex, $"writer: {writer.Current} (done waiting)");
+            if (_events is not null) Record(new WriterAction(_step, cpuIndex, Memory.Now, writer.Name, $"{writer.Current} (done waiting)"));
             return MachineStepKind.Writer;
         }
         if (writer.Done || !writer.MoveNext())
         {
-            if (writer.Failure is { } failure) Log(cpuIndex, $"writer failed: {failure}");
+            if (writer.Failure is { } failure && _events is not null) Record(new WriterFailed(_step, cpuIndex, Memory.Now, writer.Name, failure));
             return MachineStepKind.Idle;
         }
         switch (writer.Current)
@@ -106,11 +111,11 @@ public sealed partial class Machine
                 {
                     writer.Failure = $"{writer.Name} step {writer.Position} ({s}) writes outside mapped memory: 0x{s.Address:x}..0x{s.Address + (ulong)s.Bytes.Length:x} is not inside one region";
                     writer.Done = true;
-                    Log(cpuIndex, $"writer failed: {writer.Failure}");
+                    if (_events is not null) Record(new WriterFailed(_step, cpuIndex, Memory.Now, writer.Name, writer.Failure));
                     return MachineStepKind.Idle;
                 }
                 long t = Memory.Poke(s.Address, s.Bytes);
-                Log(cpuIndex, $"writer: {s} (t={t})");
+                if (_events is not null) Record(new WriterStored(_step, cpuIndex, t, writer.Name, s.Address, s.Bytes));
                 break;
             case WriterStep.SyncCore:
                 Cpus[cpuIndex].Serialize();
@@ -120,12 +125,17 @@ public sealed partial class Machine
                     if (c != cpuIndex) Cpus[c].RaiseInterrupt(SyncIpiVector);
                 }
                 writer.Waiting = true;
-                Log(cpuIndex, "writer: sync_core: IPI sent to every other CPU");
+                if (_events is not null)
+                    Record(new SyncIpiSent(_step, cpuIndex, Memory.Now, writer.Name, Enumerable.Range(0, Cpus.Count).Where(c => c != cpuIndex).ToArray()));
                 break;
             case WriterStep.Acquire or WriterStep.WaitUntil:
-                if (Unblocks(cpuIndex, writer.Current)) { Log(cpuIndex, $"writer: {writer.Current}"); break; }
+                if (Unblocks(cpuIndex, writer.Current))
+                {
+                    if (_events is not null) Record(new WriterAction(_step, cpuIndex, Memory.Now, writer.Name, writer.Current.ToString()));
+                    break;
+                }
                 writer.Blocked = writer.Current.ToString();
-                Log(cpuIndex, $"writer: {writer.Current}: must wait");
+                if (_events is not null) Record(new WriterAction(_step, cpuIndex, Memory.Now, writer.Name, $"{writer.Current}: must wait"));
                 YieldIfPreempted(cpuIndex);
                 return MachineStepKind.Waiting;
             case WriterStep.Release r:
@@ -133,19 +143,23 @@ public sealed partial class Machine
                 {
                     writer.Failure = $"{writer.Name} step {writer.Position} releases '{r.Lock}', which it does not hold";
                     writer.Done = true;
-                    Log(cpuIndex, $"writer failed: {writer.Failure}");
+                    if (_events is not null) Record(new WriterFailed(_step, cpuIndex, Memory.Now, writer.Name, writer.Failure));
                     return MachineStepKind.Idle;
                 }
                 _locks.Remove(r.Lock);
-                Log(cpuIndex, $"writer: {r}");
+                if (_events is not null) Record(new WriterAction(_step, cpuIndex, Memory.Now, writer.Name, r.ToString()));
                 YieldIfPreempted(cpuIndex);
                 break;
             default:
-                Log(cpuIndex, $"writer: {writer.Current}");
+                if (_events is not null) Record(new WriterAction(_step, cpuIndex, Memory.Now, writer.Name, Writer.Describe(writer.Current)));
                 break;
         }
         return MachineStepKind.Writer;
     }
+
+    /// <summary>The CPUs whose acknowledgement a waiting writer still needs (for traces).</summary>
+    private string PendingCpus(Writer writer) =>
+        string.Join(", ", writer.Pending.Select((p, c) => (p, c)).Where(x => x.p && !RunsNoCode(x.c)).Select(x => $"cpu{x.c}"));
 
     /// <summary>Whether a blocking step can complete now (and completes it: a lock is taken).</summary>
     private bool Unblocks(int cpu, WriterStep step)

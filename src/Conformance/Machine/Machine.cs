@@ -21,7 +21,8 @@ public sealed partial class Machine
     private readonly List<MachineTask>[] _runQueues;
     private readonly int[] _current;                 // per CPU: index into its run queue, or -1
     private readonly Writer?[] _writers;
-    private readonly List<string>? _trace;
+    private readonly List<TraceEvent>? _events;    // only when tracing: the hot path allocates nothing for it otherwise
+    private readonly List<string>? _trace;          // derived from _events, one line per event that has one
     private readonly List<FetchRecord> _fetches = new();
     private FetchChoices _choices = FetchChoices.Coherent;
     private int _writersSet;   // how many writers were ever set: part of the liveness fingerprint
@@ -38,6 +39,7 @@ public sealed partial class Machine
         _runQueues = Enumerable.Range(0, options.Cpus).Select(_ => new List<MachineTask>()).ToArray();
         _current = Enumerable.Repeat(-1, options.Cpus).ToArray();
         _writers = new Writer?[options.Cpus];
+        _events = options.RecordTrace ? new List<TraceEvent>() : null;
         _trace = options.RecordTrace ? new List<string>() : null;
         InitSharedCpus(options.Cpus);
         InstallHandlers();
@@ -58,8 +60,14 @@ public sealed partial class Machine
     /// <summary>Global steps taken so far.</summary>
     public long Steps => _step;
 
-    /// <summary>The textual trace (when <see cref="MachineOptions.RecordTrace"/> is set).</summary>
+    /// <summary>The textual trace (when <see cref="MachineOptions.RecordTrace"/> is set): one line per <see cref="Events"/> entry that has one.</summary>
     public IReadOnlyList<string> Trace => _trace ?? (IReadOnlyList<string>)Array.Empty<string>();
+
+    /// <summary>The typed events of the run (when <see cref="MachineOptions.RecordTrace"/> is set), in the order they happened.</summary>
+    public IReadOnlyList<TraceEvent> Events => _events ?? (IReadOnlyList<TraceEvent>)Array.Empty<TraceEvent>();
+
+    /// <summary>Whether the machine records <see cref="Events"/>: host code checks it before building an event's text.</summary>
+    public bool IsTracing => _events is not null;
 
     /// <summary>Fetches inside <see cref="MachineOptions.WatchedCode"/>, with their units and moments.</summary>
     public IReadOnlyList<FetchRecord> Fetches => _fetches;
@@ -183,7 +191,7 @@ public sealed partial class Machine
                 break;
             default: cpu.RaiseNmi(); break;
         }
-        Log(x.Cpu, $"raise {x.Kind}");
+        if (_events is not null) Record(new InterruptRaised(_step, x.Cpu, Memory.Now, x.Kind));
     }
 
     /// <summary>One step of one CPU: a writer step, or the CPU's own step.</summary>
@@ -210,7 +218,7 @@ public sealed partial class Machine
                 StepResult.Halted => MachineStepKind.Halted,
                 _ => MachineStepKind.Faulted,
             };
-            if (_trace is not null) Log(cpuIndex, Describe(cpu, kind, rip));
+            if (_events is not null) Record(Describe(cpuIndex, kind, rip));
         }
         if (kind is MachineStepKind.Writer or MachineStepKind.Delivered) _relevantEvents++;
         AfterStep?.Invoke(cpuIndex, kind);
@@ -228,20 +236,55 @@ public sealed partial class Machine
         foreach (var (start, end) in Options.WatchedCode)
             if (record.Rip < end && record.Rip + (ulong)Math.Max(1, record.Bytes.Length) > start)
             {
+                record.Step = _step;
                 _fetches.Add(record);
                 _relevantEvents++;
-                if (_trace is not null && record.IsStale) Log(record.Cpu, $"stale {record}");
+                if (_events is not null) Record(new SiteFetched(_step, record.Cpu, record.Time, record));
                 return;
             }
     }
 
-    private void Log(int cpu, string what) => _trace?.Add($"{_step,6} cpu{cpu} {what}");
-
-    private static string Describe(Cpu cpu, MachineStepKind kind, ulong rip) => kind switch
+    /// <summary>Records an event and its line of the text trace. Callers check <see cref="IsTracing"/> first, so an untraced run builds nothing.</summary>
+    private void Record(TraceEvent e)
     {
-        MachineStepKind.Faulted => $"fault {cpu.State.Fault}",
-        MachineStepKind.Delivered => $"event delivered at 0x{rip:x} -> 0x{cpu.State.Rip:x}",
-        MachineStepKind.Halted => "halted",
-        _ => $"0x{rip:x} {cpu.LastInstruction}",
+        _events!.Add(e);
+        if (e.Line is { } line) _trace!.Add($"{e.Step,6} cpu{e.Cpu} {line}");
+    }
+
+    /// <summary>Records what a host handler (a patcher's #BP handler) did on <paramref name="cpu"/>; nothing when not tracing.</summary>
+    public void RecordHandlerAction(int cpu, string handler, string action)
+    {
+        if (_events is not null) Record(new HandlerAction(_step, cpu, Memory.Now, handler, action));
+    }
+
+    /// <summary>Records a host handler's store into code, which landed at <paramref name="time"/>; nothing when not tracing.</summary>
+    public void RecordHandlerStore(int cpu, string handler, ulong address, byte[] bytes, long time)
+    {
+        if (_events is not null) Record(new HandlerStored(_step, cpu, time, handler, address, bytes));
+    }
+
+    private TraceEvent Describe(int cpuIndex, MachineStepKind kind, ulong rip)
+    {
+        var cpu = Cpus[cpuIndex];
+        long now = Memory.Now;
+        return kind switch
+        {
+            MachineStepKind.Faulted => new CpuFaulted(_step, cpuIndex, now, cpu.State.Fault?.ToString() ?? ""),
+            MachineStepKind.Delivered => new EventDelivered(_step, cpuIndex, now, rip, cpu.State.Rip, cpu.LastDeliveredVector, VectorName(cpu.LastDeliveredVector)),
+            MachineStepKind.Halted => new CpuHalted(_step, cpuIndex, now),
+            MachineStepKind.Trap => new BreakpointTrapped(_step, cpuIndex, now, rip, cpu.LastInstruction),
+            _ => new InstructionRetired(_step, cpuIndex, now, rip, cpu.LastInstruction),
+        };
+    }
+
+    /// <summary>What a vector is, for traces: the machine's own vectors by name.</summary>
+    public static string VectorName(byte vector) => vector switch
+    {
+        TimerVector => "timer",
+        PreemptVector => "preempting timer",
+        SyncIpiVector => "sync_core IPI",
+        Vectors.Nmi => "NMI",
+        Vectors.Breakpoint => "#BP",
+        _ => $"vector 0x{vector:x2}",
     };
 }

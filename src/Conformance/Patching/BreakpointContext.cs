@@ -18,11 +18,17 @@ public readonly record struct BreakpointResult(bool Handled, string? Reason = nu
 /// </summary>
 public sealed class BreakpointContext
 {
-    internal BreakpointContext(Cpu cpu, ulong frame, IReadOnlyList<PatchRequest> active)
+    private readonly Machine.Machine? _tracing;
+    private readonly string _handler;
+
+    /// <summary>A context over <paramref name="frame"/>; stores into code are recorded on <paramref name="tracing"/> when given.</summary>
+    internal BreakpointContext(Cpu cpu, ulong frame, IReadOnlyList<PatchRequest> active, Machine.Machine? tracing = null, string handler = "#BP handler")
     {
         Cpu = cpu;
         Frame = frame;
         Active = active;
+        _tracing = tracing;
+        _handler = handler;
     }
 
     public Cpu Cpu { get; }
@@ -97,7 +103,11 @@ public sealed class BreakpointContext
     public void Retry() => Rip = TrapAddress;
 
     /// <summary>Store bytes to code from the handler (the cs-prefix scheme rewrites rel32 in place).</summary>
-    public void WriteCode(ulong address, params byte[] bytes) => Memory.Poke(address, bytes);
+    public void WriteCode(ulong address, params byte[] bytes)
+    {
+        long time = Memory.Poke(address, bytes);
+        _tracing?.RecordHandlerStore(Cpu.Id, _handler, address, bytes, time);
+    }
 
     private ulong Word(int index)
     {

@@ -162,6 +162,36 @@ public sealed class PatchRig
     }
 
     /// <summary>
+    /// What a #BP handler did, read from the frame it leaves and the registers it changed: where the
+    /// CPU resumes (and what that place is), what it pushed on the interrupted stack, which registers it set.
+    /// </summary>
+    private string DescribeResume(BreakpointContext context, ulong trap, ulong[] registersBefore, ulong rspBefore)
+    {
+        ulong rip = context.Rip;
+        var site = Workload.Sites.FirstOrDefault(s => s.Address == trap);
+        string where =
+            rip == trap ? "the int3 again: retry" :
+            rip == trap + 1 ? "the byte after the int3" :
+            site is not null && rip == site.Next ? $"the end of {site.Name} (its next instruction)" :
+            rip >= Stubs.Base && rip < Stubs.Base + Workload.StubSize ? "the patcher's stub" :
+            Workload.Sites.FirstOrDefault(s => s.Address == rip) is { } other ? other.Name :
+            "";
+        var text = new System.Text.StringBuilder($"resume at 0x{rip:x}{(where.Length > 0 ? $" ({where})" : "")}");
+        if (context.Rsp == rspBefore - 8)
+        {
+            Span<byte> b = stackalloc byte[8];
+            Machine.Memory.ReadCurrent(context.Rsp, b);
+            text.Append($", pushed 0x{BitConverter.ToUInt64(b):x}");
+        }
+        else if (context.Rsp != rspBefore)
+            text.Append($", RSP {(long)(context.Rsp - rspBefore):+#;-#}");
+        for (int r = 0; r < 16; r++)
+            if (r != (int)Gpr.Rsp && context.Cpu.State.Gpr[r] != registersBefore[r])
+                text.Append($", {((Gpr)r).ToString().ToLowerInvariant()}=0x{context.Cpu.State.Gpr[r]:x}");
+        return text.ToString();
+    }
+
+    /// <summary>
     /// Linux's #BP entry: from kernel mode it copies the 5-word hardware frame down by the
     /// patcher's gap (so an emulated push cannot land on it), then calls the patcher's handler.
     /// </summary>
@@ -181,8 +211,12 @@ public sealed class PatchRig
                 cpu.Memory.Poke(frame, words);
                 cpu.State.Rsp = frame;
             }
-            var context = new BreakpointContext(cpu, frame, rig._active);
+            var machine = rig.Machine;
+            var context = new BreakpointContext(cpu, frame, rig._active, machine.IsTracing ? machine : null, Name);
+            var before = machine.IsTracing ? (Registers: (ulong[])cpu.State.Gpr.Clone(), Rsp: context.Rsp, Trap: context.TrapAddress) : default;
             var result = rig._guard.Handler(() => rig.Patcher.OnBreakpoint(context));
+            if (machine.IsTracing)
+                machine.RecordHandlerAction(cpu.Id, Name, result.Handled ? rig.DescribeResume(context, before.Trap, before.Registers, before.Rsp) : $"declined: {result.Reason}");
             return result.Handled
                 ? HostOutcome.InterruptReturn
                 : HostOutcome.Declined($"unclaimed int3 at 0x{context.TrapAddress:x}: {result.Reason}");

@@ -49,6 +49,9 @@ public class CliTests
     [InlineData("check --model no-such-model", "--model no-such-model")]
     [InlineData("replay cf0:text-poke-bp:atomic:-:4:1:1:1", "format cf0")]
     [InlineData("scenarios --dir /no/such/dir", "no such directory")]
+    [InlineData("explain not-a-token", "not a token")]
+    [InlineData("explain cf0:naive-text-poke:atomic:-:4:1:1:1", "format cf0")]
+    [InlineData("explain cf1:no-such-patcher:atomic:-:4:1:1:1", "no-such-patcher")]
     public void Bad_usage_is_one_line_and_exit_code_2(string args, string named)
     {
         var (exit, _, error) = Run(args.Split(' '));
@@ -82,6 +85,31 @@ public class CliTests
         {
             File.Delete(a);
             File.Delete(b);
+        }
+    }
+
+    [Fact]
+    public void Explain_prints_the_timeline_and_writes_the_html_page_and_the_json_trace()
+    {
+        var cell = Conformance.Tests.Support.MatrixCells.Get("naive-text-poke", "atomic", false);
+        string html = Path.GetTempFileName(), json = Path.GetTempFileName();
+        try
+        {
+            var (exit, output, error) = Run("explain", cell.Token!.ToString(), "--html", html, "--json", json);
+            Assert.True(exit == 0, error);
+            Assert.StartsWith("naive-text-poke under atomic: P1-old-new-or-trap violated", output);
+            Assert.Contains(">>", output);
+            Assert.Contains("Why this violates P1-old-new-or-trap:", output);
+            Assert.Contains($"explain {cell.Token}", output);
+            Assert.StartsWith("<!DOCTYPE html>", File.ReadAllText(html));
+            Assert.Contains("id=\"offending\"", File.ReadAllText(html));
+            using var trace = JsonDocument.Parse(File.ReadAllText(json));
+            Assert.Equal(cell.Token.ToString(), trace.RootElement.GetProperty("token").GetString());
+        }
+        finally
+        {
+            File.Delete(html);
+            File.Delete(json);
         }
     }
 

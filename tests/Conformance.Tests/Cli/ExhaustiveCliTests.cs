@@ -33,6 +33,11 @@ public class ExhaustiveCliTests
             var replay = Run("replay", naive.GetProperty("replay").GetString()!);
             Assert.Equal(1, replay.Exit);
             Assert.Contains("P1-old-new-or-trap violated", replay.Out);
+
+            // And explain draws it as a timeline.
+            var explain = Run("explain", naive.GetProperty("replay").GetString()!);
+            Assert.True(explain.Exit == 0, explain.Out + explain.Err);
+            Assert.Contains("Why this violates P1-old-new-or-trap", explain.Out);
         }
         finally { File.Delete(file); }
     }

@@ -37,9 +37,9 @@ public class ReplayTests
 
     private static Schedule ScheduleOf((string Strategy, ulong Seed) c) => StrategyRegistry.Get(c.Strategy).Create(c.Seed, Shape);
 
-    internal static Machine Build()
+    internal static Machine Build(bool recordTrace = true)
     {
-        var machine = MachineLayout.Create(new MachineOptions { Cpus = 4, RecordTrace = true, WatchedCode = [(Site, Site + 5)] });
+        var machine = MachineLayout.Create(new MachineOptions { Cpus = 4, RecordTrace = recordTrace, WatchedCode = [(Site, Site + 5)] });
         var memory = machine.Memory;
         MachineLayout.Assemble(memory, Site, a =>
         {

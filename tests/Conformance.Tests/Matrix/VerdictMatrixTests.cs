@@ -2,6 +2,8 @@ using Conformance.Generators;
 using Conformance.Generators.Campaigns;
 using Conformance.Machine;
 using Conformance.Patching;
+using Conformance.Reporting;
+using Conformance.Tests.Support;
 
 namespace Conformance.Tests.Matrix;
 
@@ -13,10 +15,6 @@ namespace Conformance.Tests.Matrix;
 /// </summary>
 public class VerdictMatrixTests
 {
-    /// <summary>Cases per cell expected to pass (or undecided), and the most a cell expected to fail may take to find its counterexample.</summary>
-    private const int PassRuns = 120, FailRuns = 3000;
-    private const ulong Seed = PropertySettings.DefaultSeed;
-
     public static TheoryData<string, string, bool> Cells()
     {
         var data = new TheoryData<string, string, bool>();
@@ -33,15 +31,14 @@ public class VerdictMatrixTests
                 Assert.Equal(ExpectedVerdict.Fail, MatrixCampaign.CellExpectation(PatcherRegistry.Get(patcher).Expectations, model, nmi));
     }
 
-    private static int Runs => int.TryParse(Environment.GetEnvironmentVariable(PropertySettings.RunsVariable), out int n) && n > 0 ? n : PassRuns;
+    private static int Runs => int.TryParse(Environment.GetEnvironmentVariable(PropertySettings.RunsVariable), out int n) && n > 0 ? n : MatrixCells.PassRuns;
 
     [Theory]
     [MemberData(nameof(Cells))]
     public void The_cell_agrees_with_history(string patcher, string model, bool nmi)
     {
         var info = PatcherRegistry.Get(patcher);
-        bool open = MatrixCampaign.IsOpenCell(patcher, nmi);
-        var cell = MatrixCampaign.RunCell(info, FetchModelRegistry.Get(model), nmi, Runs, Seed, failRuns: open ? PassRuns : FailRuns);
+        var cell = MatrixCells.Get(patcher, model, nmi, Runs);   // shared with the approved timelines (ApprovedTimelineTests)
         var output = TestContext.Current.TestOutputHelper;
         output?.WriteLine($"{patcher} under {model}{(nmi ? ", NMI may end the STI shadow" : "")}: expected {cell.Expected}, found {cell.Verdict} after {cell.Runs} cases");
         if (cell.Shrunk is { } shrunk)
@@ -50,9 +47,11 @@ public class VerdictMatrixTests
             foreach (var v in shrunk.Violations) output?.WriteLine($"  {v}");
             output?.WriteLine($"replay: dotnet run --project src/Conformance.Cli -- replay {cell.Token}");
         }
+        string? timeline = MatrixCounterexample.Of(cell, info) is { } c ? TimelineText.Render(Timeline.Build(c)) : null;
+        if (timeline is not null) output?.WriteLine(timeline);
         if (cell.IsOpen) return;   // reported above; see MatrixCampaign.OpenCells
         Assert.True(cell.Agrees, $"{patcher} under {model}: history expects {cell.Expected}, the suite found {cell.Verdict}" +
-                                 (cell.Shrunk?.First is { } first ? $": {first}" : $" (no counterexample in {cell.Runs} cases)"));
+                                 (cell.Shrunk?.First is { } first ? $": {first}\n\n{timeline}" : $" (no counterexample in {cell.Runs} cases)"));
         if (cell.Expected == ExpectedVerdict.Fail)
         {
             var kind = MatrixCampaign.ExpectedFailure(info.Expectations, model, nmi)!.Value;
@@ -65,7 +64,7 @@ public class VerdictMatrixTests
     [Fact]
     public void The_naive_patchers_counterexample_shrinks_to_two_cpus_and_a_few_dozen_steps()
     {
-        var cell = MatrixCampaign.RunCell(PatcherRegistry.Get("naive-text-poke"), new AtomicFetch(), false, PassRuns, Seed, failRuns: FailRuns);
+        var cell = MatrixCells.Get("naive-text-poke", "atomic", false);
         Assert.False(cell.Passed);
         Assert.Equal(2, cell.ShrunkCase!.Cpus);
         Assert.Single(cell.ShrunkCase.Sites);
@@ -76,8 +75,7 @@ public class VerdictMatrixTests
     [Fact]
     public void A_replay_token_reproduces_the_shrunk_case_exactly()
     {
-        var info = PatcherRegistry.Get("text-poke-bp-pre2019");
-        var cell = MatrixCampaign.RunCell(info, new Block64Fetch(), false, PassRuns, Seed, failRuns: FailRuns);
+        var cell = MatrixCells.Get("text-poke-bp-pre2019", "block64", false);
         Assert.NotNull(cell.Token);
         var again = MatrixCampaign.Replay(ReplayToken.Parse(cell.Token!.ToString()), PatcherRegistry.BuiltIn);
         Assert.Equal(cell.ShrunkCase!.ToString(), again.ShrunkCase!.ToString());

@@ -42,7 +42,7 @@ public static class ExhaustiveExplorer
 
         var byPreemptions = new long[bound.Preemptions + 1];
         long executions = 0, budgetHits = 0, failing = 0, runs = 0;
-        Counterexample? first = null;
+        ExhaustiveCounterexample? first = null;
         ExhaustiveResult Result(ExhaustiveOutcome outcome) =>
             new(outcome, bound, executions, byPreemptions, budgetHits, failing, runs, first);
 
@@ -94,7 +94,7 @@ public static class ExhaustiveExplorer
     /// The counterexample as a case with an ordinary schedule, replayed through <see cref="PatchCheck.Run"/>
     /// with a trace: the replay must find the same violations, or the exploration was not deterministic.
     /// </summary>
-    private static Counterexample Replayed(Func<IPatcher> create, IFetchModel model, PatchCase c, ExecutionDriver driver, CaseResult explored, long execution)
+    private static ExhaustiveCounterexample Replayed(Func<IPatcher> create, IFetchModel model, PatchCase c, ExecutionDriver driver, CaseResult explored, long execution)
     {
         var replay = c with { Schedule = driver.Recorded };
         var traced = PatchCheck.Run(create, model, replay, recordTrace: true);
@@ -103,6 +103,6 @@ public static class ExhaustiveExplorer
         var got = traced.Violations.Select(v => $"{v.Property} on cpu{v.Cpu} at t={v.Time}").ToArray();
         if (!want.SequenceEqual(got))
             throw new InvalidOperationException($"the counterexample does not replay from its schedule ({replay.Schedule}): explored {string.Join("; ", want)}, replayed {string.Join("; ", got)}");
-        return new Counterexample(replay, traced, driver.Preemptions, driver.Decisions.Count, driver.Steps, execution);
+        return new ExhaustiveCounterexample(replay, traced, driver.Preemptions, driver.Decisions.Count, driver.Steps, execution);
     }
 }

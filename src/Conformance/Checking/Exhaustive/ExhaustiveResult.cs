@@ -15,7 +15,7 @@ public enum ExhaustiveOutcome : byte
 /// A failing execution: the scenario with the execution as its schedule (so <see cref="PatchCheck.Run"/>
 /// replays it exactly), what the check found (with the trace), and its size.
 /// </summary>
-public sealed record Counterexample(PatchCase Case, CaseResult Result, int Preemptions, int Decisions, long Steps, long Execution);
+public sealed record ExhaustiveCounterexample(PatchCase Case, CaseResult Result, int Preemptions, int Decisions, long Steps, long Execution);
 
 /// <summary>
 /// The result of <see cref="ExhaustiveExplorer.Explore"/>: the outcome, how many distinct executions
@@ -25,7 +25,7 @@ public sealed record Counterexample(PatchCase Case, CaseResult Result, int Preem
 /// </summary>
 public sealed record ExhaustiveResult(
     ExhaustiveOutcome Outcome, ExhaustiveBound Bound, long Executions, IReadOnlyList<long> ByPreemptions, long BudgetHits, long Failing,
-    long Runs, Counterexample? Counterexample)
+    long Runs, ExhaustiveCounterexample? Counterexample)
 {
     /// <summary>One line: "verified: no counterexample within K preemptions, N executions explored", or the counterexample's size.</summary>
     public string Summary => Outcome switch

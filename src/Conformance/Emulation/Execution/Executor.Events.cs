@@ -55,6 +55,7 @@ internal sealed partial class Executor<TTracer>
         s.Shadow = InterruptShadow.None;
         s.Run = RunState.Running;   // an event wakes a halted CPU
         s.LastSerializingTime = _memory.Now;
+        _cpu.LastDeliveredVector = vector;
         return true;
     }
 

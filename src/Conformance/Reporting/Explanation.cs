@@ -1,0 +1,186 @@
+using Conformance.Checking;
+using Conformance.Machine;
+using Conformance.Patching;
+using Iced.Intel;
+
+namespace Conformance.Reporting;
+
+/// <summary>
+/// Why a counterexample violates its property, in plain sentences (Elle-style): what was observed,
+/// where each byte of a torn fetch came from, and what the old and the new instruction would have
+/// done. <see cref="Landmarks"/> are the steps the sentences refer to, which a timeline keeps in
+/// view even when they fall outside its window.
+/// </summary>
+public sealed record Explanation(IReadOnlyList<string> Lines, IReadOnlyList<long> Landmarks)
+{
+    /// <summary>The instructions the violation's site may legitimately hold (old, new, int3), side by side in the HTML page.</summary>
+    public IReadOnlyList<SiteVersion> Versions { get; init; } = [];
+
+    public static Explanation Of(Counterexample c)
+    {
+        var v = c.Violation;
+        var lines = new List<string>();
+        var landmarks = new List<long>();
+        switch (v.Property)
+        {
+            case OldNewOrTrap.Id when v.Fetch is { } fetch:
+                TornFetch(c, v, fetch, lines, landmarks);
+                break;
+            case EquivalentEffect.Id:
+                lines.Add($"cpu{v.Cpu}'s task entered {SiteName(v)} at step {v.FromStep}; the visit ended at step {v.Step}, and its effect is neither the old nor the new instruction's.");
+                lines.Add($"Observed: {AfterColon(v.Message)}");
+                landmarks.Add(v.FromStep);
+                break;
+            case PatchCheck.Completion:
+                var last = c.Result.Events.LastOrDefault(e => e.ByWriter);
+                lines.Add($"The patcher returned{(last is null ? "" : $" (its last step was step {last.Step}: {EventText.Of(last)})")}, but the patch is not complete: {v.Message}.");
+                if (last is not null) landmarks.Add(last.Step);
+                break;
+            case PatchCheck.Liveness:
+                Liveness(c, v, lines, landmarks);
+                break;
+            default:
+                lines.Add($"{v.Property} on cpu{v.Cpu} at step {v.Step}: {v.Message}");
+                break;
+        }
+        var versions = v.Site is { } site
+            ? VersionsOf(c, site).Select(x => new SiteVersion(x.Role, x.Bytes, Disassembly.Format(site.Address, x.Bytes), Effect(site, x.Bytes))).ToArray()
+            : [];
+        foreach (var x in versions) lines.Add($"{x.Role}: {Disassembly.Hex(x.Bytes)} ({x.Text}) would {x.Effect}.");
+        if (c.Result.Violations.Count > 1)
+            lines.Add($"The run also violates: {string.Join(", ", c.Result.Violations.Skip(1).Select(x => x.Property).Distinct())} (consequences of the first; see --json).");
+        if (v.Site is not null && versions.Length > 0)
+            versions = [.. versions, new SiteVersion("Trap", [Forms.Int3], "int3", "trap to the patcher's #BP handler")];
+        return new Explanation(lines, landmarks.Where(s => s >= 0).Distinct().Order().ToArray()) { Versions = versions };
+    }
+
+    /// <summary>P1: the fetch, its units and moments, each byte's origin, and what the CPU did with the bytes.</summary>
+    private static void TornFetch(Counterexample c, Violation v, FetchRecord fetch, List<string> lines, List<long> landmarks)
+    {
+        string where = v.Site is { } site ? $"{site.Name}+{fetch.Rip - site.Address} (0x{fetch.Rip:x})" : $"0x{fetch.Rip:x}";
+        var units = EventText.Units(fetch).ToArray();
+        lines.Add($"At step {fetch.Step} cpu{fetch.Cpu} fetched the instruction at {where}, at t={fetch.Time}. Under the {c.Model} fetch model it read " +
+                  $"{units.Length} unit{(units.Length == 1 ? "" : "s")}: " +
+                  string.Join("; ", units.Select(u => $"[0x{u.Unit.Start:x}, 0x{u.Unit.End:x}) as it was at t={u.Unit.Moment}" +
+                                                      (u.Unit.Moment < fetch.Time ? " (stale: before the fetch)" : ""))) + ".");
+        lines.Add($"It got {Disassembly.Hex(fetch.Bytes)} and decoded {Disassembly.Format(fetch.Instruction)} ({fetch.Instruction?.Length ?? 0} bytes). Byte by byte:");
+        var stores = c.Result.Events.OfType<ICodeStore>().ToArray();
+        for (int i = 0; i < fetch.Bytes.Length; i++)
+        {
+            ulong a = fetch.Rip + (ulong)i;
+            long moment = fetch.Units.FirstOrDefault(u => a >= u.Start && a < u.End).Moment;
+            var (before, after) = Around(stores, a, moment);
+            string origin = before is { } b ? $"{Who(b.Store)}'s store at step {b.Store.Step} (t={b.Time})" : "as it was before the patch";
+            if (before is { } bs) landmarks.Add(bs.Store.Step);
+            string next = "";
+            if (after is { } n)
+            {
+                landmarks.Add(n.Store.Step);
+                next = n.Time <= fetch.Time
+                    ? $"; stale: {Who(n.Store)}'s store of {n.Value:x2} at step {n.Store.Step} (t={n.Time}) had already landed"
+                    : $"; {Who(n.Store)}'s store of {n.Value:x2} came later, at step {n.Store.Step} (t={n.Time})";
+            }
+            lines.Add($"  0x{a:x} = {fetch.Bytes[i]:x2}: {origin}{next}");
+        }
+        lines.Add($"That is neither the old nor the new instruction at that address, nor an int3 the patcher wrote. " +
+                  $"What cpu{fetch.Cpu} did with it: {Outcome(c, fetch)}.");
+    }
+
+    /// <summary>The last store to <paramref name="address"/> at or before <paramref name="moment"/>, and the first after it.</summary>
+    private static ((ICodeStore Store, long Time, byte Value)? Before, (ICodeStore Store, long Time, byte Value)? After) Around(
+        IEnumerable<ICodeStore> stores, ulong address, long moment)
+    {
+        (ICodeStore, long, byte)? before = null, after = null;
+        foreach (var s in stores)
+        {
+            if (address < s.Address || address >= s.Address + (ulong)s.Bytes.Length) continue;
+            int i = (int)(address - s.Address);
+            long t = s.TimeOf(i);
+            if (t <= moment) before = (s, t, s.Bytes[i]);
+            else if (after is null) after = (s, t, s.Bytes[i]);
+        }
+        return (before, after);
+    }
+
+    private static string Who(ICodeStore s) => s is HandlerStored ? "the #BP handler" : "the patcher";
+
+    /// <summary>What the fetching CPU did in the same step: executed something, or faulted.</summary>
+    private static string Outcome(Counterexample c, FetchRecord fetch)
+    {
+        var then = c.Result.Events.Where(e => e.Step == fetch.Step && e.Cpu == fetch.Cpu && e is not SiteFetched).ToArray();
+        return then.FirstOrDefault() switch
+        {
+            CpuFaulted f => $"it faulted ({f.Fault})",
+            InstructionRetired r => $"it executed {Disassembly.Format(r.Instruction)}",
+            BreakpointTrapped => "it trapped",
+            null => "nothing more in that step",
+            var e => EventText.Of(e),
+        };
+    }
+
+    /// <summary>P4: the livelock (or the budget that ran out), what the patcher waits for, and why those CPUs never answer.</summary>
+    private static void Liveness(Counterexample c, Violation v, List<string> lines, List<long> landmarks)
+    {
+        var events = c.Result.Events;
+        var wait = events.OfType<WriterWaits>().LastOrDefault(w => w.Step <= v.Step);
+        string waiting = wait is null ? "" : $" while the patcher waits for {wait.For}";
+        bool livelock = v.Message.StartsWith("livelock", StringComparison.Ordinal);
+        lines.Add(livelock
+            ? $"The patcher never finishes: at step {v.Step} the machine is back in the state it had at step {v.FromStep}{waiting}, so under the fair schedule (every CPU in turn) it loops for ever. The rows marked * are the cycle."
+            : $"The patcher did not finish within the fair run's budget (steps {v.FromStep} to {v.Step}){waiting}.");
+        landmarks.Add(v.FromStep);
+        if (events.OfType<SyncIpiSent>().LastOrDefault(s => s.Step <= v.Step) is not { } sent) return;
+        landmarks.Add(sent.Step);
+        foreach (int cpu in sent.Targets)
+        {
+            if (events.Any(e => e is SyncIpiAcknowledged && e.Cpu == cpu && e.Step > sent.Step)) continue;
+            if (!events.Any(e => e.Cpu == cpu && !e.ByWriter)) continue;   // runs no code: acknowledges at once
+            bool delivered = events.Any(e => e is EventDelivered { Vector: Machine.Machine.SyncIpiVector } && e.Cpu == cpu && e.Step > sent.Step);
+            var flags = events.OfType<InstructionRetired>().LastOrDefault(r => r.Cpu == cpu && r.Step <= v.Step &&
+                r.Instruction is { HostName: null } i && i.Instruction.Mnemonic is Mnemonic.Cli or Mnemonic.Sti or Mnemonic.Popfq);
+            string why = delivered ? "it took the IPI but never acknowledged it"
+                : $"the IPI was never delivered: a maskable IPI waits while IF=0" +
+                  (flags is null ? "" : $" (its last cli/sti/popfq: {Disassembly.Format(flags.Instruction)} at step {flags.Step})");
+            if (flags is not null) landmarks.Add(flags.Step);
+            var cycle = events.Where(e => e.Cpu == cpu && !e.ByWriter && e.Step >= v.FromStep && e.Step <= v.Step && e is not SiteFetched)
+                .Select(EventText.Of).Distinct().Take(4).ToArray();
+            lines.Add($"cpu{cpu} has not acknowledged the sync_core IPI sent at step {sent.Step}: {why}." +
+                      (cycle.Length > 0 ? $" Meanwhile it runs: {string.Join("; ", cycle)}." : ""));
+        }
+    }
+
+    /// <summary>The old and new instructions the site holds in the plan (each distinct version once).</summary>
+    private static IEnumerable<(byte[] Bytes, string Role)> VersionsOf(Counterexample c, PatchSite site)
+    {
+        var mine = c.Result.Requests.Where(r => r.Site == site).ToArray();
+        var seen = new List<byte[]>();
+        foreach (var (bytes, role) in mine.SelectMany((r, k) => new[] { (r.Old, mine.Length > 1 ? $"Old ({k + 1})" : "Old"), (r.New, mine.Length > 1 ? $"New ({k + 1})" : "New") }))
+        {
+            if (seen.Any(s => s.AsSpan().SequenceEqual(bytes))) continue;
+            seen.Add(bytes);
+            yield return (bytes, role);
+        }
+    }
+
+    /// <summary>What an instruction does at the site, run alone.</summary>
+    public static string Effect(PatchSite site, byte[] bytes) => Forms.Classify(site.Address, bytes) switch
+    {
+        InstructionClass.Call => $"push 0x{site.Next:x} and go to 0x{Forms.Target(site.Address, bytes):x}",
+        InstructionClass.Jmp => $"go to 0x{Forms.Target(site.Address, bytes):x}",
+        InstructionClass.Nop => $"go on at 0x{site.Next:x}",
+        InstructionClass.Ret => "return to its caller",
+        _ => "do something other than a call, jump, NOP or ret",
+    };
+
+    private static string SiteName(Violation v) => v.Site is { } s ? $"{s.Name} (0x{s.Address:x})" : "the site";
+
+    /// <summary>The part of a visit message after "visit of sN (from step K): ".</summary>
+    private static string AfterColon(string message)
+    {
+        int i = message.IndexOf("): ", StringComparison.Ordinal);
+        return i < 0 ? message : message[(i + 3)..];
+    }
+}
+
+/// <summary>One instruction a site may hold: its role (old, new, trap), bytes, Iced text, and what it does run alone.</summary>
+public sealed record SiteVersion(string Role, byte[] Bytes, string Text, string Effect);
