@@ -34,13 +34,36 @@ public static class CheckCommand
         var shard = new Option<string>("--shard") { Description = "Run only part I of N of the campaign (I/N, e.g. 1/2); merge joins the parts' JSON." };
         var plugin = Plugins.Option();
         var json = new Option<FileInfo?>("--json") { Description = "Also write the results as JSON to this file." };
-        var command = new Command("check", "Run the verdict matrix and the emulator check, and print a table of verdicts.")
+        var command = new Command("check", "Run the verdict matrix and the emulator check, and print a table of verdicts (--exhaustive: explore every schedule of a small scenario within a preemption bound).")
             { patchers, models, runs, seed, maxCpus, emulatorRuns, strategy, threads, shard, plugin, json };
-        command.SetAction(parse => Execute(new CheckArguments(parse.GetValue(patchers), parse.GetValue(models), parse.GetValue(runs), parse.GetValue(seed),
-            parse.GetValue(maxCpus), parse.GetValue(emulatorRuns), parse.GetValue(strategy)!, parse.GetValue(threads), parse.GetValue(shard),
-            parse.GetValue(plugin), parse.GetValue(json))));
+        var exhaustive = new ExhaustiveCheck();
+        exhaustive.AddTo(command);
+        command.SetAction(parse =>
+        {
+            exhaustive.CheckOptions(parse, [runs, seed, maxCpus, emulatorRuns, strategy, threads, shard]);
+            return exhaustive.Requested(parse)
+                ? exhaustive.Execute(parse, ChoosePatchers(parse.GetValue(patchers), parse.GetValue(plugin)), ChooseModels(parse.GetValue(models)), parse.GetValue(json))
+                : Execute(new CheckArguments(parse.GetValue(patchers), parse.GetValue(models), parse.GetValue(runs), parse.GetValue(seed),
+                    parse.GetValue(maxCpus), parse.GetValue(emulatorRuns), parse.GetValue(strategy)!, parse.GetValue(threads), parse.GetValue(shard),
+                    parse.GetValue(plugin), parse.GetValue(json)));
+        });
         return command;
     }
+
+    /// <summary>The patchers <c>--patcher</c> names (all, if none), from the catalog and <c>--plugin</c>s.</summary>
+    private static IReadOnlyList<PatcherInfo> ChoosePatchers(string[]? names, string[]? plugins)
+    {
+        var catalog = Plugins.Catalog(plugins);
+        return names is { Length: > 0 }
+            ? names.Select(n => catalog.FirstOrDefault(p => p.Name == n) ?? throw new UsageException($"--patcher {n}: unknown; known: {string.Join(", ", catalog.Select(p => p.Name))}")).ToArray()
+            : catalog.ToArray();
+    }
+
+    /// <summary>The fetch models <c>--model</c> names (all, if none).</summary>
+    private static IReadOnlyList<IFetchModel> ChooseModels(string[]? names) =>
+        names is { Length: > 0 }
+            ? names.Select(n => FetchModelRegistry.BuiltIn.FirstOrDefault(m => m.Name == n) ?? throw new UsageException($"--model {n}: unknown; known: {string.Join(", ", FetchModelRegistry.BuiltIn.Select(m => m.Name))}")).ToArray()
+            : FetchModelRegistry.BuiltIn.ToArray();
 
     private sealed record CheckArguments(string[]? Patchers, string[]? Models, int Runs, string? Seed, int MaxCpus, int EmulatorRuns,
         string Strategy, int Threads, string? Shard, string[]? Plugins, FileInfo? Json);
@@ -56,13 +79,8 @@ public static class CheckCommand
             throw new UsageException($"--seed '{a.Seed}': not a non-negative whole number");
         var search = Usage(() => ScheduleSearch.Get(a.Strategy), "--strategy");
         var shard = a.Shard is null ? Shard.All : Usage(() => Shard.Parse(a.Shard), null);
-        var catalog = Plugins.Catalog(a.Plugins);
-        var chosen = a.Patchers is { Length: > 0 }
-            ? a.Patchers.Select(n => catalog.FirstOrDefault(p => p.Name == n) ?? throw new UsageException($"--patcher {n}: unknown; known: {string.Join(", ", catalog.Select(p => p.Name))}")).ToArray()
-            : catalog.ToArray();
-        var fetchModels = a.Models is { Length: > 0 }
-            ? a.Models.Select(n => FetchModelRegistry.BuiltIn.FirstOrDefault(m => m.Name == n) ?? throw new UsageException($"--model {n}: unknown; known: {string.Join(", ", FetchModelRegistry.BuiltIn.Select(m => m.Name))}")).ToArray()
-            : FetchModelRegistry.BuiltIn.ToArray();
+        var chosen = ChoosePatchers(a.Patchers, a.Plugins);
+        var fetchModels = ChooseModels(a.Models);
 
         var allCells = MatrixCampaign.Cells(chosen, fetchModels).ToArray();
         var allFamilies = a.EmulatorRuns > 0 ? EmulatorCampaign.Families : [];

@@ -5,7 +5,7 @@ using Conformance.Reporting;
 namespace Conformance.Cli;
 
 /// <summary>
-/// <c>explain TOKEN</c>: re-runs one matrix case from its replay token and prints its timeline (one
+/// <c>explain TOKEN</c>: re-runs one matrix case (or one execution of <c>check --exhaustive</c>) from its replay token and prints its timeline (one
 /// row per step, one column per CPU and one for the patcher, the offending event marked, and why it
 /// violates the property); <c>--html FILE</c> writes the same timeline as one self-contained page
 /// with an SVG drawing, <c>--json FILE</c> the structured trace. Exit 0 when it explained a
@@ -15,26 +15,34 @@ public static class ExplainCommand
 {
     public static Command Create()
     {
-        var token = new Argument<string>("token") { Description = "A replay token printed by check (cf1:patcher:model:...)." };
+        var token = new Argument<string>("token") { Description = "A replay token printed by check (cf1:patcher:model:...) or check --exhaustive (cx1:...)." };
         var html = new Option<FileInfo?>("--html") { Description = "Also write the timeline as one self-contained HTML page (inline SVG, no scripts, no network) to this file." };
         var json = new Option<FileInfo?>("--json") { Description = "Also write the structured trace (every event, typed) as JSON to this file." };
         var plugin = Plugins.Option();
-        var command = new Command("explain", "Explain one counterexample of the verdict matrix: its timeline as text, HTML/SVG or JSON.") { token, html, json, plugin };
+        var command = new Command("explain", "Explain one counterexample of the verdict matrix or of check --exhaustive: its timeline as text, HTML/SVG or JSON.") { token, html, json, plugin };
         command.SetAction(parse =>
         {
-            MatrixCell cell;
-            Patching.PatcherInfo patcher;
-            try
+            Counterexample? counterexample;
+            string text = parse.GetValue(token)!;
+            if (Checking.Exhaustive.ExhaustiveToken.Looks(text))
+                counterexample = ExhaustiveReplay.Counterexample(text, Plugins.Catalog(parse.GetValue(plugin)));
+            else
             {
-                var parsed = ReplayToken.Parse(parse.GetValue(token)!);
-                var catalog = Plugins.Catalog(parse.GetValue(plugin));
-                cell = MatrixCampaign.Replay(parsed, catalog);
-                patcher = catalog.First(p => p.Name == parsed.Patcher);
+                MatrixCell cell;
+                Patching.PatcherInfo patcher;
+                try
+                {
+                    var parsed = ReplayToken.Parse(text);
+                    var catalog = Plugins.Catalog(parse.GetValue(plugin));
+                    cell = MatrixCampaign.Replay(parsed, catalog);
+                    patcher = catalog.First(p => p.Name == parsed.Patcher);
+                }
+                catch (ArgumentException e) { throw new UsageException(e.Message); }
+                counterexample = MatrixCounterexample.Of(cell, patcher);
             }
-            catch (ArgumentException e) { throw new UsageException(e.Message); }
-            if (MatrixCounterexample.Of(cell, patcher) is not { } counterexample)
+            if (counterexample is null)
             {
-                Console.WriteLine($"{cell.Patcher} under {cell.Model}: the case passes now; there is no counterexample to explain (was the token made by another version?)");
+                Console.WriteLine($"{text}: the case passes now; there is no counterexample to explain (was the token made by another version?)");
                 return Cli.Failed;
             }
             var timeline = Timeline.Build(counterexample);

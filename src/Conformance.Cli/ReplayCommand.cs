@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Conformance.Checking.Exhaustive;
 using Conformance.Generators.Campaigns;
 
 namespace Conformance.Cli;
@@ -8,11 +9,12 @@ public static class ReplayCommand
 {
     public static Command Create()
     {
-        var token = new Argument<string>("token") { Description = "A replay token printed by check (cf1:patcher:model:...)." };
+        var token = new Argument<string>("token") { Description = "A replay token printed by check (cf1:patcher:model:...) or by check --exhaustive (cx1:...)." };
         var plugin = Plugins.Option();
         var command = new Command("replay", "Re-run one case of the verdict matrix from its replay token.") { token, plugin };
         command.SetAction(parse =>
         {
+            if (ExhaustiveToken.Looks(parse.GetValue(token)!)) return ExhaustiveReplay.Run(parse.GetValue(token)!, Plugins.Catalog(parse.GetValue(plugin)));
             ReplayToken parsed;
             MatrixCell cell;
             try

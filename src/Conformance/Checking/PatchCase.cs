@@ -20,6 +20,9 @@ public sealed record PatchCase(IReadOnlyList<SiteSpec> Sites, IReadOnlyList<IRea
     public IReadOnlyList<int> InterruptsOffCpus { get; init; } = Array.Empty<int>();
     /// <summary>Steps of fair scheduling after the schedule, for the patch to complete (P4).</summary>
     public long LivenessBudget { get; init; } = 4000;
+    /// <summary>How far back (clock ticks) a fetch may read stale bytes without a serializing event (machine.md);
+    /// the exhaustive explorer uses <see cref="long.MaxValue"/>: staleness bounded by serialization only.</summary>
+    public long StalenessWindow { get; init; } = 256;
     /// <summary>The patching CPU runs the workload loop too (its patching thread shares the CPU; a 1-CPU case needs it).</summary>
     public bool PatcherRunsSites { get; init; }
     /// <summary>A second patch of the same patcher, started at the same time as the first batch on another CPU (P5).</summary>

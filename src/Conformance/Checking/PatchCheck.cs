@@ -15,14 +15,20 @@ public static class PatchCheck
 {
     public const string Completion = "P3-completion", Liveness = "P4-liveness", SingleWriter = "P5-single-writer";
 
-    public static CaseResult Run(Func<IPatcher> create, IFetchModel model, PatchCase c, bool nmiMayEndStiShadow = false, bool recordTrace = false)
+    /// <summary>
+    /// Checks one case. <paramref name="drive"/>, when given, runs the scheduled part of the run in
+    /// place of <see cref="PatchCase.Schedule"/>, choosing each step as it goes (the exhaustive
+    /// explorer); the fair run for liveness and every check follow as usual.
+    /// </summary>
+    public static CaseResult Run(Func<IPatcher> create, IFetchModel model, PatchCase c, bool nmiMayEndStiShadow = false, bool recordTrace = false,
+        Action<PatchRig>? drive = null)
     {
         var patcher = create();
         if (c.Sites.Count == 0) return new CaseResult([], 0, []) { Schedule = c.Schedule };   // the patcher declined every site: nothing to check
         var workload = WorkloadCache.Build(c.Sites, c.Targets);
         var rig = RigPool.Rent(patcher, workload, new PatchRigOptions
         {
-            Cpus = c.Cpus, FetchModel = model, NmiMayEndStiShadow = nmiMayEndStiShadow, RecordTrace = recordTrace,
+            Cpus = c.Cpus, FetchModel = model, NmiMayEndStiShadow = nmiMayEndStiShadow, RecordTrace = recordTrace, StalenessWindow = c.StalenessWindow,
             TasksPerCpu = c.TasksPerCpu, InterruptsOffCpus = c.InterruptsOffCpus, PatcherRunsSites = c.PatcherRunsSites,
         });
         var batches = c.Batches.Select(b => b.Select(ch => workload.Request(ch.Site, ch.From, ch.To)).ToArray()).ToArray();
@@ -39,8 +45,9 @@ public static class PatchCheck
         {
             if (next < batches.Length && rig.Machine.WritersDone && cpu == rig.WriterCpu) rig.Patch(batches[next++]);
         };
-        var followed = c.Schedule;
-        if (c.Exploration is { } x) followed = rig.Machine.Explore(x.Strategy, x.Seed, x.Steps, c.Schedule.Interrupts, c.Schedule.FetchChoices);
+        Schedule? followed = c.Schedule;   // what ran: the schedule, the strategy's picks as runs, or (driven) not known here
+        if (drive is not null) { drive(rig); followed = null; }
+        else if (c.Exploration is { } x) followed = rig.Machine.Explore(x.Strategy, x.Seed, x.Steps, c.Schedule.Interrupts, c.Schedule.FetchChoices);
         else rig.Machine.Run(c.Schedule);
         var live = rig.Machine.RunFair(c.LivenessBudget);
         while (next < batches.Length && live.Verdict == LivenessVerdict.Completed)

@@ -9,12 +9,12 @@ public sealed partial class Machine
     /// <summary>Events that matter to a schedule: writer stores and syncs, fetches of watched code, deliveries.</summary>
     public long RelevantEvents => _relevantEvents;
 
-    /// <summary>Per CPU, whether a step can make progress now.</summary>
+    /// <summary>Per CPU, whether a step can make progress now (a writer waiting for a sync can once every acknowledgement is in).</summary>
     public IReadOnlyList<bool> EnabledCpus() => Enumerable.Range(0, Cpus.Count).Select(IsEnabled).ToArray();
 
     private bool IsEnabled(int cpu)
     {
-        if (_writers[cpu] is { } w && (_runQueues[cpu].Count == 0 || (_writerRunning[cpu] && !w.Done))) return !w.Done && !w.Waiting;
+        if (_writers[cpu] is { } w && (_runQueues[cpu].Count == 0 || (_writerRunning[cpu] && !w.Done))) return !w.Done && (!w.Waiting || AllAcknowledged(w));
         if (_runQueues[cpu].Count == 0) return false;
         var c = Cpus[cpu];
         return c.State.Run switch
@@ -23,6 +23,17 @@ public sealed partial class Machine
             RunState.Halted => c.NmiPending || (c.HasPendingInterrupts && c.State.InterruptsEnabled),
             _ => true,
         };
+    }
+
+    /// <summary>
+    /// Whether every CPU a waiting writer's sync went to has acknowledged it (a CPU that runs no
+    /// code acknowledges at the writer's next step): the writer's next step then completes the sync.
+    /// </summary>
+    private bool AllAcknowledged(Writer w)
+    {
+        for (int c = 0; c < Cpus.Count; c++)
+            if (w.Pending[c] && !RunsNoCode(c)) return false;
+        return true;
     }
 
     /// <summary>

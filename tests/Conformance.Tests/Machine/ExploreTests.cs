@@ -57,4 +57,19 @@ public class ExploreTests
         machine.Step(3);   // sync: now waiting
         Assert.Equal([true, true, true, false], machine.EnabledCpus());
     }
+
+    [Fact]
+    public void A_writer_whose_sync_every_cpu_acknowledged_is_enabled_again()
+    {
+        var machine = ReplayTests.Build();
+        machine.Step(3);   // int3 store
+        machine.Step(3);   // sync: waiting
+        for (int c = 0; c < 3; c++)
+        {
+            Assert.Equal(MachineStepKind.Delivered, machine.Step(c));   // the IPI
+            machine.Step(c);                                            // its handler acknowledges
+        }
+        Assert.Equal([true, true, true, true], machine.EnabledCpus());
+        Assert.Equal(MachineStepKind.Writer, machine.Step(3));          // the step completes the sync
+    }
 }

@@ -1,0 +1,193 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json;
+using Conformance.Checking.Exhaustive;
+using Conformance.Machine;
+using Conformance.Patching;
+using Spectre.Console;
+
+namespace Conformance.Cli;
+
+/// <summary>
+/// <c>check --exhaustive</c>: bounded exhaustive exploration (spec/exhaustive.md) of a small scenario
+/// for every chosen patcher under every chosen fetch model. Each cell prints "verified: no
+/// counterexample within K preemptions, N executions explored" or the counterexample (property,
+/// violation, schedule, replay token). Exit 0 when every cell agrees with the patcher's declared
+/// expectation, 1 otherwise; an expected failure the scenario cannot show is reported as out of reach.
+/// </summary>
+public sealed class ExhaustiveCheck
+{
+    private readonly Option<bool> _exhaustive = new("--exhaustive") { Description = "Explore every schedule of a small scenario within a preemption bound, instead of the random matrix (spec/exhaustive.md)." };
+    private readonly Option<int> _preemptions = new("--preemptions") { Description = "With --exhaustive: the most preemptions an execution may make (0 to 8).", DefaultValueFactory = _ => 2 };
+    private readonly Option<int> _cpus = new("--cpus") { Description = "With --exhaustive: CPUs in the scenario, the last one patching (2 or 3).", DefaultValueFactory = _ => 2 };
+    private readonly Option<int> _sites = new("--sites") { Description = "With --exhaustive: sites patched in one batch (1 or 2).", DefaultValueFactory = _ => 1 };
+    private readonly Option<int> _iterations = new("--iterations") { Description = "With --exhaustive: loop iterations each reader runs (1 to 8).", DefaultValueFactory = _ => 2 };
+    private readonly Option<int> _stepBudget = new("--step-budget") { Description = "With --exhaustive: machine steps per execution (10 to 100,000).", DefaultValueFactory = _ => 400 };
+    private readonly Option<int> _maxExecutions = new("--max-executions") { Description = "With --exhaustive: give up (incomplete) after this many executions per cell.", DefaultValueFactory = _ => 200_000 };
+    private readonly Option<bool> _irqsOff = new("--irqs-off") { Description = "With --exhaustive: run every site inside an IRQs-off region (cli ... sti)." };
+    private readonly Option<bool> _noReduction = new("--no-reduction") { Description = "With --exhaustive: a scheduling point after every step (to audit the reduction; many more executions)." };
+
+    private Option<bool>[] Flags => [_irqsOff, _noReduction];
+    private Option<int>[] Numbers => [_preemptions, _cpus, _sites, _iterations, _stepBudget, _maxExecutions];
+
+    /// <summary>Adds the exhaustive options to <c>check</c>.</summary>
+    public void AddTo(Command check)
+    {
+        check.Options.Add(_exhaustive);
+        foreach (var o in Numbers) check.Options.Add(o);
+        foreach (var o in Flags) check.Options.Add(o);
+    }
+
+    /// <summary>Whether the command line asks for the exhaustive mode.</summary>
+    public bool Requested(ParseResult parse) => parse.GetValue(_exhaustive);
+
+    /// <summary>
+    /// Refuses options that belong to the other mode: exhaustive options without <c>--exhaustive</c>,
+    /// and the matrix's options (<paramref name="matrixOnly"/>) with it.
+    /// </summary>
+    public void CheckOptions(ParseResult parse, IEnumerable<Option> matrixOnly)
+    {
+        bool exhaustive = Requested(parse);
+        foreach (var o in Numbers.Cast<Option>().Concat(Flags))
+            if (!exhaustive && Given(parse, o)) throw new UsageException($"{o.Name} belongs to the exhaustive mode: add --exhaustive");
+        foreach (var o in matrixOnly)
+            if (exhaustive && Given(parse, o)) throw new UsageException($"{o.Name} has no meaning with --exhaustive (it sets the random matrix)");
+    }
+
+    private static bool Given(ParseResult parse, Option o) => parse.GetResult(o) is { Implicit: false };
+
+    /// <summary>Runs the exhaustive mode over the chosen patchers and models; the exit code says whether every cell agrees.</summary>
+    public int Execute(ParseResult parse, IReadOnlyList<PatcherInfo> patchers, IReadOnlyList<IFetchModel> models, FileInfo? json)
+    {
+        int cpus = parse.GetValue(_cpus), sites = parse.GetValue(_sites);
+        bool irqsOff = parse.GetValue(_irqsOff);
+        if (cpus is < 2 or > 3) throw new UsageException($"--cpus {cpus}: the exhaustive scenario has 2 or 3 CPUs");
+        if (sites is < 1 or > 2) throw new UsageException($"--sites {sites}: the exhaustive scenario has 1 or 2 sites");
+        var bound = new ExhaustiveBound(parse.GetValue(_preemptions), parse.GetValue(_iterations), parse.GetValue(_stepBudget), parse.GetValue(_maxExecutions))
+        {
+            Reduce = !parse.GetValue(_noReduction),
+        };
+        try { bound.Validate(); }
+        catch (ArgumentException e) { throw new UsageException($"{OptionOf(e.Message)}: {e.Message}"); }
+
+        Console.WriteLine($"Exhaustive exploration: {cpus} CPUs (the last patches), {sites} site(s){(irqsOff ? " run with IRQs off" : "")}; {bound}; " +
+                          "staleness bounded by serialization only (spec/exhaustive.md).");
+        var cells = new List<Cell>();
+        foreach (var p in patchers)
+        {
+            var scenario = ExhaustiveScenario.For(p.Create(), cpus, sites, out string? declined, irqsOff);
+            Console.WriteLine(scenario is null ? $"{p.Name}: no scenario: {declined}" : $"{p.Name}: {scenario}");
+            if (scenario is null) continue;
+            foreach (var m in models)
+            {
+                var clock = Stopwatch.StartNew();
+                ExhaustiveResult result;
+                try { result = ExhaustiveExplorer.Explore(p.Create, m, scenario.Case, bound); }
+                catch (ExhaustiveAssumptionException e)
+                {
+                    AnsiConsole.Markup("  [red]ERROR[/] ");
+                    Console.WriteLine($"{p.Name} / {m.Name}: cannot be explored: {e.Message}");
+                    cells.Add(new Cell(p, m, scenario, null, e.Message));
+                    continue;
+                }
+                var cell = new Cell(p, m, scenario, result, null);
+                cells.Add(cell);
+                Print(cell, clock.Elapsed);
+            }
+        }
+        int disagree = cells.Count(c => !c.Agrees);
+        int outOfReach = cells.Count(c => c.OutOfReach is not null);
+        AnsiConsole.Markup(disagree == 0 ? "[green]agreed[/] " : "[red]DISAGREED[/] ");
+        Console.WriteLine(disagree == 0
+            ? $"All {cells.Count - outOfReach} cells within the scenario's reach agree with their expectations (undecided ones: the suite decides){(outOfReach > 0 ? $"; {outOfReach} expected failure(s) out of its reach" : "")}."
+            : $"{disagree} of {cells.Count} cells disagree with their expectations.");
+        if (json is not null) WriteJson(json, cpus, sites, irqsOff, bound, cells);
+        return disagree == 0 ? Cli.Ok : Cli.Failed;
+    }
+
+    /// <summary>The option a bound's validation message is about.</summary>
+    private static string OptionOf(string message) => message.Split(' ')[0] switch
+    {
+        "Preemptions" => "--preemptions",
+        "Iterations" => "--iterations",
+        "StepBudget" => "--step-budget",
+        _ => "--max-executions",
+    };
+
+    /// <summary>One patcher under one model: the scenario, what the exploration found, and how it compares with history.</summary>
+    private sealed record Cell(PatcherInfo Patcher, IFetchModel Model, ExhaustiveScenario Scenario, ExhaustiveResult? Result, string? Error)
+    {
+        public (ExpectedVerdict Verdict, FailureKind? Failure) Expected => Scenario.Expectation(Patcher.Expectations, Model.Name);
+
+        /// <summary>An expected failure not found because the scenario cannot show it: reported, not counted.</summary>
+        public string? OutOfReach =>
+            Result?.Outcome != ExhaustiveOutcome.Counterexample && Expected is { Verdict: ExpectedVerdict.Fail, Failure: { } f } ? Scenario.OutOfReach(f) : null;
+
+        public bool Agrees => Result is { } r && (OutOfReach is not null || (r.Outcome, Expected.Verdict) switch
+        {
+            (ExhaustiveOutcome.Verified, ExpectedVerdict.Pass or ExpectedVerdict.Undecided) => true,
+            (ExhaustiveOutcome.Counterexample, ExpectedVerdict.Fail or ExpectedVerdict.Undecided) => true,
+            _ => false,
+        });
+
+        public string ExpectedText => Expected switch
+        {
+            (ExpectedVerdict.Fail, { } f) => $"expected fail: {f}",
+            (var v, _) => $"expected {v.ToString().ToLowerInvariant()}",
+        };
+
+        public string? Token => Result?.Counterexample is { } cx
+            ? new ExhaustiveToken(Patcher.Name, Model.Name, Scenario.Cpus, Scenario.SiteCount, Scenario.InterruptsOff, cx.Case.Schedule).ToString()
+            : null;
+    }
+
+    private static void Print(Cell c, TimeSpan elapsed)
+    {
+        var r = c.Result!;
+        // A short coloured verdict, then plain text (Spectre would wrap long lines at the console width).
+        var (color, word) = c.OutOfReach is not null ? ("yellow", "out of reach")
+            : c.Expected.Verdict == ExpectedVerdict.Undecided ? ("yellow", "undecided")
+            : c.Agrees ? ("green", "agrees") : ("red", "DISAGREES");
+        string note = c.OutOfReach is { } why ? $"{c.ExpectedText}: {why}" : c.ExpectedText;
+        AnsiConsole.Markup($"  [{color}]{word}[/] ");
+        Console.WriteLine($"{c.Patcher.Name} / {c.Model.Name}: {r.Summary} ({note}; {elapsed.TotalSeconds:F1} s)");
+        if (r.Counterexample is not { } cx) return;
+        Console.WriteLine($"      schedule: {cx.Case.Schedule}");
+        Console.WriteLine($"      replay {c.Token}");
+    }
+
+    private static void WriteJson(FileInfo file, int cpus, int sites, bool irqsOff, ExhaustiveBound bound, List<Cell> cells)
+    {
+        var data = new
+        {
+            exhaustive = new
+            {
+                cpus, sites, irqsOff, preemptions = bound.Preemptions, iterations = bound.Iterations, stepBudget = bound.StepBudget,
+                maxExecutions = bound.MaxExecutions, reduction = bound.Reduce,
+            },
+            results = cells.Select(c => new
+            {
+                patcher = c.Patcher.Name,
+                model = c.Model.Name,
+                scenario = c.Scenario.ToString(),
+                outcome = c.Result?.Outcome.ToString().ToLowerInvariant() ?? "error",
+                expected = c.Expected.Verdict.ToString().ToLowerInvariant(),
+                expectedFailure = c.Expected.Failure?.ToString(),
+                agrees = c.Agrees,
+                outOfReach = c.OutOfReach,
+                error = c.Error,
+                executions = c.Result?.Executions,
+                executionsByPreemptions = c.Result?.ByPreemptions,
+                budgetHits = c.Result?.BudgetHits,
+                summary = c.Result?.Summary,
+                property = c.Result?.Counterexample?.Result.First?.Property,
+                violation = c.Result?.Counterexample?.Result.First?.Message,
+                counterexamplePreemptions = c.Result?.Counterexample?.Preemptions,
+                counterexampleSteps = c.Result?.Counterexample?.Steps,
+                schedule = c.Result?.Counterexample?.Case.Schedule.ToString(),
+                replay = c.Token,
+            }),
+        };
+        File.WriteAllText(file.FullName, JsonSerializer.Serialize(data, JsonOptions.Indented) + "\n");
+    }
+}

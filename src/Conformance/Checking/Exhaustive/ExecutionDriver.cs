@@ -1,0 +1,188 @@
+using Conformance.Emulation;
+using Conformance.Machine;
+using Conformance.Patching;
+
+namespace Conformance.Checking.Exhaustive;
+
+/// <summary>
+/// Runs one execution of the exploration on a fresh <see cref="PatchRig"/> (it is the
+/// <c>drive</c> of <see cref="PatchCheck.Run"/>): it follows the decisions of
+/// <paramref name="prefix"/>, then takes the default of every later choice (the running CPU goes on;
+/// a fetch reads the newest bytes), and records every choice it made with how many alternatives
+/// it had. At a scheduling point the enabled CPUs are the alternatives: the running one first,
+/// then the others in CPU order; switching away from a running CPU that could go on is a
+/// preemption, allowed while fewer than <paramref name="preemptionLimit"/> were made. A chosen CPU
+/// runs until it takes a visible step (<see cref="StepVisibility"/>) or can no longer run.
+/// </summary>
+/// <remarks>
+/// A reader that has run <see cref="ExhaustiveBound.Iterations"/> iterations of the loop parks at
+/// the loop's entry: it runs only to take a pending IPI (delivery and handler), as a stalled CPU
+/// still would. A reader whose #BP handler sent it back to the int3 it trapped on (a retry, a spin)
+/// yields: it runs again once another CPU has taken a visible step (or to take a pending IPI), since
+/// retrying before anything changed repeats the same state (the trap serialized it, so its next
+/// fetch has only the current bytes to read); switching away from it is free, as from a spinning
+/// thread that yields in CHESS. The execution ends when no CPU can run, or after
+/// <see cref="ExhaustiveBound.StepBudget"/> steps (then the liveness check's fair run finishes it,
+/// with coherent fetches).
+/// </remarks>
+public sealed class ExecutionDriver(IReadOnlyList<Decision> prefix, int preemptionLimit, ExhaustiveBound bound)
+{
+    private readonly List<Decision> _decisions = new();
+    private readonly List<ScheduleRun> _runs = new();
+    private int _cursor;
+    private int[] _iterations = [];   // per reader: loop iterations completed
+    private bool[] _yielded = [];     // per reader: retried an int3 and waits for another CPU's visible step
+
+    /// <summary>Every choice the execution made, in order.</summary>
+    public IReadOnlyList<Decision> Decisions => _decisions;
+
+    /// <summary>Preemptions the execution made.</summary>
+    public int Preemptions { get; private set; }
+
+    /// <summary>Whether the execution was cut by the step budget while some CPU could still run.</summary>
+    public bool HitBudget { get; private set; }
+
+    /// <summary>Steps the execution took (the liveness check's fair run not included).</summary>
+    public long Steps { get; private set; }
+
+    /// <summary>The fetches of site bytes the execution made, in order (what the readers saw).</summary>
+    public IReadOnlyList<FetchRecord> SiteFetches { get; private set; } = [];
+
+    /// <summary>The execution as schedule data: running it with <see cref="PatchCheck.Run"/> replays it exactly.</summary>
+    public Schedule Recorded { get; private set; } = Schedule.Empty;
+
+    /// <summary>Runs the execution on <paramref name="rig"/>, whose patcher has been started (pass it as <c>drive</c> to <see cref="PatchCheck.Run"/>).</summary>
+    public void Drive(PatchRig rig)
+    {
+        var machine = rig.Machine;
+        machine.UseFetchChoices(prefix.Where(d => d.Kind == DecisionKind.Fetch).Select(d => d.Chosen).ToArray());
+        int cpus = machine.Cpus.Count;
+        _iterations = new int[cpus];
+        _yielded = new bool[cpus];
+        var trappedAt = new ulong?[cpus];
+        int current = -1, choicesSeen = 0;
+        while (true)
+        {
+            var enabled = Enabled(rig);
+            if (!enabled.Contains(true)) break;
+            if (Steps >= bound.StepBudget) { HitBudget = true; break; }
+
+            bool goOn = current >= 0 && enabled[current];
+            var alternatives = new List<int>();
+            if (goOn) alternatives.Add(current);
+            if (!goOn || Preemptions < preemptionLimit)
+                for (int c = 0; c < enabled.Length; c++)
+                    if (enabled[c] && c != current) alternatives.Add(c);
+            int cpu = alternatives[Decide(DecisionKind.Schedule, alternatives.Count, taken: null)];
+            if (goOn && cpu != current) Preemptions++;
+            current = cpu;
+
+            // The chosen CPU runs to its next visible step, or until it cannot go on.
+            while (true)
+            {
+                var before = StepVisibility.Before(machine, cpu);
+                var kind = machine.Step(cpu);
+                Steps++;
+                if (_runs.Count > 0 && _runs[^1].Cpu == cpu) _runs[^1] = _runs[^1] with { Steps = _runs[^1].Steps + 1 };
+                else _runs.Add(new ScheduleRun(cpu, 1));
+                bool writer = cpu == rig.WriterCpu;
+                ulong rip = machine.Cpus[cpu].State.Rip;
+                if (!writer && kind == MachineStepKind.Instruction && StepVisibility.InText(before.Rip) && rip == Workload.Entry)
+                    _iterations[cpu]++;
+                bool cannotMatter = bound.Reduce && !writer && StepVisibility.ChoicesCannotMatter(machine, before);
+                for (; choicesSeen < machine.FetchChoicesTaken.Count; choicesSeen++)
+                    Decide(DecisionKind.Fetch, cannotMatter ? 1 : machine.FetchChoiceOptions[choicesSeen], machine.FetchChoicesTaken[choicesSeen]);
+                bool visible = !bound.Reduce || writer || StepVisibility.IsVisible(machine, cpu, kind, before);
+                if (visible)
+                {
+                    // Something another CPU may see happened: a CPU that yielded may find it changed.
+                    for (int c = 0; c < cpus; c++) if (c != cpu) _yielded[c] = false;
+                    if (kind == MachineStepKind.Trap) trappedAt[cpu] = before.Rip;
+                    // A #BP handler that sends the CPU back to the int3 it trapped on (a retry) yields.
+                    else if (bound.Reduce && before.Rip == PatchRig.BreakpointEntry && rip == trappedAt[cpu]) _yielded[cpu] = true;
+                }
+                if (visible || !Enabled(rig)[cpu]) break;
+                if (Steps >= bound.StepBudget) break;
+            }
+        }
+        CheckTextOutsideSites(rig);
+        SiteFetches = machine.Fetches.ToArray();
+        Recorded = new Schedule(_runs.ToArray(), Array.Empty<ScheduledInterrupt>(), machine.FetchChoicesTaken.Take(choicesSeen).ToArray());
+    }
+
+    /// <summary>
+    /// The choice at the next position: the prefix's while it lasts (checked against what the run
+    /// offers now, which must be the same: runs are deterministic), then the default 0. A fetch
+    /// choice has already been made by the machine (<paramref name="taken"/>), from the same list.
+    /// </summary>
+    private int Decide(DecisionKind kind, int options, int? taken)
+    {
+        int chosen = 0;
+        if (_cursor < prefix.Count)
+        {
+            var p = prefix[_cursor];
+            if (p.Kind != kind || (kind == DecisionKind.Schedule && p.Options != options))
+                throw new InvalidOperationException($"exhaustive replay diverged at choice {_cursor}: expected {p}, the run offers {kind} with {options} option(s)");
+            chosen = p.Chosen;
+        }
+        if (taken is { } t)
+        {
+            if (t != chosen) throw new InvalidOperationException($"exhaustive replay diverged at choice {_cursor}: fetch choice {t} taken, {chosen} expected");
+            if (chosen >= options) throw new InvalidOperationException($"exhaustive replay diverged at choice {_cursor}: fetch choice {chosen} of a fetch that cannot matter");
+        }
+        _cursor++;
+        _decisions.Add(new Decision(kind, chosen, options));
+        return chosen;
+    }
+
+    /// <summary>
+    /// Per CPU, whether it can run: the machine's view, less the readers that wait for something to
+    /// change (nothing deliverable pending): a reader parked at the loop's entry once its iterations
+    /// are done, and a reader that yielded after a retried int3 while no other CPU has taken a visible step.
+    /// </summary>
+    private bool[] Enabled(PatchRig rig)
+    {
+        var enabled = rig.Machine.EnabledCpus().ToArray();
+        for (int c = 0; c < enabled.Length; c++)
+        {
+            if (c == rig.WriterCpu || !enabled[c] || Deliverable(rig.Machine.Cpus[c])) continue;
+            bool parked = _iterations[c] >= bound.Iterations && rig.Machine.Cpus[c].State.Rip == Workload.Entry;
+            if (parked || _yielded[c]) enabled[c] = false;
+        }
+        return enabled;
+    }
+
+    /// <summary>Whether an event is pending that the CPU takes at its next step.</summary>
+    private static bool Deliverable(Cpu cpu)
+    {
+        var s = cpu.State;
+        return (cpu.NmiPending && !s.NmiBlocked) || (cpu.HasPendingInterrupts && s.InterruptsEnabled && s.Shadow == InterruptShadow.None);
+    }
+
+    /// <summary>
+    /// The reduction treats fetches of text outside the sites as reading bytes no writer changes; a
+    /// patcher (or handler) that writes there breaks that assumption, and the exploration stops.
+    /// </summary>
+    private static void CheckTextOutsideSites(PatchRig rig)
+    {
+        var text = rig.Machine.Memory.Find(Workload.TextBase)!.Bytes.AsSpan();
+        var code = rig.Workload.Code.AsSpan();
+        int from = 0;
+        foreach (var site in rig.Workload.Sites.OrderBy(s => s.Address).Append(null))
+        {
+            // Compare [from, next site) at once (vectorized), then skip the site.
+            int to = site is null ? text.Length : (int)(site.Address - Workload.TextBase);
+            int differs = text[from..to].CommonPrefixLength(code[from..to]);
+            if (from + differs < to)
+            {
+                int i = from + differs;
+                throw new ExhaustiveAssumptionException(
+                    $"{rig.Patcher.Name} changed text outside its sites (0x{Workload.TextBase + (ulong)i:x}: {code[i]:x2} -> {text[i]:x2}); the exhaustive reduction assumes writers change only sites and stubs");
+            }
+            if (site is not null) from = to + site.Length;
+        }
+    }
+}
+
+/// <summary>A scenario broke an assumption the exhaustive reduction rests on; its "verified" would not be sound.</summary>
+public sealed class ExhaustiveAssumptionException(string message) : Exception(message);

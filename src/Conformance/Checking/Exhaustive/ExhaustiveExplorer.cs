@@ -1,0 +1,108 @@
+using Conformance.Machine;
+using Conformance.Patching;
+
+namespace Conformance.Checking.Exhaustive;
+
+/// <summary>
+/// Bounded exhaustive exploration (spec/exhaustive.md): stateless model checking by re-execution.
+/// Every execution of a case is a sequence of choices (which CPU runs at each scheduling point,
+/// which version each fetch reads); the explorer walks that tree depth first, re-running the case
+/// from scratch for each leaf (<see cref="ExecutionDriver"/>) and checking every execution with
+/// <see cref="PatchCheck"/>. It counts preemptions as CHESS does (switching away from a CPU that
+/// could go on; other switches are free) and deepens the bound one preemption at a time, so the
+/// first counterexample has the fewest preemptions. The order is fixed: the same case and bound
+/// always explore the same executions in the same order.
+/// </summary>
+public static class ExhaustiveExplorer
+{
+    /// <summary>
+    /// Explores every execution of <paramref name="c"/> within <paramref name="bound"/>. With
+    /// <paramref name="stopAtFirst"/> it returns at the first counterexample; without, it explores
+    /// everything and counts the failing executions (the first one is still reported).
+    /// </summary>
+    /// <param name="create">Makes a fresh patcher for each execution.</param>
+    /// <param name="model">The fetch model.</param>
+    /// <param name="c">The case, with an empty schedule (the explorer makes it), one task per reader and one batch.</param>
+    /// <param name="bound">What the exploration covers.</param>
+    /// <param name="stopAtFirst">Return at the first counterexample.</param>
+    /// <param name="observe">Called with every counted execution (its schedule, preemptions and result), in order.</param>
+    public static ExhaustiveResult Explore(Func<IPatcher> create, IFetchModel model, PatchCase c, ExhaustiveBound bound, bool stopAtFirst = true,
+        Action<ExecutionDriver, CaseResult>? observe = null)
+    {
+        bound.Validate();
+        if (c.Schedule.Runs.Count > 0 || c.Schedule.Interrupts.Count > 0 || c.Schedule.FetchChoices.Count > 0)
+            throw new ArgumentException("the exhaustive explorer makes the schedule: the case's schedule must be empty");
+        if (c.TasksPerCpu != 1) throw new ArgumentException($"TasksPerCpu = {c.TasksPerCpu}: the exhaustive scenario has one task per reader (no preemption of tasks)");
+        if (c.Batches.Count != 1) throw new ArgumentException($"{c.Batches.Count} batches: the exhaustive scenario patches one batch");
+        // What the reduction's independence argument does not cover (spec/exhaustive.md): a second
+        // writer, a patching CPU that also runs tasks, readers sharing a lock word.
+        if (c.Concurrent.Count > 0) throw new ArgumentException("a concurrent patch: the exhaustive scenario has one writer");
+        if (c.PatcherRunsSites) throw new ArgumentException("the patching CPU runs sites: the exhaustive scenario's patching CPU only patches");
+        if (c.Sites.Any(s => s.Spinlock)) throw new ArgumentException("a spinlocked site: readers would share a lock word, which the reduction treats as private");
+
+        var byPreemptions = new long[bound.Preemptions + 1];
+        long executions = 0, budgetHits = 0, failing = 0, runs = 0;
+        ExhaustiveCounterexample? first = null;
+        ExhaustiveResult Result(ExhaustiveOutcome outcome) =>
+            new(outcome, bound, executions, byPreemptions, budgetHits, failing, runs, first);
+
+        for (int level = 0; level <= bound.Preemptions; level++)
+        {
+            // Depth first over the executions with at most `level` preemptions; those with fewer were
+            // explored (and counted) at a lower level, so only the ones with exactly `level` count here.
+            IReadOnlyList<Decision> prefix = [];
+            while (true)
+            {
+                var driver = new ExecutionDriver(prefix, level, bound);
+                var result = PatchCheck.Run(create, model, c, drive: driver.Drive);
+                runs++;
+                if (driver.Preemptions == level)
+                {
+                    executions++;
+                    byPreemptions[level]++;
+                    if (driver.HitBudget) budgetHits++;
+                    observe?.Invoke(driver, result);
+                    if (!result.Passed)
+                    {
+                        failing++;
+                        first ??= Replayed(create, model, c, driver, result, executions);
+                        if (stopAtFirst) return Result(ExhaustiveOutcome.Counterexample);
+                    }
+                    if (executions >= bound.MaxExecutions && (level < bound.Preemptions || Next(driver.Decisions) is not null))
+                        return Result(first is null ? ExhaustiveOutcome.Incomplete : ExhaustiveOutcome.Counterexample);
+                }
+                if (Next(driver.Decisions) is not { } next) break;
+                prefix = next;
+            }
+        }
+        return Result(first is null ? ExhaustiveOutcome.Verified : ExhaustiveOutcome.Counterexample);
+    }
+
+    /// <summary>The prefix of the next execution in depth-first order: the last choice with an alternative left, advanced; null when none is left.</summary>
+    public static IReadOnlyList<Decision>? Next(IReadOnlyList<Decision> decisions)
+    {
+        int i = decisions.Count - 1;
+        while (i >= 0 && !decisions[i].HasNext) i--;
+        if (i < 0) return null;
+        var next = new Decision[i + 1];
+        for (int k = 0; k < i; k++) next[k] = decisions[k];
+        next[i] = decisions[i] with { Chosen = decisions[i].Chosen + 1 };
+        return next;
+    }
+
+    /// <summary>
+    /// The counterexample as a case with an ordinary schedule, replayed through <see cref="PatchCheck.Run"/>
+    /// with a trace: the replay must find the same violations, or the exploration was not deterministic.
+    /// </summary>
+    private static ExhaustiveCounterexample Replayed(Func<IPatcher> create, IFetchModel model, PatchCase c, ExecutionDriver driver, CaseResult explored, long execution)
+    {
+        var replay = c with { Schedule = driver.Recorded };
+        var traced = PatchCheck.Run(create, model, replay, recordTrace: true);
+        // Compared by property, CPU and time: a livelock's message carries its cycle only when traced.
+        var want = explored.Violations.Select(v => $"{v.Property} on cpu{v.Cpu} at t={v.Time}").ToArray();
+        var got = traced.Violations.Select(v => $"{v.Property} on cpu{v.Cpu} at t={v.Time}").ToArray();
+        if (!want.SequenceEqual(got))
+            throw new InvalidOperationException($"the counterexample does not replay from its schedule ({replay.Schedule}): explored {string.Join("; ", want)}, replayed {string.Join("; ", got)}");
+        return new ExhaustiveCounterexample(replay, traced, driver.Preemptions, driver.Decisions.Count, driver.Steps, execution);
+    }
+}

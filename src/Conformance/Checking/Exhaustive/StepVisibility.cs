@@ -1,0 +1,59 @@
+using Conformance.Emulation;
+using Conformance.Machine;
+using Conformance.Patching;
+
+namespace Conformance.Checking.Exhaustive;
+
+/// <summary>What a reader CPU looked like just before a step, to classify the step once it is taken.</summary>
+internal readonly record struct StepStart(ulong Rip, long LastSerializingTime, bool InterruptsEnabled, int WatchedFetches, int FetchChoices);
+
+/// <summary>
+/// The conflict rule of the reduction (spec/exhaustive.md, "Reduction"). A step is <b>visible</b>
+/// when it may not commute with a step of another CPU; the explorer switches CPUs only after a
+/// visible step (or when the running CPU cannot go on), never between invisible ones.
+/// Every writer step is visible (stores, sync start and end, its last step). A reader step is
+/// visible when it
+/// <list type="bullet">
+/// <item>fetched bytes of a site (another CPU's store may change them),</item>
+/// <item>starts or ends outside the workload's text (the #BP entry, the patcher's stubs, which it
+/// writes, the machine's handlers, which acknowledge IPIs),</item>
+/// <item>was not a plain retired instruction (a trap, an event delivery, a halt, a fault),</item>
+/// <item>serialized (which decides what later fetches may read: it orders against stores), or</item>
+/// <item>changed IF or set an interrupt shadow (which decides where a pending IPI can land).</item>
+/// </list>
+/// What is left are workload instructions in text no writer writes (checked), touching the CPU's
+/// registers, its own stack and the visit counters; those commute with every other CPU's steps
+/// (two counter increments commute but for the flags they leave, which nothing reads).
+/// </summary>
+internal static class StepVisibility
+{
+    public static bool InText(ulong address) => address >= Workload.TextBase && address < Workload.TextBase + (ulong)Workload.TextSize;
+
+    public static StepStart Before(Machine.Machine machine, int cpu)
+    {
+        var s = machine.Cpus[cpu].State;
+        return new StepStart(s.Rip, s.LastSerializingTime, s.InterruptsEnabled, machine.Fetches.Count, machine.FetchChoicesTaken.Count);
+    }
+
+    /// <summary>Whether the reader step just taken on <paramref name="cpu"/> is visible.</summary>
+    public static bool IsVisible(Machine.Machine machine, int cpu, MachineStepKind kind, in StepStart before)
+    {
+        var s = machine.Cpus[cpu].State;
+        return kind != MachineStepKind.Instruction
+            || FetchedSite(machine, before)
+            || !InText(before.Rip) || !InText(s.Rip)
+            || s.LastSerializingTime != before.LastSerializingTime
+            || s.InterruptsEnabled != before.InterruptsEnabled || s.Shadow != InterruptShadow.None;
+    }
+
+    /// <summary>Whether the step fetched bytes of a site (the machine records every fetch of watched code).</summary>
+    public static bool FetchedSite(Machine.Machine machine, in StepStart before) => machine.Fetches.Count != before.WatchedFetches;
+
+    /// <summary>
+    /// Whether the fetch choices the step consumed cannot matter: it fetched no site byte, in text
+    /// that no writer writes, so every version of its fetch units holds the same instruction bytes
+    /// (a unit can be larger than the instruction and span a site it does not reach).
+    /// </summary>
+    public static bool ChoicesCannotMatter(Machine.Machine machine, in StepStart before) =>
+        !FetchedSite(machine, before) && InText(before.Rip);
+}

@@ -1,0 +1,71 @@
+using System.Text.Json;
+
+namespace Conformance.Tests.Cli;
+
+/// <summary><c>check --exhaustive</c> and <c>replay cx1:...</c> as a user runs them.</summary>
+public class ExhaustiveCliTests
+{
+    private static (int Exit, string Out, string Err) Run(params string[] args) => CliTests.Run(args);
+
+    [Fact]
+    public void Exhaustive_check_verifies_text_poke_bp_refutes_naive_and_writes_json()
+    {
+        string file = Path.GetTempFileName();
+        try
+        {
+            var (exit, output, error) = Run("check", "--exhaustive", "--preemptions", "2", "--patcher", "text-poke-bp", "--patcher", "naive-text-poke",
+                "--model", "block64", "--json", file);
+            Assert.True(exit == 0, output + error);
+            Assert.Contains("text-poke-bp / block64: verified: no counterexample within 2 preemption(s), ", output);
+            Assert.Contains("replay cx1:naive-text-poke:block64:2:1:-:", output);
+            using var json = JsonDocument.Parse(File.ReadAllText(file));
+            Assert.Equal(2, json.RootElement.GetProperty("exhaustive").GetProperty("preemptions").GetInt32());
+            var results = json.RootElement.GetProperty("results").EnumerateArray().ToArray();
+            var bp = results.Single(r => r.GetProperty("patcher").GetString() == "text-poke-bp");
+            Assert.Equal("verified", bp.GetProperty("outcome").GetString());
+            Assert.True(bp.GetProperty("executions").GetInt64() > 0);
+            var naive = results.Single(r => r.GetProperty("patcher").GetString() == "naive-text-poke");
+            Assert.Equal("counterexample", naive.GetProperty("outcome").GetString());
+            Assert.Equal("P1-old-new-or-trap", naive.GetProperty("property").GetString());
+            Assert.True(naive.GetProperty("agrees").GetBoolean());
+
+            // The printed token replays the counterexample.
+            var replay = Run("replay", naive.GetProperty("replay").GetString()!);
+            Assert.Equal(1, replay.Exit);
+            Assert.Contains("P1-old-new-or-trap violated", replay.Out);
+
+            // And explain draws it as a timeline.
+            var explain = Run("explain", naive.GetProperty("replay").GetString()!);
+            Assert.True(explain.Exit == 0, explain.Out + explain.Err);
+            Assert.Contains("Why this violates P1-old-new-or-trap", explain.Out);
+        }
+        finally { File.Delete(file); }
+    }
+
+    [Fact]
+    public void Exhaustive_check_finds_the_no_sync_2_mutant_as_a_plugin()
+    {
+        string plugin = typeof(Conformance.Tests.Patching.Mutants.TextPokeBpWithoutSync2).Assembly.Location;
+        var (exit, output, error) = Run("check", "--exhaustive", "--plugin", plugin, "--patcher", "mutant-text-poke-bp-no-sync2",
+            "--model", "atomic", "--model", "block16");
+        Assert.True(exit == 0, output + error);   // verified under atomic, refuted under block16: as declared
+        Assert.Contains("mutant-text-poke-bp-no-sync2 / atomic: verified", output);
+        Assert.Contains("mutant-text-poke-bp-no-sync2 / block16: counterexample", output);
+    }
+
+    [Theory]
+    [InlineData("check --exhaustive --preemptions 9", "--preemptions")]
+    [InlineData("check --exhaustive --cpus 4", "--cpus 4")]
+    [InlineData("check --exhaustive --sites 3", "--sites 3")]
+    [InlineData("check --preemptions 1", "--preemptions belongs to the exhaustive mode")]
+    [InlineData("check --exhaustive --runs 5", "--runs has no meaning with --exhaustive")]
+    [InlineData("replay cx1:naive-text-poke:atomic:2:1:-:1x5", "8 fields")]
+    [InlineData("replay cx1:no-such-patcher:atomic:2:1:-:1x5:-", "no-such-patcher")]
+    public void Bad_exhaustive_usage_is_one_line_and_exit_code_2(string args, string named)
+    {
+        var (exit, _, error) = Run(args.Split(' '));
+        Assert.Equal(2, exit);
+        Assert.Contains(named, error);
+        Assert.Single(error.Trim().Split('\n'));
+    }
+}
