@@ -33,7 +33,7 @@ public static class PatchCaseGen
         select g with { Explore = new ExploreGenome(search.Name, ((ulong)high << 32) | (uint)low) };
 
     public static Gen<PatchCaseGenome> Genome(int maxCpus) =>
-        from cpus in Gen.Frequency((1, Gen.Constant(1)), (7, Gen.Choose(2, Math.Max(2, maxCpus))))
+        from cpus in maxCpus <= 1 ? Gen.Constant(1) : Gen.Frequency((1, Gen.Constant(1)), (7, Gen.Choose(2, maxCpus)))
         from siteCount in Gen.Frequency((3, Gen.Constant(1)), (1, Gen.Constant(2)))
         from sites in Site.ArrayOf(siteCount)
         from tasks in Gen.Frequency((1, Gen.Constant(1)), (1, Gen.Constant(2)))

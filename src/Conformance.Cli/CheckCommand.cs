@@ -23,7 +23,7 @@ public static class CheckCommand
         var models = new Option<string[]>("--model") { Description = "Only this fetch model (repeatable)." };
         var runs = new Option<int>("--runs") { Description = "Generated cases per matrix cell (a cell expected to fail may take 25 times as many to find its counterexample).", DefaultValueFactory = _ => 120 };
         var seed = new Option<string>("--seed") { Description = "Seed of the run (a non-negative whole number); the same seed gives the same run." };
-        var maxCpus = new Option<int>("--max-cpus") { Description = "Most CPUs a generated scenario uses (2 to 8).", DefaultValueFactory = _ => 4 };
+        var maxCpus = new Option<int>("--max-cpus") { Description = "Most CPUs a generated scenario uses (1 to 8; with 1, the patching CPU runs the sites too).", DefaultValueFactory = _ => 4 };
         var emulatorRuns = new Option<int>("--emulator-runs") { Description = "Cases per instruction form for the emulator-vs-Iced check (0 skips it).", DefaultValueFactory = _ => 5 };
         var strategy = new Option<string>("--strategy")
         {
@@ -71,7 +71,7 @@ public static class CheckCommand
     private static int Execute(CheckArguments a)
     {
         if (a.Runs <= 0) throw new UsageException($"--runs {a.Runs}: must be a positive number of cases");
-        if (a.MaxCpus is < 2 or > 8) throw new UsageException($"--max-cpus {a.MaxCpus}: must be 2 to 8");
+        if (a.MaxCpus is < 1 or > 8) throw new UsageException($"--max-cpus {a.MaxCpus}: must be 1 to 8");
         if (a.EmulatorRuns < 0) throw new UsageException($"--emulator-runs {a.EmulatorRuns}: cannot be negative");
         if (a.Threads < 1) throw new UsageException($"--threads {a.Threads}: must be at least 1");
         ulong seed = PropertySettings.DefaultSeed;

@@ -43,6 +43,8 @@ public class CliTests
     [Theory]
     [InlineData("check --seed abc", "--seed 'abc'")]
     [InlineData("check --runs -3", "--runs")]
+    [InlineData("check --max-cpus 0", "--max-cpus 0")]
+    [InlineData("check --max-cpus 9", "--max-cpus 9")]
     [InlineData("check --no-such-option", "no-such-option")]
     [InlineData("frobnicate", "frobnicate")]
     [InlineData("check --patcher no-such-patcher", "--patcher no-such-patcher")]
@@ -58,6 +60,27 @@ public class CliTests
         Assert.Equal(2, exit);
         Assert.Contains(named, error);
         Assert.Single(error.Trim().Split('\n'));
+    }
+
+    /// <summary>With one CPU the patching thread shares it with the only task, which meets the patcher's own int3.</summary>
+    [Fact]
+    public void Check_with_one_cpu_finds_a_call_emulated_without_the_stack_gap()
+    {
+        string file = Path.GetTempFileName();
+        try
+        {
+            var (exit, _, error) = Run("check", "--patcher", "int3-emulate-call-no-gap", "--model", "atomic", "--max-cpus", "1",
+                "--runs", "40", "--emulator-runs", "0", "--json", file);
+            Assert.True(exit == 0, error);
+            using var json = JsonDocument.Parse(File.ReadAllText(file));
+            var cell = json.RootElement.GetProperty("matrix")[0];
+            Assert.Equal("fail", cell.GetProperty("verdict").GetString());
+            Assert.Equal(1, cell.GetProperty("shrunkCpus").GetInt32());
+        }
+        finally
+        {
+            File.Delete(file);
+        }
     }
 
     [Fact]
