@@ -14,7 +14,7 @@ public sealed partial class Machine
 
     private bool IsEnabled(int cpu)
     {
-        if (_writers[cpu] is { } w && (_runQueues[cpu].Count == 0 || (_writerRunning[cpu] && !w.Done))) return !w.Done && (!w.Waiting || AllAcknowledged(w));
+        if (WriterHoldsCpu(cpu) && _writers[cpu] is { } w) return !w.Done && (!w.Waiting || AllAcknowledged(w));
         if (_runQueues[cpu].Count == 0) return false;
         var c = Cpus[cpu];
         return c.State.Run switch

@@ -24,17 +24,18 @@ public sealed partial class Machine
     public bool SharesCpu(int cpu) => _writers[cpu] is not null && _runQueues[cpu].Count > 0;
 
     /// <summary>
-    /// Whether this step of <paramref name="cpu"/> goes to its writer: always on a CPU without tasks;
-    /// on a shared CPU while the patching thread has it (a finished one gives the CPU back first).
+    /// Whether <paramref name="cpu"/> belongs to its writer: always on a CPU without tasks; on a
+    /// shared CPU while the patching thread has it and is not finished.
     /// </summary>
+    private bool WriterHoldsCpu(int cpu) =>
+        _writers[cpu] is { } writer && (_runQueues[cpu].Count == 0 || (_writerRunning[cpu] && !writer.Done));
+
+    /// <summary>Whether this step of <paramref name="cpu"/> goes to its writer; a finished patching thread first gives the CPU back.</summary>
     private bool WriterTakesStep(int cpu)
     {
-        if (_writers[cpu] is not { } writer) return false;
-        if (_runQueues[cpu].Count == 0) return true;
-        if (!_writerRunning[cpu]) return false;
-        if (!writer.Done) return true;
-        SwitchWriterOut(cpu, "the patching thread finished");
-        return false;
+        if (_writers[cpu] is { Done: true } && _runQueues[cpu].Count > 0 && _writerRunning[cpu])
+            SwitchWriterOut(cpu, "the patching thread finished");
+        return WriterHoldsCpu(cpu);
     }
 
     /// <summary>Called when a writer is set on a CPU that has tasks: the patching thread waits to be switched in.</summary>

@@ -5,7 +5,7 @@ public sealed partial class Machine
     private readonly Dictionary<string, int> _locks = new(StringComparer.Ordinal);   // lock name -> holder CPU (lookups only)
 
     /// <summary>A CPU running its writer, or with no task, runs no x86 code (it would take an IPI at once).</summary>
-    private bool RunsNoCode(int cpu) => _runQueues[cpu].Count == 0 || (_writerRunning[cpu] && _writers[cpu] is { Done: false });
+    private bool RunsNoCode(int cpu) => _runQueues[cpu].Count == 0 || WriterHoldsCpu(cpu);
 
     /// <summary>Where the writer of <paramref name="cpu"/> stands: done, failed, waiting, or unfinished.</summary>
     public string WriterStatus(int cpu) => _writers[cpu] switch

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 
 namespace Conformance.Tests.Cli;
@@ -6,18 +5,7 @@ namespace Conformance.Tests.Cli;
 /// <summary>The command line as a user runs it: a separate process, its exit code and its output.</summary>
 public class CliTests
 {
-    internal static (int Exit, string Out, string Err) Run(params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Conformance.Cli.dll"));
-        foreach (var a in args) start.ArgumentList.Add(a);
-        start.Environment["NO_COLOR"] = "1";
-        using var p = Process.Start(start)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        p.WaitForExit();
-        return (p.ExitCode, stdout.Result, stderr.Result);
-    }
+    internal static (int Exit, string Out, string Err) Run(params string[] args) => Support.CliProcess.Run(args);
 
     [Fact]
     public void List_json_names_the_fetch_models_with_a_description_each()

@@ -5,7 +5,7 @@ namespace Conformance.Tests.Cli;
 /// <summary><c>check --exhaustive</c> and <c>replay cx1:...</c> as a user runs them.</summary>
 public class ExhaustiveCliTests
 {
-    private static (int Exit, string Out, string Err) Run(params string[] args) => CliTests.Run(args);
+    private static (int Exit, string Out, string Err) Run(params string[] args) => Support.CliProcess.Run(args);
 
     [Fact]
     public void Exhaustive_check_verifies_text_poke_bp_refutes_naive_and_writes_json()
