@@ -32,31 +32,37 @@ public static class CheckCommand
         };
         var threads = new Option<int>("--threads") { Description = "Threads running cells at once (default: the processor count); the results do not depend on it.", DefaultValueFactory = _ => Environment.ProcessorCount };
         var shard = new Option<string>("--shard") { Description = "Run only part I of N of the campaign (I/N, e.g. 1/2); merge joins the parts' JSON." };
-        var plugin = Plugins.Option();
+        var plugin = new Worker.PluginOptions();
         var json = new Option<FileInfo?>("--json") { Description = "Also write the results as JSON to this file." };
         var command = new Command("check", "Run the verdict matrix and the emulator check, and print a table of verdicts (--exhaustive: explore every schedule of a small scenario within a preemption bound).")
-            { patchers, models, runs, seed, maxCpus, emulatorRuns, strategy, threads, shard, plugin, json };
+            { patchers, models, runs, seed, maxCpus, emulatorRuns, strategy, threads, shard, json };
+        plugin.AddTo(command);
         var exhaustive = new ExhaustiveCheck();
         exhaustive.AddTo(command);
         command.SetAction(parse =>
         {
             exhaustive.CheckOptions(parse, [runs, seed, maxCpus, emulatorRuns, strategy, threads, shard]);
             return exhaustive.Requested(parse)
-                ? exhaustive.Execute(parse, ChoosePatchers(parse.GetValue(patchers), parse.GetValue(plugin)), ChooseModels(parse.GetValue(models)), parse.GetValue(json))
+                ? exhaustive.Execute(parse, ChoosePatchers(parse.GetValue(patchers), plugin.Read(parse)), ChooseModels(parse.GetValue(models)), parse.GetValue(json))
                 : Execute(new CheckArguments(parse.GetValue(patchers), parse.GetValue(models), parse.GetValue(runs), parse.GetValue(seed),
                     parse.GetValue(maxCpus), parse.GetValue(emulatorRuns), parse.GetValue(strategy)!, parse.GetValue(threads), parse.GetValue(shard),
-                    parse.GetValue(plugin), parse.GetValue(json)));
+                    plugin.Read(parse), parse.GetValue(json)));
         });
         return command;
     }
 
-    /// <summary>The patchers <c>--patcher</c> names (all, if none), from the catalog and <c>--plugin</c>s.</summary>
-    private static IReadOnlyList<PatcherInfo> ChoosePatchers(string[]? names, string[]? plugins)
+    /// <summary>
+    /// The patchers <c>--patcher</c> names (all, if none), from the catalog and <c>--plugin</c>s, and
+    /// the plug-ins among them that did not load (named by their row: their name, else their type).
+    /// </summary>
+    private static PluginCatalog ChoosePatchers(string[]? names, string[]? plugins)
     {
-        var catalog = Plugins.Catalog(plugins);
-        return names is { Length: > 0 }
-            ? names.Select(n => catalog.FirstOrDefault(p => p.Name == n) ?? throw new UsageException($"--patcher {n}: unknown; known: {string.Join(", ", catalog.Select(p => p.Name))}")).ToArray()
-            : catalog.ToArray();
+        var catalog = Plugins.Load(plugins);
+        if (names is not { Length: > 0 }) return catalog;
+        foreach (var n in names)
+            if (catalog.Patchers.All(p => p.Name != n) && catalog.Faults.All(f => f.Row != n))
+                throw new UsageException($"--patcher {n}: unknown; known: {string.Join(", ", catalog.Patchers.Select(p => p.Name).Concat(catalog.Faults.Select(f => f.Row)))}");
+        return new PluginCatalog(names.SelectMany(n => catalog.Patchers.Where(p => p.Name == n)).ToArray(), catalog.Faults.Where(f => names.Contains(f.Row)).ToArray());
     }
 
     /// <summary>The fetch models <c>--model</c> names (all, if none).</summary>
@@ -82,11 +88,11 @@ public static class CheckCommand
         var chosen = ChoosePatchers(a.Patchers, a.Plugins);
         var fetchModels = ChooseModels(a.Models);
 
-        var allCells = MatrixCampaign.Cells(chosen, fetchModels).ToArray();
+        var allCells = CheckCells.Plan(chosen.Patchers, chosen.Faults, fetchModels);
         var allFamilies = a.EmulatorRuns > 0 ? EmulatorCampaign.Families : [];
         var cells = shard.Of(allCells);
         var families = shard.Of(allFamilies);
-        MatrixCell[] results = [];
+        CellOutcome[] results = [];
         FamilyResult[] emulator = [];
         AnsiConsole.Progress()
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
@@ -95,17 +101,12 @@ public static class CheckCommand
                 // The display is not thread-safe: workers report through one lock.
                 var gate = new object();
                 var task = ctx.AddTask("verdict matrix", maxValue: Math.Max(1, cells.Count));
-                results = CampaignParallel.Map(cells, a.Threads, c =>
-                {
-                    var (p, m, nmi) = c;
-                    // An open cell gets the ordinary budget: searching it longer is what --runs is for.
-                    return MatrixCampaign.RunCell(p, m, nmi, a.Runs, seed, a.MaxCpus,
-                        failRuns: MatrixCampaign.IsOpenCell(p.Name, nmi) ? a.Runs : a.Runs * 25, search: search);
-                }, i =>
+                var settings = new CheckCells.Settings(a.Runs, seed, a.MaxCpus, search);
+                results = CampaignParallel.Map(cells, a.Threads, c => CheckCells.Run(c, settings), i =>
                 {
                     lock (gate)
                     {
-                        task.Description = $"matrix: {cells[i].Patcher.Name} / {cells[i].Model.Name}";
+                        task.Description = $"matrix: {Markup.Escape(cells[i].Name)} / {cells[i].Model.Name}";
                         task.Increment(1);
                     }
                 });
@@ -116,12 +117,12 @@ public static class CheckCommand
                     _ => { lock (gate) emu.Increment(1); });
             });
 
-        var report = new CheckReport(seed, a.Runs, a.MaxCpus, results.Select(CheckReport.Cell).ToArray(), emulator.Select(CheckReport.Family).ToArray())
+        var report = new CheckReport(seed, a.Runs, a.MaxCpus, results.Select(r => r.Report).ToArray(), emulator.Select(CheckReport.Family).ToArray())
         {
             Strategy = search.IsDefault ? null : search.Name,
-            Shard = shard.IsAll ? null : new ShardReport(shard.Index, shard.Count, allCells.Length, allFamilies.Count),
+            Shard = shard.IsAll ? null : new ShardReport(shard.Index, shard.Count, allCells.Count, allFamilies.Count),
         };
-        Print(report, fetchModels.Select(m => m.Name).ToArray(), results);
+        Print(report, fetchModels.Select(m => m.Name).ToArray(), results.Select(r => r.Line).OfType<string>().ToArray());
         if (a.Json is not null) File.WriteAllText(a.Json.FullName, report.ToJson());
         return report.Agrees ? Cli.Ok : Cli.Failed;
     }
@@ -133,8 +134,8 @@ public static class CheckCommand
         catch (ArgumentException e) { throw new UsageException(option is null ? e.Message : $"{option}: {e.Message}"); }
     }
 
-    /// <summary>The table of verdicts, one line per counterexample with its replay token, and the summary lines.</summary>
-    public static void Print(CheckReport report, IReadOnlyList<string> models, IReadOnlyList<MatrixCell>? cells = null)
+    /// <summary>The table of verdicts, one line per counterexample with its replay token (or per plug-in error), and the summary lines.</summary>
+    public static void Print(CheckReport report, IReadOnlyList<string> models, IReadOnlyList<string>? lines = null)
     {
         string title = $"Verdict matrix (seed {report.Seed}, {report.RunsPerCell} cases per cell" +
                        $"{(report.Strategy is { } s ? $", schedules by {s}" : "")}{(report.Shard is { } sh ? $", shard {sh.Index}/{sh.Count}" : "")})";
@@ -149,12 +150,13 @@ public static class CheckCommand
         AnsiConsole.MarkupLine("pass / fail: the verdict; [green]green[/] agrees with history, [red]red[/] does not, [yellow]yellow[/]: undecided (the suite decides) or open (spec/verdicts.md). P1-P4: the property a counterexample violates.");
         int disagree = report.Matrix.Count(r => !r.Agrees && !r.Open);
         int open = report.Matrix.Count(r => r.Open);
-        if (cells is not null)
-            foreach (var r in cells.Where(r => !r.Passed && r.Shrunk is not null))
-                Console.WriteLine($"{r.Patcher} / {r.Model}{(r.NmiMayEndStiShadow ? " (NMI)" : "")}: {r.Shrunk!.First} | replay {r.Token}");
+        if (lines is not null)
+            foreach (var line in lines) Console.WriteLine(line);
         else
-            foreach (var r in report.Matrix.Where(r => r.Verdict == "fail" && r.Violation is not null))
-                Console.WriteLine($"{r.Patcher} / {r.Model}{(r.NmiMayEndStiShadow ? " (NMI)" : "")}: {r.Property} {r.Violation} | replay {r.Replay}");
+            foreach (var r in report.Matrix.Where(r => r.Verdict is "fail" or CellOutcome.Error && r.Violation is not null))
+                Console.WriteLine(r.Verdict == CellOutcome.Error
+                    ? $"{r.Patcher} / {r.Model}{(r.NmiMayEndStiShadow ? " (NMI)" : "")}: {r.Property}: {r.Violation}"
+                    : $"{r.Patcher} / {r.Model}{(r.NmiMayEndStiShadow ? " (NMI)" : "")}: {r.Property} {r.Violation} | replay {r.Replay}");
         if (report.Matrix.Any(r => r.Verdict == "fail" && r.Violation is not null))
             Console.WriteLine("Read one as a timeline: dotnet run --project src/Conformance.Cli -- explain TOKEN (add --html page.html for a drawing, --json trace.json for the events).");
         var emulator = report.Emulator;
@@ -171,7 +173,9 @@ public static class CheckCommand
     {
         string color = c.Expected == "none" || c.Open ? "yellow" : c.Agrees ? "green" : "red";
         if (c.Open) return $"[{color}]open[/]";
-        string property = c.Property is { } p ? " " + p[..2] : "";
+        if (c.Verdict == CellOutcome.Error) return "[red]error[/]";
+        // P1..P5 by number; anything else (a patcher's own error) by its name.
+        string property = c.Property is { } p ? " " + (p.Length > 2 && p[0] == 'P' && char.IsAsciiDigit(p[1]) ? p[..2] : p) : "";
         return $"[{color}]{c.Verdict}{property}[/]";
     }
 }

@@ -6,8 +6,10 @@ using Conformance.Patching.Catalog;
 namespace Conformance.Tests.Patching;
 
 /// <summary>
-/// A plug-in that throws, never returns, writes outside mapped memory or stores stray bytes at a
-/// site is stopped with an error naming the patcher, the step and the cause; the run goes on.
+/// On the rig: a plug-in that throws, writes outside mapped memory or stores stray bytes at a site
+/// is stopped with an error naming the patcher, the step and the cause; the run goes on. (A plug-in
+/// that hangs, grows or crashes is stopped by the worker process the command line runs it in:
+/// <c>Cli/BadPluginTests</c>, through the real command line.)
 /// </summary>
 public class BadPatcherTests
 {
@@ -26,7 +28,7 @@ public class BadPatcherTests
     private static (PatchRig Rig, Workload W) Run(IPatcher patcher, int steps = 60, int writerFirst = 0)
     {
         var w = PatchTesting.OneSite(SiteKind.Call, 0);
-        var rig = PatchTesting.Rig(patcher, w, new PatchRigOptions { RecordTrace = true, PluginTimeout = TimeSpan.FromMilliseconds(300) }, plugin: true);
+        var rig = PatchTesting.Rig(patcher, w, new PatchRigOptions { RecordTrace = true }, plugin: true);
         rig.Patch([w.Request(0, 0, 1)]);
         for (int i = 0; i < writerFirst; i++) rig.Machine.Step(1);
         for (int i = 0; i < steps; i++) rig.Machine.Step(i % 2);
@@ -53,20 +55,6 @@ public class BadPatcherTests
         Assert.Equal(MachineStepKind.Idle, rig.Machine.Step(rig.WriterCpu));
         rig.Machine.Step(0);
         Assert.Equal(before + 2, rig.Machine.Steps);
-    }
-
-    private static IEnumerable<WriterStep> Hangs(PatchContext c, IReadOnlyList<PatchRequest> b)
-    {
-        yield return PatchContext.Sync();
-        while (true) Thread.Sleep(50);   // never returns control
-    }
-
-    [Fact]
-    public void A_patcher_that_never_returns_is_reported_as_hung()
-    {
-        var (rig, _) = Run(new Bad("hanger", Hangs), steps: 12);
-        Assert.Contains("hanger did not return within 0.3 s", rig.Failure);
-        Assert.Contains("step 2", rig.Failure);
     }
 
     private static IEnumerable<WriterStep> WritesNowhere(PatchContext c, IReadOnlyList<PatchRequest> b)

@@ -1,0 +1,76 @@
+using System.Diagnostics;
+using Conformance.Patching;
+
+namespace Conformance.Cli.Worker;
+
+/// <summary>
+/// The worker's first line of defence, on its own thread: every 50 ms it looks at the plug-in call
+/// in progress (<see cref="PluginCalls.Current"/>) and at the process's memory. A call that has run
+/// longer than the timeout (wall time, or CPU time of the process since the call began: a plug-in
+/// that spins on several threads) or a process past its memory limit is reported as a
+/// <see cref="WorkerLine.Fatal"/> line naming the plug-in and the member, and the worker exits
+/// (a .NET thread cannot be stopped; its process can). Every half second it says it is alive, so
+/// the supervisor can tell a worker that stopped answering from one that is busy.
+/// </summary>
+internal sealed class Watchdog : IDisposable
+{
+    private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(50);
+    private const int TicksPerHeartbeat = 10;
+
+    private readonly WorkerChannel _channel;
+    private readonly PluginLimits _limits;
+    private readonly Func<PluginFault> _outsideCalls;
+    private readonly Thread _thread;
+    private volatile bool _stopped;
+
+    /// <param name="channel">Where the fault and the heartbeats go.</param>
+    /// <param name="limits">The timeout and the memory limit.</param>
+    /// <param name="outsideCalls">The fault to report when memory runs over between plug-in calls (the plug-in the job runs, member none).</param>
+    public Watchdog(WorkerChannel channel, PluginLimits limits, Func<PluginFault> outsideCalls)
+    {
+        _channel = channel;
+        _limits = limits;
+        _outsideCalls = outsideCalls;
+        _thread = new Thread(Watch) { IsBackground = true, Name = "plug-in watchdog", Priority = ThreadPriority.AboveNormal };
+    }
+
+    public Watchdog Start()
+    {
+        _thread.Start();
+        return this;
+    }
+
+    private void Watch()
+    {
+        long seen = -1;
+        TimeSpan cpuAtStart = default;
+        long memoryLimit = (long)_limits.MemoryMb << 20;
+        for (int tick = 0; !_stopped; tick++)
+        {
+            Thread.Sleep(Tick);
+            var call = PluginCalls.Current;
+            if (call is { } c)
+            {
+                if (c.Sequence != seen) { seen = c.Sequence; cpuAtStart = Environment.CpuUsage.TotalTime; }
+                if (c.Elapsed > _limits.Timeout)
+                    Stop(c.Fault($"did not finish within {_limits.TimeoutText} (wall time) in {{member}}"));
+                if (Environment.CpuUsage.TotalTime - cpuAtStart > _limits.Timeout)
+                    Stop(c.Fault($"used more than {_limits.TimeoutText} of CPU time in {{member}}"));
+            }
+            if (Environment.WorkingSet > memoryLimit)
+                Stop(call is { } m ? m.Fault($"exceeded {_limits.MemoryMb} MB in {{member}}") : _outsideCalls() with { Cause = $"exceeded {_limits.MemoryMb} MB in {{member}}" });
+            if (tick % TicksPerHeartbeat == 0) _channel.Send(WorkerLine.Alive);
+        }
+    }
+
+    /// <summary>Reports the fault and ends the process: the call that went over cannot be stopped any other way.</summary>
+    private void Stop(PluginFault fault)
+    {
+        if (_stopped) return;
+        _stopped = true;
+        _channel.Send(new WorkerLine(WorkerLine.Fatal) { PluginFault = fault });
+        Environment.Exit(WorkerHost.StoppedExit);
+    }
+
+    public void Dispose() => _stopped = true;
+}
