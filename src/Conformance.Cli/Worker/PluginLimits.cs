@@ -55,7 +55,7 @@ public sealed class PluginOptions
         double seconds = parse.GetValue(_timeout);
         int mb = parse.GetValue(_memory);
         if (!(seconds > 0) || seconds > 86_400) throw new UsageException($"--plugin-timeout {seconds.ToString(CultureInfo.InvariantCulture)}: must be more than 0 and at most 86400 seconds");
-        if (mb is < 64 or > 1_048_576) throw new UsageException($"--plugin-memory {mb}: must be 64 to 1048576 MB (a worker process needs about 60 MB to start)");
+        if (mb is < 128 or > 1_048_576) throw new UsageException($"--plugin-memory {mb}: must be 128 to 1048576 MB (a worker process takes about 70 MB before it runs anything)");
         PluginLimits.Current = new PluginLimits(TimeSpan.FromSeconds(seconds), mb);
         return parse.GetValue(Paths) ?? [];
     }

@@ -5,7 +5,7 @@ namespace Conformance.Cli.Worker;
 
 /// <summary>
 /// The worker's first line of defence, on its own thread: every 50 ms it looks at the plug-in call
-/// in progress (<see cref="PluginCalls.Current"/>) and at the process's memory. A call that has run
+/// in progress on the job's thread (the thread that made it) and at the process's memory. A call that has run
 /// longer than the timeout (wall time, or CPU time of the process since the call began: a plug-in
 /// that spins on several threads) or a process past its memory limit is reported as a
 /// <see cref="WorkerLine.Fatal"/> line naming the plug-in and the member, and the worker exits
@@ -20,6 +20,7 @@ internal sealed class Watchdog : IDisposable
     private readonly WorkerChannel _channel;
     private readonly PluginLimits _limits;
     private readonly Func<PluginFault> _outsideCalls;
+    private readonly PluginCalls.Calls _job = PluginCalls.ThisThread;   // made on the job's thread: the one it watches
     private readonly Thread _thread;
     private volatile bool _stopped;
 
@@ -48,7 +49,7 @@ internal sealed class Watchdog : IDisposable
         for (int tick = 0; !_stopped; tick++)
         {
             Thread.Sleep(Tick);
-            var call = PluginCalls.Current;
+            var call = _job.Current;
             if (call is { } c)
             {
                 if (c.Sequence != seen) { seen = c.Sequence; cpuAtStart = Environment.CpuUsage.TotalTime; }

@@ -57,6 +57,25 @@ public class BadPatcherTests
         Assert.Equal(before + 2, rig.Machine.Steps);
     }
 
+    private static IEnumerable<WriterStep> WaitsOnAThrow(PatchContext c, IReadOnlyList<PatchRequest> b)
+    {
+        yield return PatchContext.Store(b[0].Site.Address, 0xcc);
+        yield return new WriterStep.WaitUntil("the flag", () => throw new InvalidOperationException("no flag"));
+    }
+
+    [Theory]
+    [InlineData(false, "waiter threw InvalidOperationException in the condition of step 2 (wait until the flag): no flag")]
+    [InlineData(true, "waiter (Conformance.Tests.dll: Conformance.Tests.Patching.BadPatcherTests+Bad) threw InvalidOperationException in a WaitUntil condition (step 2): no flag")]
+    public void A_wait_whose_condition_throws_stops_the_writer_with_its_step_and_cause(bool plugin, string failure)
+    {
+        var w = PatchTesting.OneSite(SiteKind.Call, 0);
+        var rig = PatchTesting.Rig(new Bad("waiter", WaitsOnAThrow), w, plugin: plugin);
+        rig.Patch([w.Request(0, 0, 1)]);
+        for (int i = 0; i < 20; i++) rig.Machine.Step(i % 2);
+        Assert.Equal(failure, rig.Failure);
+        Assert.Equal(MachineStepKind.Idle, rig.Machine.Step(rig.WriterCpu));   // stopped; the readers go on
+    }
+
     private static IEnumerable<WriterStep> WritesNowhere(PatchContext c, IReadOnlyList<PatchRequest> b)
     {
         yield return PatchContext.Store(0xdead_0000, 0xcc);

@@ -3,22 +3,16 @@ using System.Diagnostics;
 namespace Conformance.Patching;
 
 /// <summary>
-/// The plug-in call in progress, process-wide: which plug-in, which member, which step, since
+/// The plug-in call in progress on each thread: which plug-in, which member, which step, since
 /// when. <see cref="GuardedPatcher"/> marks every call into a plug-in's code; the CLI's worker
-/// process reads it from a watchdog thread to name the member a plug-in hung or grew in, and
-/// mirrors it where its supervisor finds it after a crash. Marking a call is a few field writes,
-/// cheap enough for every step a plug-in draws.
+/// process reads its job thread's from a watchdog thread (<see cref="ThisThread"/>) to name the
+/// member a plug-in hung or grew in, and mirrors it where its supervisor finds it after a crash
+/// (<see cref="Observer"/>). Marking a call is a few field writes, cheap enough for every step a
+/// plug-in draws.
 /// </summary>
 public static class PluginCalls
 {
-    // A sequence lock: odd while a call is being marked, so a reader on another thread never sees
-    // the member of one call with the step of another.
-    private static long _sequence;
-    private static PluginOrigin? _origin;
-    private static string? _name;
-    private static PluginMember _member;
-    private static int _step;
-    private static long _since;
+    [ThreadStatic] private static Calls? _mine;
 
     /// <summary>One call into a plug-in: its number (each call gets a new one), the plug-in, the member, the step, and when it started (a <see cref="Stopwatch"/> timestamp).</summary>
     public readonly record struct Call(long Sequence, PluginOrigin Origin, string? Name, PluginMember Member, int Step, long Since)
@@ -29,24 +23,11 @@ public static class PluginCalls
         public PluginFault Fault(string cause) => new(Origin, Name, Member, Step, cause);
     }
 
-    /// <summary>The call in progress, or null between calls.</summary>
-    public static Call? Current
-    {
-        get
-        {
-            var spin = new SpinWait();
-            while (true)
-            {
-                long before = Volatile.Read(ref _sequence);
-                if ((before & 1) == 0)
-                {
-                    var call = new Call(before, _origin!, _name, _member, _step, _since);
-                    if (Volatile.Read(ref _sequence) == before) return call.Member == PluginMember.None ? null : call;
-                }
-                spin.SpinOnce();
-            }
-        }
-    }
+    /// <summary>The calling thread's call in progress, or null between calls.</summary>
+    public static Call? Current => _mine?.Current;
+
+    /// <summary>The calling thread's calls, for another thread to watch (the worker's watchdog watches its job's thread).</summary>
+    public static Calls ThisThread => _mine ??= new Calls();
 
     /// <summary>Hears every call's member and step as it starts and ends (<see cref="PluginMember.None"/>): the worker keeps them where a crash leaves them readable.</summary>
     public static Action<PluginMember, int>? Observer { get; set; }
@@ -67,25 +48,7 @@ public static class PluginCalls
     public static bool Forbidden { get; set; }
 
     /// <summary>Marks the start of a call; disposing the scope marks its end (and restores an enclosing call, if any).</summary>
-    internal static Scope Enter(PluginOrigin origin, string? name, PluginMember member, int step)
-    {
-        var outer = new Scope(_origin, _name, _member, _step, _since);
-        Mark(origin, name, member, step, Stopwatch.GetTimestamp());
-        return outer;
-    }
-
-    private static void Mark(PluginOrigin? origin, string? name, PluginMember member, int step, long since)
-    {
-        long s = _sequence;
-        Volatile.Write(ref _sequence, s + 1);
-        _origin = origin;
-        _name = name;
-        _member = member;
-        _step = step;
-        _since = since;
-        Volatile.Write(ref _sequence, s + 2);
-        Observer?.Invoke(member, step);
-    }
+    internal static Calls.Scope Enter(PluginOrigin origin, string? name, PluginMember member, int step) => ThisThread.Enter(origin, name, member, step);
 
     /// <summary>A fault the suite cannot go on from: told to <see cref="OnFatal"/>, then thrown.</summary>
     internal static PluginFaultException Fatal(PluginFault fault)
@@ -94,9 +57,63 @@ public static class PluginCalls
         return new PluginFaultException(fault);
     }
 
-    /// <summary>The call that was in progress when this one started; restored when this one ends.</summary>
-    internal readonly struct Scope(PluginOrigin? origin, string? name, PluginMember member, int step, long since) : IDisposable
+    /// <summary>One thread's call in progress, written by that thread and readable from any other.</summary>
+    public sealed class Calls
     {
-        public void Dispose() => Mark(origin, name, member, step, since);
+        // A sequence lock: odd while a call is being marked, so a reader on another thread never
+        // sees the member of one call with the step of another.
+        private long _sequence;
+        private PluginOrigin? _origin;
+        private string? _name;
+        private PluginMember _member;
+        private int _step;
+        private long _since;
+
+        internal Calls() { }
+
+        /// <summary>The call in progress on the thread, or null between calls.</summary>
+        public Call? Current
+        {
+            get
+            {
+                var spin = new SpinWait();
+                while (true)
+                {
+                    long before = Volatile.Read(ref _sequence);
+                    if ((before & 1) == 0)
+                    {
+                        var call = new Call(before, _origin!, _name, _member, _step, _since);
+                        if (Volatile.Read(ref _sequence) == before) return call.Member == PluginMember.None ? null : call;
+                    }
+                    spin.SpinOnce();
+                }
+            }
+        }
+
+        internal Scope Enter(PluginOrigin origin, string? name, PluginMember member, int step)
+        {
+            var outer = new Scope(this, _origin, _name, _member, _step, _since);
+            Mark(origin, name, member, step, Stopwatch.GetTimestamp());
+            return outer;
+        }
+
+        private void Mark(PluginOrigin? origin, string? name, PluginMember member, int step, long since)
+        {
+            long s = _sequence;
+            Volatile.Write(ref _sequence, s + 1);
+            _origin = origin;
+            _name = name;
+            _member = member;
+            _step = step;
+            _since = since;
+            Volatile.Write(ref _sequence, s + 2);
+            Observer?.Invoke(member, step);
+        }
+
+        /// <summary>The call that was in progress when this one started; restored when this one ends.</summary>
+        internal readonly struct Scope(Calls calls, PluginOrigin? origin, string? name, PluginMember member, int step, long since) : IDisposable
+        {
+            public void Dispose() => calls.Mark(origin, name, member, step, since);
+        }
     }
 }

@@ -33,7 +33,7 @@ public static class PluginMembers
     /// <summary>The member as a message names it: <c>the constructor</c>, <c>Accepts(site)</c>, <c>Steps (producing step 3)</c>.</summary>
     public static string Describe(PluginMember member, int step = 0) => member switch
     {
-        PluginMember.None => "none of its code (between calls)",
+        PluginMember.None => "the suite's code between its calls",
         PluginMember.Constructor => "the constructor",
         PluginMember.AcceptsSite => "Accepts(site)",
         PluginMember.AcceptsRequest => "Accepts(request)",
