@@ -10,9 +10,17 @@ public sealed class ThrowingConstructor : Forwarding
     public override string Name => "throwing-constructor";
 }
 
+/// <summary>
+/// Hangs in its constructor when CONFORMANCE_BAD_PLUGIN_HANG=1 (so that only the runs that test it
+/// wait for the timeout: reading the assembly makes every type), else a correct patcher.
+/// </summary>
 public sealed class HangingConstructor : Forwarding
 {
-    public HangingConstructor() => SpinForever();
+    public HangingConstructor()
+    {
+        if (Environment.GetEnvironmentVariable("CONFORMANCE_BAD_PLUGIN_HANG") == "1") SpinForever();
+    }
+
     public override string Name => "hanging-constructor";
 }
 

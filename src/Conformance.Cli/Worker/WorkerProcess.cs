@@ -46,16 +46,22 @@ public static class WorkerProcess
 
     private static WorkerOutcome Supervise(WorkerRequest request, PluginOrigin plugin, string? name, PluginLimits limits, string slot, Func<WorkerLine, bool>? onLine)
     {
-        using var process = Process.Start(StartInfo(limits)) ?? throw new InvalidOperationException("could not start a worker process");
+        Process? started;
+        try { started = Process.Start(StartInfo(limits)); }
+        catch (System.ComponentModel.Win32Exception e) { started = null; Console.Error.WriteLine($"conformance: could not start a worker process: {e.Message}"); }
+        if (started is null) return new WorkerOutcome(null, null, "could not start a worker process (is `dotnet` on the PATH?)");
+        using var process = started;
         var stderr = new StringBuilder();
         var stderrDone = Task.Run(() => Drain(process.StandardError, stderr));
         WorkerLine? result = null, fatal = null;
         long heard = Stopwatch.GetTimestamp();
+        int lines = 0;
         var stdoutDone = Task.Run(() =>
         {
             while (process.StandardOutput.ReadLine() is { } text)
             {
                 Interlocked.Exchange(ref heard, Stopwatch.GetTimestamp());
+                Interlocked.Increment(ref lines);
                 WorkerLine? line;
                 try { line = JsonSerializer.Deserialize<WorkerLine>(text, WorkerJson.Options); }
                 catch (JsonException) { line = new WorkerLine(WorkerLine.Out) { Text = text + "\n" }; }   // not ours: a plug-in writing to stdout
@@ -79,7 +85,9 @@ public static class WorkerProcess
 
         // The worker's watchdog stops a hung call after the timeout and says so; silence for much
         // longer means the watchdog itself could not run. Memory: the watchdog's limit, then this backstop.
+        // Before its first line a worker is starting (the runtime, the JIT), slowly on a loaded machine: a minute of grace.
         var silence = limits.Timeout + TimeSpan.FromSeconds(Math.Max(5, limits.Timeout.TotalSeconds));
+        var startup = silence > TimeSpan.FromMinutes(1) ? silence : TimeSpan.FromMinutes(1);
         long backstop = ((long)limits.MemoryMb << 20) + Math.Max(64L << 20, ((long)limits.MemoryMb << 20) / 4);
         string? stopped = null;
         long? said = null;
@@ -92,10 +100,9 @@ public static class WorkerProcess
                 if (Stopwatch.GetElapsedTime(said.Value) > TimeSpan.FromSeconds(5)) { Kill(process); break; }
                 continue;
             }
-            process.Refresh();
-            if (process.WorkingSet64 > backstop) stopped = $"exceeded {limits.MemoryMb} MB in {{member}}";
-            else if (Stopwatch.GetElapsedTime(Interlocked.Read(ref heard)) > silence)
-                stopped = $"stopped answering: nothing from its worker process for {silence.TotalSeconds:0} s, in {{member}}";
+            if (MemoryOf(process) > backstop) stopped = $"exceeded {limits.MemoryMb} MB in {{member}}";
+            else if (Stopwatch.GetElapsedTime(Interlocked.Read(ref heard)) is var quiet && quiet > (Volatile.Read(ref lines) == 0 ? startup : silence))
+                stopped = $"stopped answering: nothing from its worker process for {quiet.TotalSeconds:0} s, in {{member}}";
             if (stopped is null) continue;
             Kill(process);
             break;
@@ -166,6 +173,17 @@ public static class WorkerProcess
         int n;
         while ((n = reader.Read(buffer, 0, buffer.Length)) > 0)
             if (kept.Length < StderrKept) kept.Append(buffer, 0, Math.Min(n, StderrKept - kept.Length));
+    }
+
+    /// <summary>The worker's resident memory; 0 once it has exited (it may between the wait and the read).</summary>
+    private static long MemoryOf(Process process)
+    {
+        try
+        {
+            process.Refresh();
+            return process.WorkingSet64;
+        }
+        catch (InvalidOperationException) { return 0; }
     }
 
     private static void Kill(Process process)
