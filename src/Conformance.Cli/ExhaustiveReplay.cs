@@ -1,5 +1,6 @@
 using Conformance.Checking;
 using Conformance.Checking.Exhaustive;
+using Conformance.Checking.Tokens;
 using Conformance.Machine;
 using Conformance.Patching;
 using Conformance.Reporting;
@@ -22,6 +23,7 @@ public static class ExhaustiveReplay
         foreach (var v in result.Violations) Console.WriteLine($"  {v}");
         Console.WriteLine("trace:");
         foreach (var line in result.Trace) Console.WriteLine(line);
+        if (!result.Passed) Console.WriteLine($"the same execution as a timeline: {TokenCommand.Line("explain", token.ToString(), token.Plugin)}");
         return result.Passed ? Cli.Ok : Cli.Failed;
     }
 

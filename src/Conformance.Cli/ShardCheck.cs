@@ -54,11 +54,12 @@ public static class ShardCheck
         try { report = CheckReport.Read(path); }
         catch (ArgumentException e) { throw new UsageException(e.Message); }
         if (report.Shard is not { } shard) throw new UsageException($"{path}: field 'shard' is missing: not a shard (it was not written by check --shard I/N)");
-        Alone(path, report, shard);
+        Header(path, report, shard);
         return report;
     }
 
-    private static void Alone(string path, CheckReport r, ShardReport shard)
+    /// <summary>The fields that say which run and which shard a document is.</summary>
+    private static void Header(string path, CheckReport r, ShardReport shard)
     {
         UsageException Bad(string why) => new($"{path}: {why}");
         if (r.RunsPerCell < 1) throw Bad($"field 'runsPerCell' is {r.RunsPerCell}, expected at least 1");
@@ -69,6 +70,13 @@ public static class ShardCheck
             throw Bad($"field 'shard.cellNames' has {shard.CellNames.Count} name(s), but 'shard.cells' is {shard.Cells}");
         if (shard.CellNames.GroupBy(n => n).FirstOrDefault(g => g.Count() > 1) is { } twice)
             throw Bad($"field 'shard.cellNames' names the cell {twice.Key} twice");
+    }
+
+    /// <summary>What a shard holds: exactly its part of the run's cells and families, each cell sound.</summary>
+    private static void Content(string path, CheckReport r)
+    {
+        UsageException Bad(string why) => new($"{path}: {why}");
+        var shard = r.Shard!;
         var split = new Shard(shard.Index, shard.Count);
         var mine = split.Of(shard.CellNames);
         if (r.Matrix.Count != mine.Count)
@@ -129,6 +137,7 @@ public static class ShardCheck
                 : null;
             if (field is not null) throw new UsageException($"{paths[i]}: field '{field}: shards of different runs");
         }
+        for (int i = 0; i < reports.Count; i++) Content(paths[i], reports[i]);
         int n = s0.Count;
         var byIndex = new int?[n];
         for (int i = 0; i < reports.Count; i++)

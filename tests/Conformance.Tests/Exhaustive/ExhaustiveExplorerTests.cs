@@ -187,7 +187,7 @@ public class ExhaustiveExplorerTests
     [InlineData("cx2:naive-text-poke:atomic:2:1:maybe:1x5:-", "IRQs field")]
     public void A_malformed_token_says_what_is_wrong(string body, string says)
     {
-        var e = Assert.Throws<ArgumentException>(() => ExhaustiveToken.Parse(Tokens.Sealed(body)));
+        var e = Assert.Throws<ArgumentException>(() => ExhaustiveToken.Parse(SealedToken.Of(body)));
         Assert.StartsWith("token damaged: ", e.Message);
         Assert.Contains(says, e.Message);
     }

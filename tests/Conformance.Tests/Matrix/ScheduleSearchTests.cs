@@ -74,9 +74,9 @@ public class ScheduleSearchTests
     [InlineData("cf2:text-poke-bp:atomic:-:4:1:3:7", "uniform-random")]
     public void A_token_names_its_strategy_in_a_ninth_field_or_means_the_default(string body, string strategy)
     {
-        var token = ReplayToken.Parse(Tokens.Sealed(body));
+        var token = ReplayToken.Parse(SealedToken.Of(body));
         Assert.Equal(strategy, token.Strategy);
-        Assert.Equal(Tokens.Sealed(strategy == "pct" ? body : "cf2:text-poke-bp:atomic:-:4:1:3:7"), token.ToString());
+        Assert.Equal(SealedToken.Of(strategy == "pct" ? body : "cf2:text-poke-bp:atomic:-:4:1:3:7"), token.ToString());
     }
 
     [Theory]
@@ -84,7 +84,7 @@ public class ScheduleSearchTests
     [InlineData("cf2:text-poke-bp:atomic:-:4:1:3:7:pct:-:x", "10 field(s)")]
     public void A_token_with_a_bad_strategy_field_is_refused(string body, string reason)
     {
-        var e = Assert.Throws<ArgumentException>(() => ReplayToken.Parse(Tokens.Sealed(body)));
+        var e = Assert.Throws<ArgumentException>(() => ReplayToken.Parse(SealedToken.Of(body)));
         Assert.Contains(reason, e.Message);
     }
 }

@@ -95,7 +95,7 @@ public class VerdictMatrixTests
     [Fact]
     public void A_token_with_a_bad_nmi_field_and_a_good_checksum_names_the_field()
     {
-        var e = Assert.Throws<ArgumentException>(() => ReplayToken.Parse(Tokens.Sealed("cf2:text-poke-bp:atomic:maybe:4:1:1:1")));
+        var e = Assert.Throws<ArgumentException>(() => ReplayToken.Parse(SealedToken.Of("cf2:text-poke-bp:atomic:maybe:4:1:1:1")));
         Assert.Contains("NMI switch 'maybe'", e.Message);
     }
 }
