@@ -35,7 +35,7 @@ public class OutputPathTests
 
     [Theory]
     [InlineData("/proc/x.json", "cannot write in /proc")]
-    [InlineData("/etc/hostname/x.json", "/etc/hostname is a file, not a directory")]
+    [InlineData("/etc/passwd/x.json", "/etc/passwd is a file, not a directory")]
     [InlineData("/tmp", "is a directory; give a file name")]
     [InlineData("out/", "is a directory; give a file name")]
     [InlineData(" ", "an empty path")]

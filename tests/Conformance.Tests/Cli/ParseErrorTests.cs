@@ -43,6 +43,7 @@ public class ParseErrorTests
     [InlineData("bench --seeds none", "--seeds: 'none' is not a whole number")]
     [InlineData("bench --cap 0", "--cap 0: must be at least 1")]
     [InlineData("scenarios --dir /no/such/dir", "no such directory")]
+    [InlineData("scenarios --dir /etc/passwd", "--dir /etc/passwd: is a file, not a directory")]
     [InlineData("list --json yes", "'yes' is one argument too many for list")]
     public void A_bad_value_is_one_line_in_the_suites_words(string args, string says)
     {
