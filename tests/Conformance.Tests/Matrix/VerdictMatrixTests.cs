@@ -45,7 +45,7 @@ public class VerdictMatrixTests
         {
             output?.WriteLine($"shrunk case: {cell.ShrunkCase}");
             foreach (var v in shrunk.Violations) output?.WriteLine($"  {v}");
-            output?.WriteLine($"replay: dotnet run --project src/Conformance.Cli -- replay {cell.Token}");
+            output?.WriteLine($"replay: {Conformance.Checking.Tokens.TokenCommand.Line("replay", cell.Token!.ToString(), cell.Token.Plugin)}");
         }
         string? timeline = MatrixCounterexample.Of(cell, info) is { } c ? TimelineText.Render(Timeline.Build(c)) : null;
         if (timeline is not null) output?.WriteLine(timeline);
