@@ -59,6 +59,12 @@ public sealed record CaseResult(IReadOnlyList<Violation> Violations, long Steps,
     public bool Passed => Violations.Count == 0;
     public Violation? First => Violations.Count == 0 ? null : Violations[0];
 
+    /// <summary>The most steps the run's fair part went without writer progress (a step, an acknowledgement): what the liveness window must exceed.</summary>
+    public long LongestStall { get; init; }
+
+    /// <summary>The progress window the fair run was given (<see cref="PatchCase.LivenessWindowSteps"/>).</summary>
+    public long LivenessWindowSteps { get; init; }
+
     /// <summary>The schedule the run followed (for an explored case, the steps the strategy picked, as runs): it replays the run.</summary>
     public Schedule? Schedule { get; init; }
 }

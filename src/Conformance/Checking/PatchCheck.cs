@@ -54,10 +54,12 @@ public static class PatchCheck
         // steps set. Anyone else's (a plug-in, a test's mutant) must also go the whole progress window.
         bool trusted = patcher.GetType().Assembly == typeof(IPatcher).Assembly;
         var live = rig.Machine.RunFair(c.LivenessWindowSteps, stopAtCycle: trusted);
+        long stall = live.LongestStall;
         while (next < batches.Length && live.Verdict == LivenessVerdict.Completed)
         {
             rig.Patch(batches[next++]);
             live = rig.Machine.RunFair(c.LivenessWindowSteps, stopAtCycle: trusted);
+            stall = Math.Max(stall, live.LongestStall);
         }
 
         if (OldNewOrTrap.FirstViolation(rig.Machine.Fetches, all, patcher) is { } torn) violations.Add(torn);
@@ -82,7 +84,7 @@ public static class PatchCheck
             foreach (var site in workload.Sites)
                 if (FinalBytes(rig, site, batches.SelectMany(b => b).LastOrDefault(r => r.Site == site), rival.LastOrDefault(r => r.Site == site)) is { } v)
                     violations.Add(v);
-        return new CaseResult(Earliest(violations), end, rig.Machine.Trace) { Events = rig.Machine.Events, WriterCpu = rig.WriterCpu, Requests = all, Schedule = followed };
+        return new CaseResult(Earliest(violations), end, rig.Machine.Trace) { Events = rig.Machine.Events, WriterCpu = rig.WriterCpu, Requests = all, Schedule = followed, LongestStall = stall, LivenessWindowSteps = c.LivenessWindowSteps };
     }
 
     /// <summary>
