@@ -11,5 +11,6 @@ var root = new RootCommand("Conformance: property-based conformance tests for li
     ExplainCommand.Create(),
     MergeCommand.Create(),
     BenchCommand.Create(),
+    AlarmsCommand.Create(),
 };
 return Cli.Run(root, args);
