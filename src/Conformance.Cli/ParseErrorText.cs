@@ -21,15 +21,17 @@ public static class ParseErrorText
             {
                 case Option<int> o: o.CustomParser = r => Whole(r, o.Name, int.MinValue, int.MaxValue, n => (int)n); break;
                 case Option<long> o: o.CustomParser = r => Whole(r, o.Name, long.MinValue, long.MaxValue, n => n); break;
+                case Option<int[]> o: o.CustomParser = r => r.Tokens.Select(t => Whole(r, o.Name, t.Value, int.MinValue, int.MaxValue, n => (int)n)).ToArray(); break;
             }
         foreach (var sub in command.Subcommands) Install(sub);
     }
 
-    private static T Whole<T>(ArgumentResult result, string option, long min, long max, Func<long, T> convert)
+    // An option without its value is reported by the parser itself (Describe words it).
+    private static T Whole<T>(ArgumentResult result, string option, long min, long max, Func<long, T> convert) =>
+        result.Tokens.Count == 0 ? convert(0) : Whole(result, option, result.Tokens[^1].Value, min, max, convert);
+
+    private static T Whole<T>(ArgumentResult result, string option, string text, long min, long max, Func<long, T> convert)
     {
-        // An option without its value is reported by the parser itself (Describe words it).
-        if (result.Tokens.Count == 0) return convert(0);
-        string text = result.Tokens[^1].Value;
         if (long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long n) && n >= min && n <= max) return convert(n);
         string unsigned = text.TrimStart('-', '+');
         bool digits = unsigned.Length > 0 && unsigned.All(char.IsAsciiDigit);
@@ -73,7 +75,7 @@ public static class ParseErrorText
 
     private static string What(Option option) => option.ValueType switch
     {
-        var t when t == typeof(int) || t == typeof(long) => " (a whole number)",
+        var t when t == typeof(int) || t == typeof(long) || t == typeof(int[]) => " (a whole number)",
         var t when t == typeof(FileInfo) => " (a file's path)",
         var t when t == typeof(DirectoryInfo) => " (a directory's path)",
         _ => "",

@@ -16,6 +16,7 @@ public class OutputPathTests
         { "check --runs 100000 --json", "--json" },
         { "check --exhaustive --preemptions 3 --json", "--json" },
         { "bench --json", "--json" },
+        { "alarms --json", "--json" },
         { "merge /no/such/shard.json --json", "--json" },
         { "explain cf2:naive-text-poke:atomic:-:4:14477417553971232664:5191143326141363285:1:dbb45e49 --html", "--html" },
         { "explain cf2:naive-text-poke:atomic:-:4:14477417553971232664:5191143326141363285:1:dbb45e49 --json", "--json" },

@@ -45,6 +45,9 @@ public class ParseErrorTests
     [InlineData("scenarios --dir /no/such/dir", "no such directory")]
     [InlineData("scenarios --dir /etc/passwd", "--dir /etc/passwd: is a file, not a directory")]
     [InlineData("list --json yes", "'yes' is one argument too many for list")]
+    [InlineData("alarms --max-cpus 2 --max-cpus x", "--max-cpus: 'x' is not a whole number")]
+    [InlineData("alarms --cases many", "--cases: 'many' is not a whole number")]
+    [InlineData("alarms --seed -5", "--seed: '-5' is not a whole number")]
     public void A_bad_value_is_one_line_in_the_suites_words(string args, string says)
     {
         var (exit, output, error) = CliProcess.Run(args.Split(' '));
