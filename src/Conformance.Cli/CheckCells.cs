@@ -20,7 +20,7 @@ public sealed record CellOutcome(CellReport Report, string? Line)
     public const string Error = "error", PluginError = "plugin-error";
 
     public static CellOutcome Of(MatrixCell r) => new(CheckReport.Cell(r),
-        r.Passed || r.Shrunk is null ? null : $"{r.Patcher} / {r.Model}{(r.NmiMayEndStiShadow ? " (NMI)" : "")}: {r.Shrunk.First} | replay {r.Token}");
+        r.Passed || r.Shrunk is null ? null : $"{r.Patcher} / {r.Model}{(r.NmiMayEndStiShadow ? " (NMI)" : "")}: {r.Shrunk.First} | {TokenLines.Replay(r.Token!.ToString())}");
 
     /// <summary>A cell that has no verdict because of a plug-in fault: an error that disagrees with any expectation.</summary>
     public static CellOutcome Faulted(string patcher, string model, bool nmi, IReadOnlyList<Expectation> expectations, string message) =>
@@ -57,7 +57,7 @@ public static class CheckCells
         var origin = p.Origin ?? PluginOrigin.Of(p.Type);
         var outcome = WorkerProcess.Run(new WorkerRequest(WorkerRequest.MatrixCell)
         {
-            Assembly = origin.AssemblyPath, Type = origin.TypeName, Name = p.Name,
+            Assembly = origin.AssemblyPath, Type = origin.TypeName, Name = p.Name, Plugin = p.Plugin,
             Matrix = new MatrixJob(cell.Model.Name, cell.Nmi, s.Runs, failRuns, s.Seed, s.MaxCpus, s.Search.Name),
         }, origin, p.Name, PluginLimits.Current);
         return outcome.Result is { } result

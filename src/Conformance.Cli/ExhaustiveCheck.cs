@@ -95,7 +95,7 @@ public sealed class ExhaustiveCheck
         Console.WriteLine(disagree == 0
             ? $"All {cells.Count - outOfReach} cells within the scenario's reach agree with their expectations (undecided ones: the suite decides){(outOfReach > 0 ? $"; {outOfReach} expected failure(s) out of its reach" : "")}."
             : $"{disagree} of {cells.Count} cells disagree with their expectations.");
-        if (json is not null) WriteJson(json, cpus, sites, irqsOff, bound, cells);
+        if (json is not null) WriteJson(json, cpus, sites, irqsOff, bound, cells);   // its path was checked before the exploration (CheckCommand)
         return disagree == 0 ? Cli.Ok : Cli.Failed;
     }
 
@@ -156,7 +156,7 @@ public sealed class ExhaustiveCheck
         };
 
         public string? Token => Result?.Counterexample is { } cx
-            ? new ExhaustiveToken(Patcher.Name, Model.Name, Scenario.Cpus, Scenario.SiteCount, Scenario.InterruptsOff, cx.Case.Schedule).ToString()
+            ? new ExhaustiveToken(Patcher.Name, Model.Name, Scenario.Cpus, Scenario.SiteCount, Scenario.InterruptsOff, cx.Case.Schedule) { Plugin = Patcher.Plugin }.ToString()
             : null;
     }
 
@@ -180,7 +180,7 @@ public sealed class ExhaustiveCheck
             if (r.Counterexample is { } cx)
             {
                 lines.Add($"      schedule: {cx.Case.Schedule}");
-                lines.Add($"      replay {c.Token}");
+                lines.Add($"      {TokenLines.Replay(c.Token!)}");
             }
             return new CellResult(color, word, lines, c.Agrees, c.OutOfReach is not null, json);
         }
@@ -237,6 +237,6 @@ public sealed class ExhaustiveCheck
             },
             results = cells.Select(c => c.Json),
         };
-        File.WriteAllText(file.FullName, JsonSerializer.Serialize(data, JsonOptions.Indented) + "\n");
+        OutputPath.Write("--json", file, JsonSerializer.Serialize(data, JsonOptions.Indented) + "\n");
     }
 }

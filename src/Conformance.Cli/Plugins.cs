@@ -30,6 +30,7 @@ public static class Plugins
         var faults = new List<PluginFault>();
         foreach (var path in paths ?? [])
         {
+            if (Directory.Exists(path)) throw new UsageException($"--plugin {path}: is a directory; give the compiled assembly (a .dll file) in it");
             System.Reflection.Assembly assembly;
             try { assembly = PatcherRegistry.LoadAssembly(path); }
             catch (ArgumentException e) { throw new UsageException(e.Message); }
@@ -37,7 +38,7 @@ public static class Plugins
                 ? PatcherRegistry.PatcherTypes(assembly).Select(t => Skip.Contains(t.FullName!) ? Skipped(t) : PatcherRegistry.DescribePlugin(t)).ToArray()
                 : RemoteCatalog.Describe(assembly, PluginLimits.Current);
             var load = PatcherRegistry.Resolve(described, all);
-            all.AddRange(load.Patchers);
+            all.AddRange(load.Patchers.Select(p => p with { Plugin = path }));   // the path as given: tokens and printed commands name it
             faults.AddRange(load.Faults);
         }
         return new PluginCatalog(all, faults);

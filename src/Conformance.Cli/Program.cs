@@ -15,5 +15,6 @@ static RootCommand Root() => new("Conformance: property-based conformance tests 
     ExplainCommand.Create(),
     MergeCommand.Create(),
     BenchCommand.Create(),
+    AlarmsCommand.Create(),
     Conformance.Cli.Worker.WorkerHost.Create(Root),
 };

@@ -14,7 +14,7 @@ public static class ExhaustivePlugin
         var origin = p.Origin ?? PluginOrigin.Of(p.Type);
         int done = 0;
         bool headed = false;
-        var outcome = WorkerProcess.Run(new WorkerRequest(WorkerRequest.ExhaustivePatcher) { Assembly = origin.AssemblyPath, Type = origin.TypeName, Name = p.Name, Exhaustive = job },
+        var outcome = WorkerProcess.Run(new WorkerRequest(WorkerRequest.ExhaustivePatcher) { Assembly = origin.AssemblyPath, Type = origin.TypeName, Name = p.Name, Plugin = p.Plugin, Exhaustive = job },
             origin, p.Name, PluginLimits.Current, line =>
             {
                 switch (line.Kind)

@@ -5,7 +5,7 @@ namespace Conformance.Cli.Worker;
 
 /// <summary>
 /// The worker's first line of defence, on its own thread: every 50 ms it looks at the plug-in call
-/// in progress on the job's thread (the thread that made it) and at the process's memory. A call that has run
+/// in progress on every thread (a relayed command may run cells on several) and at the process's memory. A call that has run
 /// longer than the timeout (wall time, or CPU time of the process since the call began: a plug-in
 /// that spins on several threads) or a process past its memory limit is reported as a
 /// <see cref="WorkerLine.Fatal"/> line naming the plug-in and the member, and the worker exits
@@ -20,7 +20,6 @@ internal sealed class Watchdog : IDisposable
     private readonly WorkerChannel _channel;
     private readonly PluginLimits _limits;
     private readonly Func<PluginFault> _outsideCalls;
-    private readonly PluginCalls.Calls _job = PluginCalls.ThisThread;   // made on the job's thread: the one it watches
     private readonly Thread _thread;
     private volatile bool _stopped;
 
@@ -41,21 +40,41 @@ internal sealed class Watchdog : IDisposable
         return this;
     }
 
+    /// <summary>The most wall time one tick may count for (see <see cref="Watch"/>).</summary>
+    private static readonly TimeSpan MaxCredit = TimeSpan.FromMilliseconds(200);
+
+    /// <remarks>
+    /// A call's wall time is counted tick by tick, each tick for at most <see cref="MaxCredit"/>:
+    /// when the machine is so loaded that this thread wakes seconds late, the job's thread is
+    /// starved alike, and a call that would take milliseconds must not be reported as hung
+    /// (a false report is the worst thing a checker can say). A call that truly hangs still
+    /// accumulates 50 ms a tick and is stopped; on a quiet machine the count is the wall time.
+    /// </remarks>
     private void Watch()
     {
-        long seen = -1;
-        TimeSpan cpuAtStart = default;
+        // Per thread: the call last seen, the process's CPU time when it was first seen, and the wall time counted for it.
+        var seen = new Dictionary<PluginCalls.Calls, (long Sequence, TimeSpan Cpu, TimeSpan Wall)>(ReferenceEqualityComparer.Instance);
         long memoryLimit = (long)_limits.MemoryMb << 20;
+        long last = Stopwatch.GetTimestamp();
         for (int tick = 0; !_stopped; tick++)
         {
             Thread.Sleep(Tick);
-            var call = _job.Current;
-            if (call is { } c)
+            long now = Stopwatch.GetTimestamp();
+            var credit = Stopwatch.GetElapsedTime(last, now);
+            if (credit > MaxCredit) credit = MaxCredit;
+            last = now;
+            PluginCalls.Call? call = null;
+            var cpu = Environment.CpuUsage.TotalTime;
+            foreach (var thread in PluginCalls.Threads)
             {
-                if (c.Sequence != seen) { seen = c.Sequence; cpuAtStart = Environment.CpuUsage.TotalTime; }
-                if (c.Elapsed > _limits.Timeout)
+                if (thread.Current is not { } c) continue;
+                call ??= c;
+                if (seen.TryGetValue(thread, out var s) && s.Sequence == c.Sequence) s = s with { Wall = s.Wall + credit };
+                else s = (c.Sequence, cpu, c.Elapsed < credit ? c.Elapsed : credit);
+                seen[thread] = s;
+                if (s.Wall > _limits.Timeout)
                     Stop(c.Fault($"did not finish within {_limits.TimeoutText} (wall time) in {{member}}"));
-                if (Environment.CpuUsage.TotalTime - cpuAtStart > _limits.Timeout)
+                if (cpu - s.Cpu > _limits.Timeout)
                     Stop(c.Fault($"used more than {_limits.TimeoutText} of CPU time in {{member}}"));
             }
             if (Environment.WorkingSet > memoryLimit)

@@ -108,7 +108,7 @@ public static class WorkerHost
         if (fault is not null) throw new PluginFaultException(fault);
         if (request.Name is { } name && patcher!.Name != name)
             throw new PluginFaultException(PluginFault.Returned(patcher.Origin!, null, PluginMember.Name, $"'{patcher.Name}'", $"an earlier instance returned '{name}' (a name must not change)"));
-        return patcher!;
+        return patcher! with { Plugin = request.Plugin };
     }
 
     private static void MatrixCell(WorkerRequest request, WorkerChannel channel)

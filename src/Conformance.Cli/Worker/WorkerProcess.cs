@@ -54,13 +54,11 @@ public static class WorkerProcess
         var stderr = new StringBuilder();
         var stderrDone = Task.Run(() => Drain(process.StandardError, stderr));
         WorkerLine? result = null, fatal = null;
-        long heard = Stopwatch.GetTimestamp();
         int lines = 0;
         var stdoutDone = Task.Run(() =>
         {
             while (process.StandardOutput.ReadLine() is { } text)
             {
-                Interlocked.Exchange(ref heard, Stopwatch.GetTimestamp());
                 Interlocked.Increment(ref lines);
                 WorkerLine? line;
                 try { line = JsonSerializer.Deserialize<WorkerLine>(text, WorkerJson.Options); }
@@ -91,8 +89,19 @@ public static class WorkerProcess
         long backstop = ((long)limits.MemoryMb << 20) + Math.Max(64L << 20, ((long)limits.MemoryMb << 20) / 4);
         string? stopped = null;
         long? said = null;
+        // Silence is counted poll by poll, each for at most 200 ms, as the watchdog counts a call
+        // (Watchdog.Watch): on a machine so loaded that this loop wakes late, the worker is late alike.
+        var quiet = TimeSpan.Zero;
+        int linesSeen = 0;
+        long last = Stopwatch.GetTimestamp();
         while (!process.WaitForExit(Poll))
         {
+            long now = Stopwatch.GetTimestamp();
+            var credit = Stopwatch.GetElapsedTime(last, now);
+            last = now;
+            int heardLines = Volatile.Read(ref lines);
+            if (heardLines != linesSeen) { linesSeen = heardLines; quiet = TimeSpan.Zero; }
+            else quiet += credit < TimeSpan.FromMilliseconds(200) ? credit : TimeSpan.FromMilliseconds(200);
             if (Volatile.Read(ref fatal) is not null || Volatile.Read(ref result) is not null)
             {
                 // It said what happened and is exiting; one that does not is stopped.
@@ -101,7 +110,7 @@ public static class WorkerProcess
                 continue;
             }
             if (MemoryOf(process) > backstop) stopped = $"exceeded {limits.MemoryMb} MB in {{member}}";
-            else if (Stopwatch.GetElapsedTime(Interlocked.Read(ref heard)) is var quiet && quiet > (Volatile.Read(ref lines) == 0 ? startup : silence))
+            else if (quiet > (linesSeen == 0 ? startup : silence))
                 stopped = $"stopped answering: nothing from its worker process for {quiet.TotalSeconds:0} s, in {{member}}";
             if (stopped is null) continue;
             Kill(process);

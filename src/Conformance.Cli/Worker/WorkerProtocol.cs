@@ -31,6 +31,8 @@ public sealed record WorkerRequest(string Kind)
     public string[]? Skip { get; init; }
     /// <summary>For a cell: the name the plug-in gave when the command line read it (it must not change).</summary>
     public string? Name { get; init; }
+    /// <summary>For a cell: the plug-in's path as the user gave it (<c>--plugin PATH</c>), which its tokens name.</summary>
+    public string? Plugin { get; init; }
 
     public double TimeoutSeconds { get; init; } = PluginLimits.DefaultTimeoutSeconds;
     public int MemoryMb { get; init; } = PluginLimits.DefaultMemoryMb;

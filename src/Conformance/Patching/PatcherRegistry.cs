@@ -8,6 +8,9 @@ public sealed record PatcherInfo(string Name, string Description, string Source,
     /// <summary>For a plug-in, the assembly file and type it comes from (null for a built-in).</summary>
     public PluginOrigin? Origin { get; init; }
 
+    /// <summary>For a plug-in's patcher, the assembly's path as it was given (<c>--plugin PATH</c>): its replay tokens name it.</summary>
+    public string? Plugin { get; init; }
+
     /// <summary>A fresh instance; a plug-in's behind <see cref="GuardedPatcher"/>.</summary>
     public IPatcher Create() => IsPlugin
         ? GuardedPatcher.Create(Type, Origin ?? PluginOrigin.Of(Type), Name)
@@ -114,8 +117,12 @@ public static class PatcherRegistry
         return PatcherTypes(assembly).Count > 0 ? assembly : throw new ArgumentException($"--plugin {path}: holds no public IPatcher with a parameterless constructor");
     }
 
-    /// <summary>Loads the patchers of a compiled assembly (<see cref="Inspect"/>); a bad path or an assembly without patchers throws, saying which.</summary>
-    public static PluginLoad LoadPlugin(string path, IEnumerable<PatcherInfo>? taken = null) => Inspect(LoadAssembly(path), taken);
+    /// <summary>
+    /// Loads the patchers of a compiled assembly (<see cref="Inspect"/>), each carrying <paramref name="path"/>
+    /// as given (<see cref="PatcherInfo.Plugin"/>); a bad path or an assembly without patchers throws, saying which.
+    /// </summary>
+    public static PluginLoad LoadPlugin(string path, IEnumerable<PatcherInfo>? taken = null) =>
+        Inspect(LoadAssembly(path), taken) is var load ? load with { Patchers = load.Patchers.Select(p => p with { Plugin = path }).ToArray() } : null!;
 
     public static PatcherInfo Get(string name) =>
         BuiltIn.FirstOrDefault(p => p.Name == name)

@@ -139,7 +139,7 @@ public class BadPluginTests(BadPluginRun run) : IClassFixture<BadPluginRun>
         Assert.Equal("fail", cell.Verdict);
         Assert.False(cell.Agrees);   // it declares nothing, so it is expected to pass
         Assert.Contains($"{patcher} ({Dll}: Conformance.BadPlugins.{type}) {cause}", cell.Violation);
-        Assert.StartsWith($"cf1:{patcher}:", cell.Replay);
+        Assert.StartsWith($"{ReplayToken.Version}:{patcher}:", cell.Replay);
     }
 
     /// <summary>The worker is a place, not a change: a well-behaved plug-in's cell is what it is in process, guarded or not.</summary>
@@ -148,10 +148,11 @@ public class BadPluginTests(BadPluginRun run) : IClassFixture<BadPluginRun>
     [InlineData(typeof(GoodButTorn))]
     public void A_well_behaved_plugins_cell_from_the_worker_equals_the_in_process_one(Type type)
     {
-        var (guarded, fault) = PatcherRegistry.DescribePlugin(type);
+        var (described, fault) = PatcherRegistry.DescribePlugin(type);
         Assert.Null(fault);
-        var unguarded = guarded! with { IsPlugin = false, Origin = null };
-        var fromWorker = run.Cell(guarded!.Name);
+        var guarded = described! with { Plugin = BadPluginRun.Plugin };   // the path as the command line was given it: the token names it
+        var unguarded = guarded with { IsPlugin = false, Origin = null };
+        var fromWorker = run.Cell(guarded.Name);
         foreach (var info in new[] { guarded, unguarded })
         {
             var cell = MatrixCampaign.RunCell(info, FetchModelRegistry.Get("atomic"), false, BadPluginRun.Runs, PropertySettings.DefaultSeed, maxCpus: 4,
@@ -212,7 +213,7 @@ public class BadPluginTests(BadPluginRun run) : IClassFixture<BadPluginRun>
         string token = run.Cell("throwing-steps").Replay!;
         var replay = CliProcess.Run(["replay", token, "--plugin", BadPluginRun.Plugin, .. BadPluginRun.Limits]);
         Assert.True(replay.Exit == 1, replay.Out + replay.Err);
-        Assert.Contains("threw InvalidOperationException in Steps (producing step 2): steps boom", replay.Out);
+        Assert.True(replay.Out.Contains("threw InvalidOperationException in Steps (producing step 2): steps boom"), replay.Out + replay.Err);
 
         var crash = CliProcess.Run(new Dictionary<string, string> { ["CONFORMANCE_BAD_PLUGIN_CRASH"] = "1" },
             ["replay", token, "--plugin", BadPluginRun.Plugin, .. BadPluginRun.Limits]);

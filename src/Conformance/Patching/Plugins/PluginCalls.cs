@@ -5,7 +5,7 @@ namespace Conformance.Patching;
 /// <summary>
 /// The plug-in call in progress on each thread: which plug-in, which member, which step, since
 /// when. <see cref="GuardedPatcher"/> marks every call into a plug-in's code; the CLI's worker
-/// process reads its job thread's from a watchdog thread (<see cref="ThisThread"/>) to name the
+/// process reads every thread's from a watchdog thread (<see cref="Threads"/>) to name the
 /// member a plug-in hung or grew in, and mirrors it where its supervisor finds it after a crash
 /// (<see cref="Observer"/>). Marking a call is a few field writes, cheap enough for every step a
 /// plug-in draws.
@@ -26,8 +26,22 @@ public static class PluginCalls
     /// <summary>The calling thread's call in progress, or null between calls.</summary>
     public static Call? Current => _mine?.Current;
 
-    /// <summary>The calling thread's calls, for another thread to watch (the worker's watchdog watches its job's thread).</summary>
-    public static Calls ThisThread => _mine ??= new Calls();
+    private static readonly List<Calls> Everyone = [];
+
+    /// <summary>The calling thread's calls, for another thread to watch.</summary>
+    public static Calls ThisThread => _mine ??= Register(new Calls());
+
+    /// <summary>The calls of every thread that has called a plug-in (the worker's watchdog watches them all).</summary>
+    public static IReadOnlyList<Calls> Threads
+    {
+        get { lock (Everyone) return Everyone.ToArray(); }
+    }
+
+    private static Calls Register(Calls calls)
+    {
+        lock (Everyone) Everyone.Add(calls);
+        return calls;
+    }
 
     /// <summary>Hears every call's member and step as it starts and ends (<see cref="PluginMember.None"/>): the worker keeps them where a crash leaves them readable.</summary>
     public static Action<PluginMember, int>? Observer { get; set; }
