@@ -7,12 +7,14 @@ namespace Conformance.Cli.Worker;
 /// A few bytes of a file shared by a worker and its supervisor: the worker writes the plug-in
 /// member it is in (and the step) at every call, through a shared mapping, so when the worker
 /// dies with no word (a stack overflow, <c>Environment.FailFast</c>, a signal) the supervisor
-/// still reads where it died. A mapping write costs what a field write does; a line on a pipe
-/// per call would not.
+/// still reads where it died; and its watchdog counts a heartbeat there, which no full pipe can
+/// hold up (a worker whose output waits for a slow reader is not a silent one). A mapping write
+/// costs what a field write does; a line on a pipe per call would not.
 /// </summary>
 public sealed class CallSlot : IDisposable
 {
-    private const int Size = 8;
+    private const int Size = 16;   // member (4), step (4), heartbeats (8)
+    private long _beats;
     private readonly MemoryMappedFile _file;
     private readonly MemoryMappedViewAccessor _view;
 
@@ -42,6 +44,22 @@ public sealed class CallSlot : IDisposable
     {
         _view.Write(4, step);
         _view.Write(0, (int)member);
+    }
+
+    /// <summary>One heartbeat of the worker's watchdog.</summary>
+    public void Beat() => _view.Write(8, ++_beats);
+
+    /// <summary>The supervisor's side: the heartbeats counted so far (0 before the first, or when the file cannot be read).</summary>
+    public static long Beats(string path)
+    {
+        try
+        {
+            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            Span<byte> b = stackalloc byte[8];
+            file.Position = 8;
+            return file.Read(b) == 8 ? BitConverter.ToInt64(b) : 0;
+        }
+        catch (IOException) { return 0; }
     }
 
     /// <summary>The supervisor's side: the member and step the worker was in when it stopped.</summary>

@@ -9,8 +9,8 @@ namespace Conformance.Cli.Worker;
 /// longer than the timeout (wall time, or CPU time of the process since the call began: a plug-in
 /// that spins on several threads) or a process past its memory limit is reported as a
 /// <see cref="WorkerLine.Fatal"/> line naming the plug-in and the member, and the worker exits
-/// (a .NET thread cannot be stopped; its process can). Every half second it says it is alive, so
-/// the supervisor can tell a worker that stopped answering from one that is busy.
+/// (a .NET thread cannot be stopped; its process can). Every half second it counts a heartbeat in
+/// the <see cref="CallSlot"/>, so the supervisor can tell a worker that stopped answering from one that is busy.
 /// </summary>
 internal sealed class Watchdog : IDisposable
 {
@@ -20,14 +20,17 @@ internal sealed class Watchdog : IDisposable
     private readonly WorkerChannel _channel;
     private readonly PluginLimits _limits;
     private readonly Func<PluginFault> _outsideCalls;
+    private readonly CallSlot? _slot;
     private readonly Thread _thread;
     private volatile bool _stopped;
 
     /// <param name="channel">Where the fault and the heartbeats go.</param>
     /// <param name="limits">The timeout and the memory limit.</param>
     /// <param name="outsideCalls">The fault to report when memory runs over between plug-in calls (the plug-in the job runs, member none).</param>
-    public Watchdog(WorkerChannel channel, PluginLimits limits, Func<PluginFault> outsideCalls)
+    /// <param name="slot">Where the heartbeats go (none: no heartbeats).</param>
+    public Watchdog(WorkerChannel channel, PluginLimits limits, Func<PluginFault> outsideCalls, CallSlot? slot)
     {
+        _slot = slot;
         _channel = channel;
         _limits = limits;
         _outsideCalls = outsideCalls;
@@ -79,7 +82,7 @@ internal sealed class Watchdog : IDisposable
             }
             if (Environment.WorkingSet > memoryLimit)
                 Stop(call is { } m ? m.Fault($"exceeded {_limits.MemoryMb} MB in {{member}}") : _outsideCalls() with { Cause = $"exceeded {_limits.MemoryMb} MB in {{member}}" });
-            if (tick % TicksPerHeartbeat == 0) _channel.Send(WorkerLine.Alive);
+            if (tick % TicksPerHeartbeat == 0) _slot?.Beat();
         }
     }
 

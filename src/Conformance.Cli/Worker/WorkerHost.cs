@@ -54,7 +54,7 @@ public static class WorkerHost
         PluginCalls.MemoryLimitMb = request.MemoryMb;
         using var slot = request.Slot is { } path ? CallSlot.Open(path) : null;
         var origin = new PluginOrigin(request.Assembly ?? "(none)", request.Type ?? "(none)");
-        using var watchdog = new Watchdog(channel, limits, () => new PluginFault(origin, request.Name, PluginMember.None, 0, "")).Start();
+        using var watchdog = new Watchdog(channel, limits, () => new PluginFault(origin, request.Name, PluginMember.None, 0, ""), slot).Start();
         try
         {
             switch (request.Kind)

@@ -16,7 +16,8 @@ public sealed record WorkerOutcome(WorkerLine? Result, PluginFault? Fault, strin
 /// The supervisor: starts the command line's own executable as a worker (<c>worker</c>, hidden),
 /// hands it one request, passes every line it writes to the caller, and watches it from outside:
 /// its memory (a backstop above the limit its own watchdog enforces, and a managed heap hard
-/// limit), and its heartbeats (a worker silent for longer than the timeout allows is stopped).
+/// limit), and its heartbeats in the <see cref="CallSlot"/> (a worker that neither beats nor
+/// writes for longer than the timeout allows is stopped).
 /// When the worker dies without a result, the cause is read from how it died (its exit code, the
 /// runtime's last words on stderr: a stack overflow, <c>Environment.FailFast</c>) and the member
 /// it was in from its <see cref="CallSlot"/>.
@@ -65,7 +66,7 @@ public static class WorkerProcess
                 catch (JsonException) { line = new WorkerLine(WorkerLine.Out) { Text = text + "\n" }; }   // not ours: a plug-in writing to stdout
                 switch (line?.Kind)
                 {
-                    case null or WorkerLine.Alive: break;
+                    case null: break;
                     case WorkerLine.Result or WorkerLine.Exit: result = line; break;
                     case WorkerLine.Fatal or WorkerLine.Failed: fatal ??= line; break;
                     default:
@@ -81,7 +82,7 @@ public static class WorkerProcess
         }
         catch (IOException) { }   // it died before reading: said below
 
-        // The worker's watchdog stops a hung call after the timeout and says so; silence for much
+        // The worker's watchdog stops a hung call after the timeout and says so; no heartbeat for much
         // longer means the watchdog itself could not run. Memory: the watchdog's limit, then this backstop.
         // Before its first line a worker is starting (the runtime, the JIT), slowly on a loaded machine: a minute of grace.
         var silence = limits.Timeout + TimeSpan.FromSeconds(Math.Max(5, limits.Timeout.TotalSeconds));
@@ -93,6 +94,7 @@ public static class WorkerProcess
         // (Watchdog.Watch): on a machine so loaded that this loop wakes late, the worker is late alike.
         var quiet = TimeSpan.Zero;
         int linesSeen = 0;
+        long beatsSeen = 0;
         long last = Stopwatch.GetTimestamp();
         while (!process.WaitForExit(Poll))
         {
@@ -100,7 +102,8 @@ public static class WorkerProcess
             var credit = Stopwatch.GetElapsedTime(last, now);
             last = now;
             int heardLines = Volatile.Read(ref lines);
-            if (heardLines != linesSeen) { linesSeen = heardLines; quiet = TimeSpan.Zero; }
+            long beats = CallSlot.Beats(slot);
+            if (heardLines != linesSeen || beats != beatsSeen) { linesSeen = heardLines; beatsSeen = beats; quiet = TimeSpan.Zero; }
             else quiet += credit < TimeSpan.FromMilliseconds(200) ? credit : TimeSpan.FromMilliseconds(200);
             if (Volatile.Read(ref fatal) is not null || Volatile.Read(ref result) is not null)
             {
@@ -110,7 +113,7 @@ public static class WorkerProcess
                 continue;
             }
             if (MemoryOf(process) > backstop) stopped = $"exceeded {limits.MemoryMb} MB in {{member}}";
-            else if (quiet > (linesSeen == 0 ? startup : silence))
+            else if (quiet > (linesSeen == 0 && beatsSeen == 0 ? startup : silence))
                 stopped = $"stopped answering: nothing from its worker process for {quiet.TotalSeconds:0} s, in {{member}}";
             if (stopped is null) continue;
             Kill(process);

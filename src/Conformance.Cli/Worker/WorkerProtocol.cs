@@ -51,16 +51,16 @@ public sealed record ExhaustiveJob(IReadOnlyList<string> Models, int Cpus, int S
 public sealed record PatcherDescription(string Name, string Description, string Source, IReadOnlyList<Expectation> Expectations);
 
 /// <summary>
-/// One line a worker writes on its stdout. <see cref="Alive"/> every half second from its
-/// watchdog; <see cref="Out"/>/<see cref="Err"/> text of a relayed command; <see cref="Begin"/>,
-/// <see cref="Patcher"/>, <see cref="Fault"/> while describing; <see cref="Section"/> and
-/// <see cref="Cell"/> as an exhaustive run goes; then <see cref="Result"/> (or <see cref="Exit"/>), or
-/// <see cref="Fatal"/> (a plug-in fault that ends the job: the worker exits after it), or
+/// One line a worker writes on its stdout: <see cref="Out"/>/<see cref="Err"/> text written to its
+/// console (a relayed command's output); <see cref="Begin"/>, <see cref="Patcher"/>, <see cref="Fault"/>
+/// while describing; <see cref="Section"/> and <see cref="Cell"/> as an exhaustive run goes; then
+/// <see cref="Result"/> (or <see cref="Exit"/>), or <see cref="Fatal"/> (a plug-in fault that ends
+/// the job: the worker exits after it), or
 /// <see cref="Failed"/> (the worker itself failed).
 /// </summary>
 public sealed record WorkerLine(string Kind)
 {
-    public const string Alive = "alive", Out = "out", Err = "err", Begin = "begin", Patcher = "patcher", Fault = "fault",
+    public const string Out = "out", Err = "err", Begin = "begin", Patcher = "patcher", Fault = "fault",
         Section = "section", Cell = "cell", Result = "result", Exit = "exit", Fatal = "fatal", Failed = "failed";
 
     public string? Text { get; init; }

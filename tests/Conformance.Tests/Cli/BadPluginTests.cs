@@ -258,3 +258,25 @@ public class BadPluginTests(BadPluginRun run) : IClassFixture<BadPluginRun>
         Assert.Single(error.Trim().Split('\n'));
     }
 }
+
+/// <summary>The supervisor tells a busy worker from a silent one (its own class: it mostly sleeps, beside the others).</summary>
+public class SlowReaderTests
+{
+    /// <summary>
+    /// A worker whose output waits for a slow reader (a pipe full) is busy, not silent: it is not
+    /// stopped (its heartbeats do not go through the pipe). The replay's trace is longer than a pipe holds.
+    /// </summary>
+    [Fact]
+    public void A_worker_whose_output_waits_for_a_slow_reader_is_not_stopped()
+    {
+        string mutants = typeof(Patching.Mutants.TextPokeBpWithoutSync1).Assembly.Location;
+        var check = CliProcess.Run(["check", "--plugin", mutants, "--patcher", "mutant-text-poke-bp-no-sync1", "--model", "block16", "--runs", "50", "--emulator-runs", "0"]);
+        string replay = check.Out.Split('\n').Single(l => l.Contains("| replay "))[(check.Out.Split('\n').Single(l => l.Contains("| replay ")).IndexOf("| replay ", StringComparison.Ordinal) + 2)..].Trim();
+        // Silence is stopped after 1 + 5 s; the reader sleeps 14 s before it reads anything (the replay itself takes a few).
+        var slow = CliProcess.RunPasted($"{replay} --plugin-timeout 1 | (sleep 14; cat)");
+        Assert.True(slow.Out.Contains("the same case as a timeline"), slow.Err);
+        Assert.True(slow.Out.Length > 128 * 1024, $"the trace ({slow.Out.Length} characters) no longer fills a pipe: the test proves nothing");
+        Assert.DoesNotContain("plugin-error", slow.Err);
+    }
+
+}
