@@ -126,7 +126,11 @@ public static class WorkerProcess
         if (fatal is { PluginFault: { } fault }) return new WorkerOutcome(null, fault, null);
         if (fatal is { Text: { } failure }) return new WorkerOutcome(null, null, $"the worker process failed: {failure}");
         var (member, step) = CallSlot.Read(slot);
-        string cause = stopped ?? $"crashed its worker process in {{member}}: {HowItDied(process.ExitCode, stderr.ToString())}";
+        string died = HowItDied(process.ExitCode, stderr.ToString());
+        string cause = stopped
+            ?? (died.Contains("OutOfMemory", StringComparison.Ordinal) || died.StartsWith("out of memory", StringComparison.Ordinal)
+                ? $"exceeded {limits.MemoryMb} MB in {{member}}: its worker process ran out of memory ({died})"
+                : $"crashed its worker process in {{member}}: {died}");
         return new WorkerOutcome(null, new PluginFault(plugin, name, member, step, cause), null);
     }
 
@@ -144,8 +148,11 @@ public static class WorkerProcess
         };
         if (viaDotnet) start.ArgumentList.Add(cli);
         start.ArgumentList.Add("worker");
-        // A plug-in that allocates without bound gets an OutOfMemoryException at the limit, in its own call.
-        start.Environment["DOTNET_GCHeapHardLimit"] = "0x" + ((long)limits.MemoryMb << 20).ToString("x", CultureInfo.InvariantCulture);
+        // A plug-in that allocates without bound meets the watchdog's limit (resident memory) first; the
+        // managed heap's hard limit, a quarter above it, is the stop it cannot run past (an OutOfMemoryException
+        // in its own call), with room left to report it.
+        long heap = ((long)limits.MemoryMb << 20) + ((long)limits.MemoryMb << 20) / 4;
+        start.Environment["DOTNET_GCHeapHardLimit"] = "0x" + heap.ToString("x", CultureInfo.InvariantCulture);
         start.Environment["DOTNET_gcServer"] = "0";
         return start;
     }
@@ -157,6 +164,7 @@ public static class WorkerProcess
         string? first = lines.FirstOrDefault();
         string what =
             lines.Any(l => l.StartsWith("Stack overflow", StringComparison.Ordinal)) ? "stack overflow" :
+            lines.Any(l => l.StartsWith("Out of memory", StringComparison.OrdinalIgnoreCase)) ? "out of memory" :
             first?.StartsWith("Process terminated.", StringComparison.Ordinal) == true ? $"Environment.FailFast(\"{FailFastMessage(lines)}\")" :
             lines.FirstOrDefault(l => l.StartsWith("Unhandled exception.", StringComparison.Ordinal)) is { } unhandled ? $"an unhandled exception: {unhandled["Unhandled exception.".Length..].Trim()}" :
             exitCode > 128 && exitCode < 160 ? $"signal {Signal(exitCode - 128)}" :
