@@ -11,6 +11,7 @@ var root = new RootCommand("Conformance: property-based conformance tests for li
     ExplainCommand.Create(),
     MergeCommand.Create(),
     BenchCommand.Create(),
+    AlarmsCommand.Create(),
     ProbeCommand.Create(),
 };
 return Cli.Run(root, args);

@@ -102,10 +102,10 @@ public static class MatrixCampaign
     /// its counterexample (the search stops at the first); the others get <paramref name="runs"/>.
     /// <paramref name="search"/> says how cases get their schedules (default: generated runs); the
     /// cell's cases are the same for every search but for who runs when. <paramref name="afterCase"/>,
-    /// if given, hears whether each checked case passed (shrink attempts included), for timing.
+    /// if given, hears each checked case's result (shrink attempts included), for timing and campaigns.
     /// </summary>
     public static MatrixCell RunCell(PatcherInfo patcher, IFetchModel model, bool nmi, int runs, ulong seed, int maxCpus = 4, int? failRuns = null,
-        ScheduleSearch? search = null, Action<bool>? afterCase = null)
+        ScheduleSearch? search = null, Action<CaseResult>? afterCase = null)
     {
         if (CellExpectation(patcher.Expectations, model.Name, nmi) == ExpectedVerdict.Fail && failRuns is { } more) runs = Math.Max(runs, more);
         search ??= ScheduleSearch.UniformRandom;
@@ -130,14 +130,14 @@ public static class MatrixCampaign
 
     /// <summary>The property of one cell under the given settings; a failure comes back shrunk, traced, with its token.</summary>
     private static MatrixCell Check(string name, PatcherInfo patcher, IFetchModel model, bool nmi, int maxCpus, PropertySettings settings,
-        ScheduleSearch search, ReplayToken? token, Action<bool>? afterCase)
+        ScheduleSearch search, ReplayToken? token, Action<CaseResult>? afterCase)
     {
         var probe = patcher.Create();
         IReadOnlyList<string> Problems(PatchCaseGenome g)
         {
-            var found = PatchCheck.Run(patcher.Create, model, PatchCaseRealizer.Realize(g, probe), nmi).Violations.Select(v => v.ToString()).ToArray();
-            afterCase?.Invoke(found.Length == 0);
-            return found;
+            var result = PatchCheck.Run(patcher.Create, model, PatchCaseRealizer.Realize(g, probe), nmi);
+            afterCase?.Invoke(result);
+            return result.Violations.Select(v => v.ToString()).ToArray();
         }
         // An explored run, recorded as the runs it took (the same run, now data that shrinks).
         PatchCaseGenome Record(PatchCaseGenome g) =>
