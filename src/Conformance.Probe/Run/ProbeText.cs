@@ -26,9 +26,15 @@ public static class ProbeText
         if (forbidden.Length > 0)
         {
             text.AppendLine();
-            text.AppendLine("torn calls some model forbids (mixture: calls; the models that allow it):");
-            foreach (var (c, m) in forbidden)
-                text.AppendLine($"  {c.Prediction.Row.Name} at {c.Prediction.Placement}: {m.Mixture.Hex} ({m.Mixture.Instruction}): {m.Count:N0}; allowed by {Allowed(c.Prediction, m.Mixture)}");
+            text.AppendLine("torn calls some model forbids (cell: mixture: calls; the models that allow it):");
+            // The two most frequent of each cell (--json has them all).
+            foreach (var cell in forbidden.GroupBy(f => f.c))
+            {
+                var top = cell.OrderByDescending(f => f.m.Count).ToArray();
+                foreach (var (c, m) in top.Take(2))
+                    text.AppendLine($"  {c.Prediction.Row.Name} at {c.Prediction.Placement}: {m.Mixture.Hex}: {m.Count:N0}; allowed by {Allowed(c.Prediction, m.Mixture)}");
+                if (top.Length > 2) text.AppendLine($"    and {top.Length - 2} more mixture{(top.Length == 3 ? "" : "s")}: {top.Skip(2).Sum(f => f.m.Count):N0} calls");
+            }
         }
         long writerTears = report.Cells.Where(c => c.Observation is not null).Sum(c => c.Observation!.Tears - c.Observation.Counts
             .Where(m => m.Mixture.Kind == MixtureKind.Torn && c.Prediction.Models.Any(p => !p.Allows(m.Mixture))).Sum(m => m.Count));

@@ -6,6 +6,7 @@ using Conformance.Tests.Support;
 namespace Conformance.Tests.Probe;
 
 /// <summary>A counterexample of the emulator becomes the probe cell that would show it on hardware.</summary>
+[Collection(ProbeHardware.Name)]
 public class FromCounterexampleTests
 {
     private static Conformance.Reporting.Counterexample Counterexample(string patcher, string model)
