@@ -18,10 +18,12 @@ public sealed record ProbeSettings
     internal IProbeSystem System { get; init; } = LinuxSystem.Instance;
 
     /// <summary>Throws, naming the platform, unless this is x86-64 Linux.</summary>
-    public static void CheckPlatform()
+    public static void CheckPlatform() => CheckPlatform(OperatingSystem.IsLinux(), RuntimeInformation.ProcessArchitecture, RuntimeInformation.OSDescription);
+
+    internal static void CheckPlatform(bool linux, Architecture architecture, string os)
     {
-        if (!OperatingSystem.IsLinux() || RuntimeInformation.ProcessArchitecture != Architecture.X64)
-            throw new ProbeUnavailableException($"the probe runs on x86-64 Linux only; this is {RuntimeInformation.OSDescription} on {RuntimeInformation.ProcessArchitecture}");
+        if (!linux || architecture != Architecture.X64)
+            throw new ProbeUnavailableException($"the probe runs on x86-64 Linux only; this is {os} on {architecture}");
     }
 
     /// <summary>The two cores to use: the requested ones if the calling thread may run on both, else the first two it may run on.</summary>

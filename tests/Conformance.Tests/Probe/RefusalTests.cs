@@ -71,6 +71,15 @@ public class RefusalTests
         Assert.Single(result.Err!.TrimEnd().Split('\n'));
     }
 
+    [Fact]
+    public void Another_platform_is_refused_naming_it()
+    {
+        var e = Assert.Throws<ProbeUnavailableException>(() => ProbeSettings.CheckPlatform(true, System.Runtime.InteropServices.Architecture.Arm64, "Linux 6.1"));
+        Assert.Equal("the probe runs on x86-64 Linux only; this is Linux 6.1 on Arm64", e.Message);
+        Assert.Throws<ProbeUnavailableException>(() => ProbeSettings.CheckPlatform(false, System.Runtime.InteropServices.Architecture.X64, "Darwin"));
+        ProbeSettings.CheckPlatform(true, System.Runtime.InteropServices.Architecture.X64, "Linux");
+    }
+
     [Theory]
     [InlineData("probe --shape store3", "--shape: unknown shape 'store3'; known: bytes, store2")]
     [InlineData("probe --placement straddle8@1", "--placement: unknown placement 'straddle8@1'")]
