@@ -50,6 +50,9 @@ public static class MatrixCampaign
     /// </remarks>
     public static readonly IReadOnlyList<(string Patcher, bool Nmi, string Why)> OpenCells = [];
 
+    /// <summary>FsCheck's largest size for a cell's cases (a replay token's size is at most this).</summary>
+    public const int EndSize = 50;
+
     public static bool IsOpenCell(string patcher, bool nmi) => OpenCells.Any(o => o.Patcher == patcher && o.Nmi == nmi);
 
     /// <summary>
@@ -109,7 +112,7 @@ public static class MatrixCampaign
     {
         if (CellExpectation(patcher.Expectations, model.Name, nmi) == ExpectedVerdict.Fail && failRuns is { } more) runs = Math.Max(runs, more);
         search ??= ScheduleSearch.UniformRandom;
-        var settings = new PropertySettings(runs, seed ^ StableHash($"{patcher.Name}/{model.Name}/{nmi}"), PropertySettings.DefaultGamma, EndSize: 50);
+        var settings = new PropertySettings(runs, seed ^ StableHash($"{patcher.Name}/{model.Name}/{nmi}"), PropertySettings.DefaultGamma, EndSize: EndSize);
         string name = $"{patcher.Name} under {model.Name}{(nmi ? " (NMI may end the STI shadow)" : "")}{(search.IsDefault ? "" : $", schedules by {search.Name}")}";
         return Check(name, patcher, model, nmi, maxCpus, settings, search, token: null, afterCase);
     }
@@ -120,11 +123,10 @@ public static class MatrixCampaign
     /// </summary>
     public static MatrixCell Replay(ReplayToken token, IReadOnlyList<PatcherInfo> catalog)
     {
-        var patcher = catalog.FirstOrDefault(p => p.Name == token.Patcher)
-            ?? throw new ArgumentException($"replay token names patcher '{token.Patcher}', which is not in the catalog (a plug-in? pass --plugin)");
+        var patcher = Checking.Tokens.TokenPatcher.Find(token.Patcher, token.Plugin, catalog);
         var model = FetchModelRegistry.BuiltIn.FirstOrDefault(m => m.Name == token.Model)
             ?? throw new ArgumentException($"replay token names fetch model '{token.Model}', which does not exist");
-        var settings = new PropertySettings(1, 0, 1, Replay: (token.Seed, token.Gamma, token.Size), EndSize: 50);
+        var settings = new PropertySettings(1, 0, 1, Replay: (token.Seed, token.Gamma, token.Size), EndSize: EndSize);
         return Check($"replay {token}", patcher, model, token.Nmi, token.MaxCpus, settings, ScheduleSearch.Get(token.Strategy), token, afterCase: null);
     }
 
@@ -151,7 +153,7 @@ public static class MatrixCampaign
         if (outcome.Passed) return new MatrixCell(patcher.Name, model.Name, nmi, expected, true, outcome.Tests, null, null, null) { Token = token, Strategy = search.Name };
         var shrunkCase = outcome.Shrunk is PatchCaseGenome g ? PatchCaseRealizer.Realize(g, probe) : null;
         var shrunk = shrunkCase is null ? null : PatchCheck.Run(patcher.Create, model, shrunkCase, nmi, recordTrace: true);
-        token ??= TokenOf(patcher.Name, model.Name, nmi, maxCpus, outcome.ReplayTriple!) with { Strategy = search.Name };
+        token ??= TokenOf(patcher.Name, model.Name, nmi, maxCpus, outcome.ReplayTriple!) with { Strategy = search.Name, Plugin = patcher.Plugin };
         return new MatrixCell(patcher.Name, model.Name, nmi, expected, false, outcome.Tests, outcome, shrunk, shrunkCase) { Token = token, Strategy = search.Name };
     }
 
