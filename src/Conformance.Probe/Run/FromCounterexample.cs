@@ -47,11 +47,13 @@ public sealed record CounterexampleCell(ProbeRow Row, Placement Placement, strin
 
     private bool Matches(Mixture m)
     {
-        // The probe's targets differ in every displacement byte; a '-' of the counterexample (a byte its two targets share) matches either.
+        // Compared where both layouts change the byte: a '-' on either side (a byte its two
+        // instructions share: the counterexample's unchanged displacement bytes, the probe's e8)
+        // matches anything.
         if (m.Bytes.Length != Pattern.Length) return false;
         var layoutPattern = MixturePattern(m);
         for (int i = 0; i < Pattern.Length; i++)
-            if (Pattern[i] != '-' && Pattern[i] != layoutPattern[i]) return false;
+            if (Pattern[i] != '-' && layoutPattern[i] != '-' && Pattern[i] != layoutPattern[i]) return false;
         return true;
     }
 

@@ -29,6 +29,19 @@ public class FromCounterexampleTests
     }
 
     [Fact]
+    public void The_pattern_is_matched_where_both_layouts_change_the_byte()
+    {
+        var cell = new CounterexampleCell(Conformance.Probe.Rows.ProbeRows.Get("store4"), Conformance.Probe.Layout.Placement.Parse("straddle32@2"), "block32", "", "oon--", null);
+        var layout = Conformance.Probe.Layout.ProbeLayout.Build(cell.Row, cell.Placement, 0);
+        var counts = layout.Mixtures.Select(m => new MixtureCount(m, m.Hex switch { "e8 7e 00 11 01" => 5, "e8 be 00 10 00" => 7, _ => 0 })).ToArray();
+        // o o n - -: the probe's e8 never changes, so byte 0 matches anything; then byte 1 must be old and byte 2 new.
+        // e8 7e 00 11 01 has byte 2 old, e8 be 00 10 00 byte 1 new: neither matches.
+        Assert.Equal(0, cell.Matching(CellObservation.Synthetic("store4", cell.Placement, counts)));
+        var counts2 = layout.Mixtures.Select(m => new MixtureCount(m, m.Hex == "e8 7e 01 11 01" ? 3 : 0)).ToArray();
+        Assert.Equal(3, cell.Matching(CellObservation.Synthetic("store4", cell.Placement, counts2)));   // byte 1 old, byte 2 new
+    }
+
+    [Fact]
     public void A_counterexample_of_another_property_is_refused_naming_it()
     {
         var c = Counterexample("spin-in-bp", "atomic");
