@@ -17,18 +17,37 @@ public sealed record ReplayToken(string Patcher, string Model, bool Nmi, int Max
     /// <summary>The schedule search of the campaign that printed the token (<see cref="ScheduleSearch"/>).</summary>
     public string Strategy { get; init; } = ScheduleSearch.DefaultName;
 
+    /// <summary>The digest of the scanned layouts the sites were drawn from (<c>check --layouts-from</c>), or null; a last field <c>layouts-DIGEST</c>.</summary>
+    public string? Layouts { get; init; }
+
+    /// <summary>With <c>--by-class</c>: the one layout class the sites were drawn from (<c>Call/s16@2</c>), appended to the layouts field.</summary>
+    public string? LayoutClass { get; init; }
+
+    private const string LayoutsPrefix = "layouts-";
+
     public override string ToString()
     {
         var text = string.Join(':', Version, Patcher, Model, Nmi ? "nmi" : "-", MaxCpus.ToString(CultureInfo.InvariantCulture),
             Seed.ToString(CultureInfo.InvariantCulture), Gamma.ToString(CultureInfo.InvariantCulture), Size.ToString(CultureInfo.InvariantCulture));
-        return Strategy == ScheduleSearch.DefaultName ? text : $"{text}:{Strategy}";
+        if (Strategy != ScheduleSearch.DefaultName) text = $"{text}:{Strategy}";
+        return Layouts is null ? text : $"{text}:{LayoutsPrefix}{Layouts}{(LayoutClass is null ? "" : "/" + LayoutClass)}";
     }
 
     /// <summary>Parses a token; a malformed one, or one from another version, throws an <see cref="ArgumentException"/> saying which.</summary>
     public static ReplayToken Parse(string text)
     {
         var p = text.Trim().Split(':');
-        if (p.Length is not (8 or 9)) throw new ArgumentException($"replay token '{text}' is not a token of this suite (expected 8 or 9 fields separated by ':')");
+        string? layouts = p.Length is 9 or 10 && p[^1].StartsWith(LayoutsPrefix, StringComparison.Ordinal) ? p[^1][LayoutsPrefix.Length..] : null;
+        string? layoutClass = null;
+        if (layouts is not null)
+        {
+            int slash = layouts.IndexOf('/');
+            if (slash >= 0) (layouts, layoutClass) = (layouts[..slash], layouts[(slash + 1)..]);
+            if (layouts.Length != 16 || !layouts.All(Uri.IsHexDigit)) throw new ArgumentException($"replay token '{text}': the layouts digest must be 16 hex digits");
+            if (layoutClass is not null && layoutClass.Split('/').Length != 2) throw new ArgumentException($"replay token '{text}': the layout class must be KIND/CLASS");
+            p = p[..^1];
+        }
+        if (p.Length is not (8 or 9)) throw new ArgumentException($"replay token '{text}' is not a token of this suite (expected 8 to 10 fields separated by ':')");
         if (p[0] != Version) throw new ArgumentException($"replay token '{text}' is from format {p[0]}; this version of the suite reads {Version}, and its cases may differ");
         if (!int.TryParse(p[4], NumberStyles.None, CultureInfo.InvariantCulture, out int cpus) ||
             !ulong.TryParse(p[5], NumberStyles.None, CultureInfo.InvariantCulture, out ulong seed) ||
@@ -39,6 +58,6 @@ public sealed record ReplayToken(string Patcher, string Model, bool Nmi, int Max
         string strategy = p.Length == 9 ? p[8] : ScheduleSearch.DefaultName;
         if (ScheduleSearch.All.All(s => s.Name != strategy))
             throw new ArgumentException($"replay token '{text}' names schedule strategy '{strategy}'; known: {string.Join(", ", ScheduleSearch.All.Select(s => s.Name))}");
-        return new ReplayToken(p[1], p[2], p[3] == "nmi", cpus, seed, gamma, size) { Strategy = strategy };
+        return new ReplayToken(p[1], p[2], p[3] == "nmi", cpus, seed, gamma, size) { Strategy = strategy, Layouts = layouts, LayoutClass = layoutClass };
     }
 }
