@@ -62,4 +62,33 @@ public class ScanCliTests
         }
         finally { File.Delete(a); File.Delete(b); }
     }
+
+    [Theory]
+    [InlineData("check --layouts-from /no/such/scan.json", "--layouts-from /no/such/scan.json: no such file")]
+    [InlineData("check --by-class", "--by-class needs --layouts-from")]
+    [InlineData("check --exhaustive --layouts-from X", "--layouts-from has no meaning with --exhaustive")]
+    [InlineData("check --layouts-from DATA/linux-tables.s", "not an ELF file")]
+    [InlineData("replay cf1:text-poke-bp:atomic:-:4:1:2:3:layouts-0123456789abcdef", "pass --layouts-from")]
+    public void Bad_layouts_usage_is_one_line_and_exit_code_2(string args, string named)
+    {
+        var (exit, _, error) = CliProcess.Run(args.Replace("DATA", ScanData.Dir).Split(' '));
+        Assert.Equal(2, exit);
+        Assert.Contains(named, error);
+        Assert.Single(error.Trim().Split('\n'));
+    }
+
+    /// <summary>The hand-made module's static call straddles a 16-byte block inside its line: aligned-rel32 tears it under block16, and the printed replay works when pasted.</summary>
+    [Fact]
+    public void Check_with_layouts_from_an_elf_finds_the_torn_rel32_and_prints_a_replay_that_needs_the_same_layouts()
+    {
+        var (exit, output, error) = CliProcess.Run("check", "--layouts-from", ScanData.Object, "--patcher", "aligned-rel32", "--model", "block16", "--runs", "40", "--emulator-runs", "0");
+        Assert.True(exit == 0, error);
+        var line = output.Split('\n').Single(l => l.Contains("| replay "));
+        Assert.Contains("torn decode", line, StringComparison.Ordinal);
+        var replay = line[(line.IndexOf("| replay ", StringComparison.Ordinal) + 9)..].Trim().Split(' ');
+        Assert.Equal(["--layouts-from", ScanData.Object], replay[1..]);
+        var (again, replayed, _) = CliProcess.Run(["replay", .. replay]);
+        Assert.Equal(1, again);
+        Assert.Contains("P1-old-new-or-trap", replayed);
+    }
 }
