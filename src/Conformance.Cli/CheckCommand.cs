@@ -43,6 +43,7 @@ public static class CheckCommand
         command.SetAction(parse =>
         {
             exhaustive.CheckOptions(parse, [runs, seed, maxCpus, emulatorRuns, strategy, threads, shard, layoutsFrom, byClass]);
+            OutputPath.Check("--json", parse.GetValue(json));   // before any work: a bad path must not cost the campaign
             return exhaustive.Requested(parse)
                 ? exhaustive.Execute(parse, ChoosePatchers(parse.GetValue(patchers), parse.GetValue(plugin)), ChooseModels(parse.GetValue(models)), parse.GetValue(json))
                 : Execute(new CheckArguments(parse.GetValue(patchers), parse.GetValue(models), parse.GetValue(runs), parse.GetValue(seed),
@@ -82,7 +83,7 @@ public static class CheckCommand
         if (a.Threads < 1) throw new UsageException($"--threads {a.Threads}: must be at least 1");
         ulong seed = PropertySettings.DefaultSeed;
         if (a.Seed is not null && !ulong.TryParse(a.Seed, NumberStyles.None, CultureInfo.InvariantCulture, out seed))
-            throw new UsageException($"--seed '{a.Seed}': not a non-negative whole number");
+            throw new UsageException($"--seed: '{a.Seed}' is not a whole number from 0 to {ulong.MaxValue}");
         var search = Usage(() => ScheduleSearch.Get(a.Strategy), "--strategy");
         var shard = a.Shard is null ? Shard.All : Usage(() => Shard.Parse(a.Shard), null);
         var chosen = ChoosePatchers(a.Patchers, a.Plugins);
@@ -132,10 +133,11 @@ public static class CheckCommand
         var report = new CheckReport(seed, a.Runs, a.MaxCpus, results.Select(CheckReport.Cell).ToArray(), emulator.Select(CheckReport.Family).ToArray())
         {
             Strategy = search.IsDefault ? null : search.Name,
-            Shard = shard.IsAll ? null : new ShardReport(shard.Index, shard.Count, allCells.Length, allFamilies.Count),
+            Shard = shard.IsAll ? null : new ShardReport(shard.Index, shard.Count, allCells.Length, allFamilies.Count)
+                { CellNames = allCells.Select(c => CellReport.NameOf(c.Patcher.Name, c.Model.Name, c.Nmi)).ToArray() },
         };
         Print(report, fetchModels.Select(m => m.Name).ToArray(), results, LayoutsFrom.Suffix(a.LayoutsFrom));
-        if (a.Json is not null) File.WriteAllText(a.Json.FullName, report.ToJson());
+        if (a.Json is not null) OutputPath.Write("--json", a.Json, report.ToJson());
         return report.Agrees ? Cli.Ok : Cli.Failed;
     }
 
@@ -164,12 +166,12 @@ public static class CheckCommand
         int open = report.Matrix.Count(r => r.Open);
         if (cells is not null)
             foreach (var r in cells.Where(r => !r.Passed && r.Shrunk is not null))
-                Console.WriteLine($"{r.Patcher} / {r.Model}{(r.NmiMayEndStiShadow ? " (NMI)" : "")}: {r.Shrunk!.First} | replay {r.Token}{replaySuffix}");
+                Console.WriteLine($"{r.Patcher} / {r.Model}{(r.NmiMayEndStiShadow ? " (NMI)" : "")}: {r.Shrunk!.First} | {TokenLines.Replay(r.Token!.ToString())}{replaySuffix}");
         else
             foreach (var r in report.Matrix.Where(r => r.Verdict == "fail" && r.Violation is not null))
-                Console.WriteLine($"{r.Patcher} / {r.Model}{(r.NmiMayEndStiShadow ? " (NMI)" : "")}: {r.Property} {r.Violation} | replay {r.Replay}");
+                Console.WriteLine($"{r.Patcher} / {r.Model}{(r.NmiMayEndStiShadow ? " (NMI)" : "")}: {r.Property} {r.Violation} | {TokenLines.Replay(r.Replay!)}");
         if (report.Matrix.Any(r => r.Verdict == "fail" && r.Violation is not null))
-            Console.WriteLine($"Read one as a timeline: dotnet run --project src/Conformance.Cli -- explain TOKEN{replaySuffix} (add --html page.html for a drawing, --json trace.json for the events).");
+            Console.WriteLine($"Read one as a timeline: {TokenLines.ExplainHint(report.Matrix.Select(r => r.Replay))}{replaySuffix} (add --html page.html for a drawing, --json trace.json for the events).");
         var emulator = report.Emulator;
         if (emulator.Count > 0)
             AnsiConsole.MarkupLine(emulator.All(e => e.Verdict == "pass")

@@ -12,5 +12,6 @@ var root = new RootCommand("Conformance: property-based conformance tests for li
     MergeCommand.Create(),
     BenchCommand.Create(),
     ScanCommand.Create(),
+    AlarmsCommand.Create(),
 };
 return Cli.Run(root, args);

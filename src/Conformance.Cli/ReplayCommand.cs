@@ -9,7 +9,7 @@ public static class ReplayCommand
 {
     public static Command Create()
     {
-        var token = new Argument<string>("token") { Description = "A replay token printed by check (cf1:patcher:model:...) or by check --exhaustive (cx1:...)." };
+        var token = new Argument<string>("token") { Description = "A replay token printed by check (cf2:patcher:model:...) or by check --exhaustive (cx2:...)." };
         var plugin = Plugins.Option();
         var layoutsFrom = LayoutsFrom.Option();
         var command = new Command("replay", "Re-run one case of the verdict matrix from its replay token.") { token, plugin, layoutsFrom };
@@ -30,7 +30,7 @@ public static class ReplayCommand
             foreach (var v in cell.Shrunk.Violations) Console.WriteLine($"  {v}");
             Console.WriteLine("trace:");
             foreach (var line in cell.Shrunk.Trace) Console.WriteLine(line);
-            Console.WriteLine($"the same case as a timeline: dotnet run --project src/Conformance.Cli -- explain {parsed}{LayoutsFrom.Suffix(parse.GetValue(layoutsFrom))}");
+            Console.WriteLine($"the same case as a timeline: {TokenLines.Explain(parsed.ToString())}{LayoutsFrom.Suffix(parse.GetValue(layoutsFrom))}");
             return Cli.Failed;
         });
         return command;

@@ -20,7 +20,11 @@ public static class ScanCommand
         var plugin = Plugins.Option();
         var json = new Option<FileInfo?>("--json") { Description = "Also write the report as JSON to this file (check --layouts-from reads it)." };
         var command = new Command("scan", "Count the call sites of ELF files by kind and alignment class, and which patchers accept or fall back on them.") { files, plugin, json };
-        command.SetAction(parse => Execute(parse.GetValue(files)!, Plugins.Catalog(parse.GetValue(plugin)), parse.GetValue(json)));
+        command.SetAction(parse =>
+        {
+            OutputPath.Check("--json", parse.GetValue(json));   // before the scan: a bad path must not cost it
+            return Execute(parse.GetValue(files)!, Plugins.Catalog(parse.GetValue(plugin)), parse.GetValue(json));
+        });
         return command;
     }
 
@@ -47,7 +51,7 @@ public static class ScanCommand
             reports.Add(report);
             Print(report);
         }
-        if (json is not null) File.WriteAllText(json.FullName, new ScanReport(ScanReport.CurrentFormat, reports, errors).ToJson());
+        if (json is not null) OutputPath.Write("--json", json, new ScanReport(ScanReport.CurrentFormat, reports, errors).ToJson());
         if (errors.Count > 0)
             Console.Error.WriteLine($"conformance: scan: {errors.Count} of {paths.Length} file(s) could not be scanned{(reports.Count > 0 ? "; the others are reported above" : "")}.");
         return errors.Count == 0 ? Cli.Ok : Cli.Usage;

@@ -51,10 +51,10 @@ public static class CounterexampleTiming
         double firstMs = -1;
         double? firstCpu = null, cpu0 = ThreadCpuClock.NowMs();
         var clock = Stopwatch.StartNew();
-        var cell = MatrixCampaign.RunCell(row.Patcher, row.Model, row.Nmi, cap, seed, failRuns: cap, search: search, afterCase: passed =>
+        var cell = MatrixCampaign.RunCell(row.Patcher, row.Model, row.Nmi, cap, seed, failRuns: cap, search: search, afterCase: result =>
         {
             cases++;
-            if (passed || firstMs >= 0) return;
+            if (result.Passed || firstMs >= 0) return;
             firstMs = clock.Elapsed.TotalMilliseconds;
             firstCpu = ThreadCpuClock.NowMs() - cpu0;
             casesToFirst = cases;

@@ -51,6 +51,9 @@ public static class MatrixCampaign
     /// </remarks>
     public static readonly IReadOnlyList<(string Patcher, bool Nmi, string Why)> OpenCells = [];
 
+    /// <summary>FsCheck's largest size for a cell's cases (a replay token's size is at most this).</summary>
+    public const int EndSize = 50;
+
     public static bool IsOpenCell(string patcher, bool nmi) => OpenCells.Any(o => o.Patcher == patcher && o.Nmi == nmi);
 
     /// <summary>
@@ -103,14 +106,14 @@ public static class MatrixCampaign
     /// its counterexample (the search stops at the first); the others get <paramref name="runs"/>.
     /// <paramref name="search"/> says how cases get their schedules (default: generated runs); the
     /// cell's cases are the same for every search but for who runs when. <paramref name="afterCase"/>,
-    /// if given, hears whether each checked case passed (shrink attempts included), for timing.
+    /// if given, hears each checked case's result (shrink attempts included), for timing and campaigns.
     /// </summary>
     public static MatrixCell RunCell(PatcherInfo patcher, IFetchModel model, bool nmi, int runs, ulong seed, int maxCpus = 4, int? failRuns = null,
-        ScheduleSearch? search = null, Action<bool>? afterCase = null, SiteLayouts? layouts = null)
+        ScheduleSearch? search = null, Action<CaseResult>? afterCase = null, SiteLayouts? layouts = null)
     {
         if (CellExpectation(patcher.Expectations, model.Name, nmi) == ExpectedVerdict.Fail && failRuns is { } more) runs = Math.Max(runs, more);
         search ??= ScheduleSearch.UniformRandom;
-        var settings = new PropertySettings(runs, seed ^ StableHash($"{patcher.Name}/{model.Name}/{nmi}"), PropertySettings.DefaultGamma, EndSize: 50);
+        var settings = new PropertySettings(runs, seed ^ StableHash($"{patcher.Name}/{model.Name}/{nmi}"), PropertySettings.DefaultGamma, EndSize: EndSize);
         string name = $"{patcher.Name} under {model.Name}{(nmi ? " (NMI may end the STI shadow)" : "")}{(search.IsDefault ? "" : $", schedules by {search.Name}")}";
         return Check(name, patcher, model, nmi, maxCpus, settings, search, token: null, afterCase, layouts);
     }
@@ -128,25 +131,24 @@ public static class MatrixCampaign
                 : layouts is null
                     ? $"this token was made with --layouts-from (layouts {token.Layouts}); pass --layouts-from with the same scan"
                     : $"--layouts-from gives layouts {layouts.Digest}, but the token was made with layouts {token.Layouts}");
-        var patcher = catalog.FirstOrDefault(p => p.Name == token.Patcher)
-            ?? throw new ArgumentException($"replay token names patcher '{token.Patcher}', which is not in the catalog (a plug-in? pass --plugin)");
+        var patcher = Checking.Tokens.TokenPatcher.Find(token.Patcher, token.Plugin, catalog);
         var model = FetchModelRegistry.BuiltIn.FirstOrDefault(m => m.Name == token.Model)
             ?? throw new ArgumentException($"replay token names fetch model '{token.Model}', which does not exist");
         if (token.LayoutClass is { } layoutClass) layouts = ClassCampaign.Subset(patcher, layouts!, layoutClass);
-        var settings = new PropertySettings(1, 0, 1, Replay: (token.Seed, token.Gamma, token.Size), EndSize: 50);
+        var settings = new PropertySettings(1, 0, 1, Replay: (token.Seed, token.Gamma, token.Size), EndSize: EndSize);
         return Check($"replay {token}", patcher, model, token.Nmi, token.MaxCpus, settings, ScheduleSearch.Get(token.Strategy), token, afterCase: null, layouts);
     }
 
     /// <summary>The property of one cell under the given settings; a failure comes back shrunk, traced, with its token.</summary>
     private static MatrixCell Check(string name, PatcherInfo patcher, IFetchModel model, bool nmi, int maxCpus, PropertySettings settings,
-        ScheduleSearch search, ReplayToken? token, Action<bool>? afterCase, SiteLayouts? layouts)
+        ScheduleSearch search, ReplayToken? token, Action<CaseResult>? afterCase, SiteLayouts? layouts)
     {
         var probe = patcher.Create();
         IReadOnlyList<string> Problems(PatchCaseGenome g)
         {
-            var found = PatchCheck.Run(patcher.Create, model, PatchCaseRealizer.Realize(g, probe), nmi).Violations.Select(v => v.ToString()).ToArray();
-            afterCase?.Invoke(found.Length == 0);
-            return found;
+            var result = PatchCheck.Run(patcher.Create, model, PatchCaseRealizer.Realize(g, probe), nmi);
+            afterCase?.Invoke(result);
+            return result.Violations.Select(v => v.ToString()).ToArray();
         }
         // An explored run, recorded as the runs it took (the same run, now data that shrinks).
         PatchCaseGenome Record(PatchCaseGenome g) =>
@@ -160,7 +162,7 @@ public static class MatrixCampaign
         if (outcome.Passed) return new MatrixCell(patcher.Name, model.Name, nmi, expected, true, outcome.Tests, null, null, null) { Token = token, Strategy = search.Name };
         var shrunkCase = outcome.Shrunk is PatchCaseGenome g ? PatchCaseRealizer.Realize(g, probe) : null;
         var shrunk = shrunkCase is null ? null : PatchCheck.Run(patcher.Create, model, shrunkCase, nmi, recordTrace: true);
-        token ??= TokenOf(patcher.Name, model.Name, nmi, maxCpus, outcome.ReplayTriple!) with { Strategy = search.Name, Layouts = layouts?.Digest };
+        token ??= TokenOf(patcher.Name, model.Name, nmi, maxCpus, outcome.ReplayTriple!) with { Strategy = search.Name, Plugin = patcher.Plugin, Layouts = layouts?.Digest };
         return new MatrixCell(patcher.Name, model.Name, nmi, expected, false, outcome.Tests, outcome, shrunk, shrunkCase) { Token = token, Strategy = search.Name };
     }
 

@@ -18,8 +18,14 @@ public sealed record PatchCase(IReadOnlyList<SiteSpec> Sites, IReadOnlyList<IRea
     public int TasksPerCpu { get; init; } = 1;
     /// <summary>Reader CPUs that run the loop with interrupts off.</summary>
     public IReadOnlyList<int> InterruptsOffCpus { get; init; } = Array.Empty<int>();
-    /// <summary>Steps of fair scheduling after the schedule, for the patch to complete (P4).</summary>
-    public long LivenessBudget { get; init; } = 4000;
+    /// <summary>
+    /// How many steps the fair run after the schedule may go without writer progress before P4 fails;
+    /// null (the default) derives it from the CPU count (<see cref="LivenessWindow.For"/>).
+    /// </summary>
+    public long? LivenessBudget { get; init; }
+
+    /// <summary>The progress window the fair run gets (<see cref="LivenessBudget"/>, or the one derived from the scenario).</summary>
+    public long LivenessWindowSteps => LivenessBudget ?? LivenessWindow.For(Cpus);
     /// <summary>How far back (clock ticks) a fetch may read stale bytes without a serializing event (machine.md);
     /// the exhaustive explorer uses <see cref="long.MaxValue"/>: staleness bounded by serialization only.</summary>
     public long StalenessWindow { get; init; } = 256;
@@ -52,6 +58,12 @@ public sealed record CaseResult(IReadOnlyList<Violation> Violations, long Steps,
 
     public bool Passed => Violations.Count == 0;
     public Violation? First => Violations.Count == 0 ? null : Violations[0];
+
+    /// <summary>The most steps the run's fair part went without writer progress (a step, an acknowledgement): what the liveness window must exceed.</summary>
+    public long LongestStall { get; init; }
+
+    /// <summary>The progress window the fair run was given (<see cref="PatchCase.LivenessWindowSteps"/>).</summary>
+    public long LivenessWindowSteps { get; init; }
 
     /// <summary>The schedule the run followed (for an explored case, the steps the strategy picked, as runs): it replays the run.</summary>
     public Schedule? Schedule { get; init; }

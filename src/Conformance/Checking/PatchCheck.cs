@@ -49,11 +49,17 @@ public static class PatchCheck
         if (drive is not null) { drive(rig); followed = null; }
         else if (c.Exploration is { } x) followed = rig.Machine.Explore(x.Strategy, x.Seed, x.Steps, c.Schedule.Interrupts, c.Schedule.FetchChoices);
         else rig.Machine.Run(c.Schedule);
-        var live = rig.Machine.RunFair(c.LivenessBudget);
+        // A repeated state proves a livelock only where the fingerprint sees all the state the #BP
+        // handler decides by: the built-in catalog's handlers keep none of their own beyond what their
+        // steps set. Anyone else's (a plug-in, a test's mutant) must also go the whole progress window.
+        bool trusted = patcher.GetType().Assembly == typeof(IPatcher).Assembly;
+        var live = rig.Machine.RunFair(c.LivenessWindowSteps, stopAtCycle: trusted);
+        long stall = live.LongestStall;
         while (next < batches.Length && live.Verdict == LivenessVerdict.Completed)
         {
             rig.Patch(batches[next++]);
-            live = rig.Machine.RunFair(c.LivenessBudget);
+            live = rig.Machine.RunFair(c.LivenessWindowSteps, stopAtCycle: trusted);
+            stall = Math.Max(stall, live.LongestStall);
         }
 
         if (OldNewOrTrap.FirstViolation(rig.Machine.Fetches, all, patcher) is { } torn) violations.Add(torn);
@@ -78,8 +84,24 @@ public static class PatchCheck
             foreach (var site in workload.Sites)
                 if (FinalBytes(rig, site, batches.SelectMany(b => b).LastOrDefault(r => r.Site == site), rival.LastOrDefault(r => r.Site == site)) is { } v)
                     violations.Add(v);
-        return new CaseResult(violations, end, rig.Machine.Trace) { Events = rig.Machine.Events, WriterCpu = rig.WriterCpu, Requests = all, Schedule = followed };
+        return new CaseResult(Earliest(violations), end, rig.Machine.Trace) { Events = rig.Machine.Events, WriterCpu = rig.WriterCpu, Requests = all, Schedule = followed, LongestStall = stall, LivenessWindowSteps = c.LivenessWindowSteps };
     }
+
+    /// <summary>
+    /// The violations in the order they happened: by the step of the offending event, then by property
+    /// (a patcher's error first, then P1..P5), so the first is the earliest, and what came later
+    /// (often its consequence) follows. Stable: one property's violations keep their order.
+    /// </summary>
+    public static IReadOnlyList<Violation> Earliest(IEnumerable<Violation> violations) =>
+        violations.OrderBy(v => v.Step < 0 ? long.MaxValue : v.Step).ThenBy(v => Rank(v.Property)).ToArray();
+
+    /// <summary>The tie-break between violations at one step: the patcher's own error, then the properties by number.</summary>
+    private static int Rank(string property) => property switch
+    {
+        "patcher-error" => 0,
+        _ when property.Length > 1 && property[0] == 'P' && char.IsAsciiDigit(property[1]) => property[1] - '0',
+        _ => 10,
+    };
 
     /// <summary>
     /// P3 (the site holds the new instruction once the patcher returned) and, where two patches

@@ -28,6 +28,13 @@ public sealed class FetchChoices
     /// <summary>For each choice taken, how many versions there were to choose from (for exhaustive enumeration).</summary>
     public IReadOnlyList<int> Options => _options;
 
+    /// <summary>
+    /// How many of the listed choices are still to come. Past the end every fetch reads the newest
+    /// bytes, so this number and the machine state decide every fetch that follows: it is part of the
+    /// liveness fingerprint (a CPU re-reading a stale spin is not in a cycle while choices remain).
+    /// </summary>
+    public int Remaining => Math.Max(0, _values.Count - _next);
+
     /// <summary>Picks one of <paramref name="candidates"/> (at least one) versions; consumes a choice only when there are two or more.</summary>
     public int Next(int candidates)
     {

@@ -16,7 +16,8 @@ public sealed partial class Machine
             // Like the call-function IPI, one delivery runs every queued request: it acknowledges
             // the pending sync of every writer that sent one to this CPU.
             cpu.Serialize();
-            foreach (var w in m._writers) w?.Acknowledge(cpu.Id);
+            foreach (var w in m._writers)
+                if (w is not null && w.Acknowledge(cpu.Id)) m._writerProgress++;
             if (m._events is not null) m.Record(new SyncIpiAcknowledged(m._step, cpu.Id, m.Memory.Now));
         }));
     }

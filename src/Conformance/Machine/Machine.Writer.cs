@@ -46,7 +46,13 @@ public sealed partial class Machine
         /// </summary>
         public bool Preemptible => Position == 0 || Blocked is not null || (!Waiting && Current is WriterStep.SyncCore or WriterStep.Release);
 
-        public void Acknowledge(int cpu) => Pending[cpu] = false;
+        /// <summary>Records <paramref name="cpu"/>'s acknowledgement; whether it was one this writer still waited for.</summary>
+        public bool Acknowledge(int cpu)
+        {
+            bool was = Pending[cpu];
+            Pending[cpu] = false;
+            return was;
+        }
 
         /// <summary>Draws the next step; a writer that throws is stopped with a failure naming the step and the cause.</summary>
         public bool MoveNext()
@@ -79,7 +85,7 @@ public sealed partial class Machine
             for (int c = 0; c < Cpus.Count; c++)
                 if (writer.Pending[c])
                 {
-                    if (RunsNoCode(c)) { writer.Pending[c] = false; continue; }   // a writer or idle CPU runs no x86: it acknowledges at once
+                    if (RunsNoCode(c)) { writer.Pending[c] = false; _writerProgress++; continue; }   // a writer or idle CPU runs no x86: it acknowledges at once
                     if (_events is not null) Record(new WriterWaits(_step, cpuIndex, Memory.Now, writer.Name, $"sync_core acknowledgements from {PendingCpus(writer)}"));
                     return MachineStepKind.Waiting;
                 }

@@ -221,6 +221,7 @@ public sealed partial class Machine
             if (_events is not null) Record(Describe(cpuIndex, kind, rip));
         }
         if (kind is MachineStepKind.Writer or MachineStepKind.Delivered) _relevantEvents++;
+        if (kind is MachineStepKind.Writer) _writerProgress++;
         AfterStep?.Invoke(cpuIndex, kind);
         _step++;
         return kind;

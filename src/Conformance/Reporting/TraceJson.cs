@@ -105,7 +105,7 @@ public static class TraceJson
         foreach (int f in k.Schedule.FetchChoices) w.WriteNumberValue(f);
         w.WriteEndArray();
         w.WriteEndObject();
-        w.WriteNumber("livenessBudget", k.LivenessBudget);
+        w.WriteNumber("livenessWindow", k.LivenessWindowSteps);
         w.WriteBoolean("patcherRunsSites", k.PatcherRunsSites);
         w.WriteNumber("concurrentRequests", c.Result.Requests.Count - k.Batches.Sum(b => b.Count));
         w.WriteEndObject();

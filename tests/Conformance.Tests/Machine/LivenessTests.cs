@@ -30,7 +30,7 @@ public class LivenessTests
     {
         var machine = SpinAndWriter(interruptsOn: false, [new WriterStep.SyncCore()]);
 
-        var result = machine.RunFair(1000);
+        var result = machine.RunFair(1000, stopAtCycle: true);
 
         // Step 0: cpu0 jmp; step 1: the writer sends the IPI and waits. Before step 2 the state is
         // recorded; steps 2 (jmp) and 3 (wait) bring it back: a cycle of 2 from step 2.
@@ -38,10 +38,28 @@ public class LivenessTests
         Assert.Equal(2, result.CycleStart);
         Assert.Equal(2, result.CycleLength);
         Assert.Equal(4, result.Steps);
+        Assert.False(result.Confirmed);
         var line = Assert.Single(result.Cycle);
         Assert.Equal("2 cpu0 0x400000 jmp short 0000000000400000h", line.Trim());
-        Assert.StartsWith("livelock: the state at step 4 repeats step 2 (a cycle of 2 steps)", result.ToString());
+        Assert.StartsWith("livelock: the state at step 4 repeats step 2 (a cycle of 2 steps); ", result.ToString());
         Assert.Contains(line, result.ToString());
+    }
+
+    [Fact]
+    public void Without_stopping_at_the_cycle_the_livelock_is_reported_once_the_progress_window_has_passed()
+    {
+        var machine = SpinAndWriter(interruptsOn: false, [new WriterStep.SyncCore()]);
+
+        var result = machine.RunFair(1000);
+
+        // The sync (step 1) is the last progress; from step 2 on, 1,000 steps without any.
+        Assert.Equal(LivenessVerdict.Livelock, result.Verdict);
+        Assert.True(result.Confirmed);
+        Assert.Equal(1002, result.Steps);
+        Assert.Equal(2, result.CycleStart);
+        Assert.Equal(2, result.CycleLength);
+        Assert.Single(result.Cycle);
+        Assert.StartsWith("livelock: the state at step 4 repeats step 2 (a cycle of 2 steps), and no writer made progress in 1000 steps; ", result.ToString());
     }
 
     [Fact]
@@ -112,12 +130,96 @@ public class LivenessTests
 
         var result = machine.RunFair(1000);
 
+        // The sync at step 1 is the writer's last progress; 1,000 steps later the window is over.
         Assert.Equal(LivenessVerdict.BudgetExhausted, result.Verdict);
-        Assert.Equal(1000, result.Steps);
-        Assert.Equal(1000, machine.Steps);
-        Assert.Equal(250UL, MachineLayout.Read64(machine.Memory, MachineLayout.Data));   // 500 reader steps: mov, then 250 incs
+        Assert.Equal(1002, result.Steps);
+        Assert.Equal(1002, machine.Steps);
+        Assert.Equal(1000, result.LongestStall);
+        Assert.Equal(250UL, MachineLayout.Read64(machine.Memory, MachineLayout.Data));   // 501 reader steps: mov, then 250 incs, then a jmp
         Assert.True(machine.Cpus[0].IsPending(Machine.SyncIpiVector));
-        Assert.Equal("no progress: the writer did not finish within 1000 steps", result.ToString());
+        Assert.Equal("no progress: no writer took a step or received an acknowledgement in 1000 steps (after 1002 steps of the fair run)", result.ToString());
+    }
+
+    [Fact]
+    public void A_writer_that_keeps_making_progress_is_not_stopped_by_the_window()
+    {
+        // 40 syncs, each acknowledged at once by a reader with IRQs on: far more steps than the window, none of them a stall.
+        var machine = SpinAndWriter(interruptsOn: true, Enumerable.Repeat<WriterStep>(new WriterStep.SyncCore(), 40).ToArray(), trace: false);
+        var result = machine.RunFair(10);
+        Assert.Equal(LivenessVerdict.Completed, result.Verdict);
+        Assert.True(result.Steps > 10 * 10, $"the run took {result.Steps} steps");
+        Assert.True(result.LongestStall < 10);
+    }
+
+    [Fact]
+    public void A_writer_without_end_is_stopped_at_the_limit()
+    {
+        static IEnumerable<WriterStep> Forever()
+        {
+            while (true) yield return new WriterStep.Store(MachineLayout.Text + 0x100, [0x90]);
+        }
+        var machine = SpinAndWriter(interruptsOn: true, Forever(), trace: false);
+        var result = machine.RunFair(100, limit: 5000);
+        Assert.Equal(LivenessVerdict.BudgetExhausted, result.Verdict);
+        Assert.True(result.HitLimit);
+        Assert.Equal(5000, result.Steps);
+        Assert.Equal("no end: the writer kept taking steps but did not finish within 5000 steps", result.ToString());
+    }
+
+    // ---- a jmp-to-self spin that reads stale bytes: pending fetch choices decide the future -------
+
+    /// <summary>
+    /// cpu0 runs with IRQs off at the text's start: <c>eb fe</c> (a spin), then <c>sti</c> and a
+    /// spin of its own. cpu1 (the writer) stores <c>90 90</c> over the spin, then syncs: cpu0 can
+    /// acknowledge only once it fetched the nops and reached the <c>sti</c>. <paramref name="stale"/>
+    /// fetch choices make its next fetches read the old <c>eb fe</c> (still inside the staleness
+    /// window, since cpu0 does not serialize); after them it reads the newest bytes.
+    /// </summary>
+    private static Machine StaleSpin(int stale, bool release = true)
+    {
+        var machine = MachineLayout.Create(new MachineOptions { Cpus = 2, RecordTrace = true, WatchedCode = [(MachineLayout.Text, MachineLayout.Text + 2)] });
+        MachineLayout.Spin(machine.Memory, MachineLayout.Text);
+        MachineLayout.Assemble(machine.Memory, MachineLayout.Text + 2, a =>
+        {
+            var self = a.CreateLabel();
+            a.sti();
+            a.Label(ref self);
+            a.jmp(self);
+        });
+        machine.AddTask(0, "spin", MachineLayout.Text);
+        machine.Cpus[0].State.Flags &= ~RFlags.IF;
+        machine.SetWriter(1, release
+            ? [new WriterStep.Store(MachineLayout.Text, [0x90, 0x90]), new WriterStep.SyncCore()]
+            : [new WriterStep.SyncCore()]);
+        // cpu0 spins twice, the writer stores; every later fetch of the spin with two versions takes the next choice.
+        machine.Run(new Schedule([new ScheduleRun(0, 2), new ScheduleRun(1, 1)], [], Enumerable.Repeat(1, stale).ToArray()));
+        return machine;
+    }
+
+    [Fact]
+    public void A_spin_that_reads_stale_bytes_while_fetch_choices_remain_is_not_a_livelock()
+    {
+        // Every stale fetch leaves cpu0 exactly where it was: only the choices still to come tell the
+        // rounds apart. Without them in the fingerprint this was a "livelock" (even stopping at the cycle).
+        var machine = StaleSpin(stale: 20);
+
+        var result = machine.RunFair(1000, stopAtCycle: true);
+
+        Assert.Equal(LivenessVerdict.Completed, result.Verdict);
+        Assert.Equal(20, machine.FetchChoicesTaken.Count(c => c == 1));   // it did read the stale spin 20 times
+        Assert.Equal("done", machine.WriterStatus(1));
+    }
+
+    [Fact]
+    public void A_spin_that_never_ends_is_a_livelock_with_its_cycle()
+    {
+        var machine = StaleSpin(stale: 20, release: false);
+
+        var result = machine.RunFair(1000, stopAtCycle: true);
+
+        Assert.Equal(LivenessVerdict.Livelock, result.Verdict);
+        Assert.Contains(result.Cycle, l => l.Contains("cpu0 0x400000 jmp short 0000000000400000h", StringComparison.Ordinal));
+        Assert.Equal("waiting for sync acknowledgements", machine.WriterStatus(1));
     }
 
     [Fact]

@@ -68,10 +68,11 @@ public class ScanCliTests
     [InlineData("check --by-class", "--by-class needs --layouts-from")]
     [InlineData("check --exhaustive --layouts-from X", "--layouts-from has no meaning with --exhaustive")]
     [InlineData("check --layouts-from DATA/linux-tables.s", "not an ELF file")]
-    [InlineData("replay cf1:text-poke-bp:atomic:-:4:1:2:3:layouts-0123456789abcdef", "pass --layouts-from")]
+    [InlineData("replay TOKEN", "pass --layouts-from")]
     public void Bad_layouts_usage_is_one_line_and_exit_code_2(string args, string named)
     {
-        var (exit, _, error) = CliProcess.Run(args.Replace("DATA", ScanData.Dir).Split(' '));
+        string token = new Conformance.Generators.Campaigns.ReplayToken("text-poke-bp", "atomic", false, 4, 1, 3, 3) { Layouts = "0123456789abcdef" }.ToString();
+        var (exit, _, error) = CliProcess.Run(args.Replace("DATA", ScanData.Dir).Replace("TOKEN", token).Split(' '));
         Assert.Equal(2, exit);
         Assert.Contains(named, error);
         Assert.Single(error.Trim().Split('\n'));
