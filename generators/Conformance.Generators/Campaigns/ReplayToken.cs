@@ -43,8 +43,8 @@ public sealed record ReplayToken(string Patcher, string Model, bool Nmi, int Max
         F.Int<ReplayToken>("size", 0, MatrixCampaign.EndSize, t => t.Size, (t, v) => t with { Size = v }),
         F.Text<ReplayToken>("schedule strategy", t => t.Strategy, (t, v) => t with { Strategy = F.Known("schedule strategy", v, ScheduleSearch.All.Select(s => s.Name)) }) with { Default = ScheduleSearch.DefaultName },
         F.OptionalText<ReplayToken>("plug-in", t => t.Plugin, (t, v) => t with { Plugin = v }),
-        F.OptionalText<ReplayToken>("layouts digest", t => t.Layouts, (t, v) => t with { Layouts = v }),
-        F.OptionalText<ReplayToken>("layout class", t => t.LayoutClass, (t, v) => t with { LayoutClass = v }),
+        F.OptionalText<ReplayToken>("layouts digest", t => t.Layouts, (t, v) => t with { Layouts = v is null || v.Length == 16 && v.All(char.IsAsciiHexDigitLower) ? v : throw new TokenFieldException("is not 16 lower-case hex digits") }),
+        F.OptionalText<ReplayToken>("layout class", t => t.LayoutClass, (t, v) => t with { LayoutClass = v is null || v.Split('/').Length == 2 ? v : throw new TokenFieldException("is not KIND/CLASS, e.g. Call/s16@2") }),
     ]);
 
     public override string ToString() => Format.Write(this);
