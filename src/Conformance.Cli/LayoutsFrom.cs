@@ -42,7 +42,5 @@ public static class LayoutsFrom
     }
 
     /// <summary>What a printed replay or explain command needs besides the token, to draw the same sites.</summary>
-    public static string Suffix(string? path) => path is null ? "" : $" {Name} {Quote(path)}";
-
-    private static string Quote(string path) => path.Any(c => char.IsWhiteSpace(c) || c is '\'' or '"' or '$' or '\\') ? $"'{path.Replace("'", "'\\''")}'" : path;
+    public static string Suffix(string? path) => path is null ? "" : $" {Name} {Checking.Tokens.TokenCommand.Quote(path)}";
 }
