@@ -19,7 +19,8 @@ public static class ExplainCommand
         var html = new Option<FileInfo?>("--html") { Description = "Also write the timeline as one self-contained HTML page (inline SVG, no scripts, no network) to this file." };
         var json = new Option<FileInfo?>("--json") { Description = "Also write the structured trace (every event, typed) as JSON to this file." };
         var plugin = Plugins.Option();
-        var command = new Command("explain", "Explain one counterexample of the verdict matrix or of check --exhaustive: its timeline as text, HTML/SVG or JSON.") { token, html, json, plugin };
+        var layoutsFrom = LayoutsFrom.Option();
+        var command = new Command("explain", "Explain one counterexample of the verdict matrix or of check --exhaustive: its timeline as text, HTML/SVG or JSON.") { token, html, json, plugin, layoutsFrom };
         command.SetAction(parse =>
         {
             OutputPath.CheckAll(("--html", parse.GetValue(html)), ("--json", parse.GetValue(json)));   // before the replay
@@ -35,7 +36,7 @@ public static class ExplainCommand
                 {
                     var parsed = ReplayToken.Parse(text);
                     var catalog = Plugins.Catalog(parse.GetValue(plugin));
-                    cell = MatrixCampaign.Replay(parsed, catalog);
+                    cell = MatrixCampaign.Replay(parsed, catalog, LayoutsFrom.Load(parse.GetValue(layoutsFrom)));
                     patcher = Checking.Tokens.TokenPatcher.Find(parsed.Patcher, parsed.Plugin, catalog);
                 }
                 catch (ArgumentException e) { throw new UsageException(e.Message); }
