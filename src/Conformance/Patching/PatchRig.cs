@@ -53,10 +53,12 @@ public sealed class PatchRig
         });
         var memory = Machine.Memory;
         memory.Map("text", RegionKind.Text, Workload.TextBase, Workload.TextSize);
+        memory.Map("far-text", RegionKind.Text, Workload.FarTextBase, Workload.TextSize);
         memory.Map("data", RegionKind.Data, Workload.DataBase, Workload.DataSize);
         Stubs = new StubArea(memory.Map("stubs", RegionKind.Stub, Workload.StubBase, Workload.StubSize));
         memory.Map("bp-entry", RegionKind.Stub, BreakpointEntry, 0x10);
         memory.Load(Workload.TextBase, workload.Code);
+        memory.Load(Workload.FarTextBase, workload.FarCode);
         memory.Decoded.BindHost(BreakpointEntry, new BreakpointEntryRoutine(this));
         Machine.Interrupts.Set(Vectors.Breakpoint, BreakpointEntry, GateKind.Interrupt);
         for (int t = 0; t < options.TasksPerCpu; t++)

@@ -42,6 +42,19 @@ public sealed class Workload
     public const int TextSize = 0x1_0000, DataSize = 0x1000, StubSize = 0x1000;
     /// <summary>Call targets are this far apart, so the rel32s of two calls differ in two bytes (a store of one can tear).</summary>
     public const ulong TargetSpacing = 0x404;
+    /// <summary>
+    /// Targets from <see cref="FirstFarTarget"/> on (call and jmp targets alike) live in the far text, the
+    /// text's twin this much higher: a rel32 to a far target differs from one to a near target in all
+    /// four bytes (every byte of the distance is non-zero and small, so adding it changes every byte),
+    /// as a real retarget to another function does (Rostedt's <c>e8 01 02 03 04</c> -> <c>e8 ab cd ef 01</c>).
+    /// With near targets alone only the two low bytes of a rel32 would ever change, and a tear between
+    /// the others could never show (a false pass for layouts that split there).
+    /// </summary>
+    public const ulong FarDistance = 0x0202_0202;
+    /// <summary>The first target placed in the far text.</summary>
+    public const int FirstFarTarget = 3;
+    /// <summary>Where the far text starts: <see cref="TextBase"/> + <see cref="FarDistance"/>, <see cref="TextSize"/> bytes.</summary>
+    public const ulong FarTextBase = TextBase + FarDistance;
     /// <summary>The loop starts at the first byte of text; sites go at or after <see cref="SiteArea"/>.</summary>
     public const ulong Entry = TextBase, SiteArea = TextBase + 0x40;
     /// <summary>Where a trampoline site's caller is placed: its <c>call</c> sits in the loop here.</summary>
@@ -69,10 +82,20 @@ public sealed class Workload
     public int Targets { get; }
     public byte[] Code { get; private set; } = Array.Empty<byte>();
 
+    /// <summary>The far text's bytes (<see cref="FarTextBase"/>): the targets from <see cref="FirstFarTarget"/> on.</summary>
+    public byte[] FarCode { get; private set; } = Array.Empty<byte>();
+
+    /// <summary>Whether <paramref name="address"/> is in the workload's code: the text or the far text.</summary>
+    public static bool InCode(ulong address) =>
+        (address >= TextBase && address < TextBase + (ulong)TextSize) || (address >= FarTextBase && address < FarTextBase + (ulong)TextSize);
+
+    /// <summary>Where target <paramref name="k"/>'s code goes, given its place in the near text.</summary>
+    private static ulong Placed(int k, ulong near) => k >= FirstFarTarget ? near + FarDistance : near;
+
     public static int LengthOf(SiteKind kind) => kind switch { SiteKind.CsCall => 6, SiteKind.Short => 2, _ => 5 };
 
     /// <summary>The function call target <paramref name="k"/> (counts into counter k).</summary>
-    public static ulong CallTarget(int k) => TargetBase + (ulong)k * TargetSpacing;
+    public static ulong CallTarget(int k) => Placed(k, TargetBase + (ulong)k * TargetSpacing);
 
     /// <summary>The counter of target <paramref name="k"/>.</summary>
     public static ulong Counter(int k) => DataBase + (ulong)k * 8;
@@ -151,8 +174,9 @@ public sealed class Workload
             if (s.Kind == SiteKind.Jmp)
                 for (int k = 0; k < Targets; k++)
                 {
-                    _jmpTargets[(i, k)] = jmpTarget;
-                    image[jmpTarget] = [.. IncCounter(k), .. Forms.Jmp(jmpTarget + 8, s.Next)];
+                    ulong at = Placed(k, jmpTarget);
+                    _jmpTargets[(i, k)] = at;
+                    image[at] = [.. IncCounter(k), .. Forms.Jmp(at + 8, s.Next)];
                     jmpTarget += 0x20;
                 }
             image[s.Address] = InstructionFor(i, Specs[i].Target);
@@ -181,8 +205,13 @@ public sealed class Workload
         if (jmpTarget > TextBase + TextSize) throw new ArgumentException("too many jmp targets for the text region");
 
         var code = new byte[TextSize];
+        var far = new byte[TextSize];
         Array.Fill(code, Forms.Int3);   // padding traps if ever executed
-        foreach (var (address, bytes) in image) bytes.CopyTo(code, (int)(address - TextBase));
+        Array.Fill(far, Forms.Int3);
+        foreach (var (address, bytes) in image)
+            if (address >= FarTextBase) bytes.CopyTo(far, (int)(address - FarTextBase));
+            else bytes.CopyTo(code, (int)(address - TextBase));
+        FarCode = far;
         return code;
     }
 
