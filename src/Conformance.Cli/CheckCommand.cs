@@ -34,8 +34,9 @@ public static class CheckCommand
         var shard = new Option<string>("--shard") { Description = "Run only part I of N of the campaign (I/N, e.g. 1/2); merge joins the parts' JSON." };
         var plugin = Plugins.Option();
         var json = new Option<FileInfo?>("--json") { Description = "Also write the results as JSON to this file." };
+        var failureDb = StoredCases.Option();
         var command = new Command("check", "Run the verdict matrix and the emulator check, and print a table of verdicts (--exhaustive: explore every schedule of a small scenario within a preemption bound).")
-            { patchers, models, runs, seed, maxCpus, emulatorRuns, strategy, threads, shard, plugin, json };
+            { patchers, models, runs, seed, maxCpus, emulatorRuns, strategy, threads, shard, plugin, json, failureDb };
         var exhaustive = new ExhaustiveCheck();
         exhaustive.AddTo(command);
         command.SetAction(parse =>
@@ -45,7 +46,7 @@ public static class CheckCommand
                 ? exhaustive.Execute(parse, ChoosePatchers(parse.GetValue(patchers), parse.GetValue(plugin)), ChooseModels(parse.GetValue(models)), parse.GetValue(json))
                 : Execute(new CheckArguments(parse.GetValue(patchers), parse.GetValue(models), parse.GetValue(runs), parse.GetValue(seed),
                     parse.GetValue(maxCpus), parse.GetValue(emulatorRuns), parse.GetValue(strategy)!, parse.GetValue(threads), parse.GetValue(shard),
-                    parse.GetValue(plugin), parse.GetValue(json)));
+                    parse.GetValue(plugin), parse.GetValue(json)) { FailureDb = parse.GetValue(failureDb) });
         });
         return command;
     }
@@ -66,7 +67,10 @@ public static class CheckCommand
             : FetchModelRegistry.BuiltIn.ToArray();
 
     private sealed record CheckArguments(string[]? Patchers, string[]? Models, int Runs, string? Seed, int MaxCpus, int EmulatorRuns,
-        string Strategy, int Threads, string? Shard, string[]? Plugins, FileInfo? Json);
+        string Strategy, int Threads, string? Shard, string[]? Plugins, FileInfo? Json)
+    {
+        public string? FailureDb { get; init; }
+    }
 
     private static int Execute(CheckArguments a)
     {
@@ -80,6 +84,7 @@ public static class CheckCommand
         var search = Usage(() => ScheduleSearch.Get(a.Strategy), "--strategy");
         var shard = a.Shard is null ? Shard.All : Usage(() => Shard.Parse(a.Shard), null);
         var chosen = ChoosePatchers(a.Patchers, a.Plugins);
+        var stored = new StoredCases(a.FailureDb, Plugins.Catalog(a.Plugins));
         var fetchModels = ChooseModels(a.Models);
 
         var allCells = MatrixCampaign.Cells(chosen, fetchModels).ToArray();
@@ -99,8 +104,8 @@ public static class CheckCommand
                 {
                     var (p, m, nmi) = c;
                     // An open cell gets the ordinary budget: searching it longer is what --runs is for.
-                    return MatrixCampaign.RunCell(p, m, nmi, a.Runs, seed, a.MaxCpus,
-                        failRuns: MatrixCampaign.IsOpenCell(p.Name, nmi) ? a.Runs : a.Runs * 25, search: search);
+                    return stored.Run(p, m, nmi, () => MatrixCampaign.RunCell(p, m, nmi, a.Runs, seed, a.MaxCpus,
+                        failRuns: MatrixCampaign.IsOpenCell(p.Name, nmi) ? a.Runs : a.Runs * 25, search: search));
                 }, i =>
                 {
                     lock (gate)
@@ -121,6 +126,7 @@ public static class CheckCommand
             Strategy = search.IsDefault ? null : search.Name,
             Shard = shard.IsAll ? null : new ShardReport(shard.Index, shard.Count, allCells.Length, allFamilies.Count),
         };
+        stored.Print();
         Print(report, fetchModels.Select(m => m.Name).ToArray(), results);
         if (a.Json is not null) File.WriteAllText(a.Json.FullName, report.ToJson());
         return report.Agrees ? Cli.Ok : Cli.Failed;
