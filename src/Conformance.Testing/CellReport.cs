@@ -25,7 +25,8 @@ internal static class CellReport
         foreach (var v in cell.Shrunk?.Violations ?? []) text.AppendLine($"  - {v}");
         if (cell.Token is { } token)
         {
-            text.AppendLine($"Replay just this case: {PropertySettings.ReplayVariable}={token} dotnet test --filter-method '*NAME*'   (NAME: this test)");
+            string test = Xunit.TestContext.Current.TestMethod?.MethodName ?? "NAME";
+            text.AppendLine($"Replay just this case: {PropertySettings.ReplayVariable}={token} dotnet test --filter-method '*{test}'");
             text.AppendLine($"Or with the tool:      conformance explain {token} --plugin {patcher.Type.Assembly.Location}");
         }
         if (MatrixCounterexample.Of(cell, patcher) is { } counterexample)

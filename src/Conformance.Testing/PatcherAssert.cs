@@ -39,9 +39,12 @@ public static class PatcherAssert
     /// every one of <paramref name="models"/> (when none are named: every model where its expectations
     /// say it fails); the test goes red the day it stops finding one. Returns them.
     /// </summary>
-    public static IReadOnlyList<Counterexample> Caught<TPatcher>(params string[] models) where TPatcher : IPatcher, new()
+    public static IReadOnlyList<Counterexample> Caught<TPatcher>(params string[] models) where TPatcher : IPatcher, new() =>
+        Caught<TPatcher>(PatcherCampaign.FromEnvironment(), models);
+
+    /// <summary><see cref="Caught{TPatcher}(string[])"/> with this campaign (its <see cref="PatcherCampaign.FailRuns"/> bounds each search).</summary>
+    public static IReadOnlyList<Counterexample> Caught<TPatcher>(PatcherCampaign campaign, params string[] models) where TPatcher : IPatcher, new()
     {
-        var campaign = PatcherCampaign.FromEnvironment();
         if (models.Length == 0)
         {
             var expectations = Describe<TPatcher>().Expectations;
