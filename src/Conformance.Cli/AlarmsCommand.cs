@@ -32,6 +32,7 @@ public static class AlarmsCommand
             { cases, maxCpus, patchers, models, seed, threads, plugin, json };
         command.SetAction(parse =>
         {
+            OutputPath.Check("--json", parse.GetValue(json));   // before the campaign
             int total = parse.GetValue(cases), n = parse.GetValue(threads);
             if (total < 1) throw new UsageException($"--cases {total}: must be at least 1");
             if (n < 1) throw new UsageException($"--threads {n}: must be at least 1");
@@ -39,7 +40,7 @@ public static class AlarmsCommand
             if (bounds.Any(b => b is < 1 or > 8)) throw new UsageException($"--max-cpus {bounds.First(b => b is < 1 or > 8)}: must be 1 to 8");
             ulong s = PropertySettings.DefaultSeed;
             if (parse.GetValue(seed) is { } text && !ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out s))
-                throw new UsageException($"--seed '{text}': not a non-negative whole number");
+                throw new UsageException($"--seed: '{text}' is not a whole number from 0 to {ulong.MaxValue}");
             var catalog = Plugins.Catalog(parse.GetValue(plugin));
             var chosen = parse.GetValue(patchers) is { Length: > 0 } names
                 ? names.Select(x => catalog.FirstOrDefault(p => p.Name == x) ?? throw new UsageException($"--patcher {x}: unknown; known: {string.Join(", ", catalog.Select(p => p.Name))}")).ToArray()
@@ -59,7 +60,7 @@ public static class AlarmsCommand
             double seconds = clock.Elapsed.TotalSeconds;
             Print(results, seconds, s);
             if (parse.GetValue(json) is { } file)
-                File.WriteAllText(file.FullName, JsonSerializer.Serialize(new
+                OutputPath.Write("--json", file, JsonSerializer.Serialize(new
                 {
                     seed = s,
                     casesPerCell = runs,
@@ -91,7 +92,7 @@ public static class AlarmsCommand
         Console.WriteLine();
         Console.WriteLine($"{cases:N0} cases in {seconds:N0} s ({cases / Math.Max(seconds, 1e-9):N0} cases/s, wall clock).");
         foreach (var r in results.Where(r => r.Alarm is not null))
-            Console.WriteLine($"ALARM {r.Patcher} / {r.Model}{(r.Nmi ? " (NMI)" : "")} / max {r.MaxCpus} CPUs: {r.Alarm!.Shrunk?.First} | replay {r.Alarm.Token}");
+            Console.WriteLine($"ALARM {r.Patcher} / {r.Model}{(r.Nmi ? " (NMI)" : "")} / max {r.MaxCpus} CPUs: {r.Alarm!.Shrunk?.First} | {TokenLines.Replay(r.Alarm.Token!.ToString())}");
         Console.WriteLine(results.Any(r => r.Alarm is not null)
             ? $"{results.Count(r => r.Alarm is not null)} alarm(s): a correct scheme accused, or history wrong; replay each token."
             : "No false alarm.");

@@ -25,6 +25,7 @@ public static class BenchCommand
         command.SetAction(parse =>
         {
             int n = parse.GetValue(seeds), max = parse.GetValue(cap);
+            OutputPath.Check("--json", parse.GetValue(json));
             if (n < 1) throw new UsageException($"--seeds {n}: must be at least 1");
             if (max < 1) throw new UsageException($"--cap {max}: must be at least 1");
             var options = new BenchOptions(n, max, parse.GetValue(rows), parse.GetValue(quick));
@@ -33,7 +34,7 @@ public static class BenchCommand
             catch (ArgumentException e) { throw new UsageException(e.Message); }
             Print(report);
             if (parse.GetValue(json) is { } file)
-                File.WriteAllText(file.FullName, JsonSerializer.Serialize(report, Options) + "\n");
+                OutputPath.Write("--json", file, JsonSerializer.Serialize(report, Options) + "\n");
             return Cli.Ok;
         });
         return command;

@@ -35,18 +35,21 @@ public static class CheckCommand
         var plugin = Plugins.Option();
         var json = new Option<FileInfo?>("--json") { Description = "Also write the results as JSON to this file." };
         var failureDb = StoredCases.Option();
+        var layoutsFrom = LayoutsFrom.Option();
+        var byClass = new Option<bool>("--by-class") { Description = "With --layouts-from: run each cell once per layout class of the scan and weigh the verdicts by the sites in each (spec/scan.md)." };
         var command = new Command("check", "Run the verdict matrix and the emulator check, and print a table of verdicts (--exhaustive: explore every schedule of a small scenario within a preemption bound).")
-            { patchers, models, runs, seed, maxCpus, emulatorRuns, strategy, threads, shard, plugin, json, failureDb };
+            { patchers, models, runs, seed, maxCpus, emulatorRuns, strategy, threads, shard, plugin, json, layoutsFrom, byClass, failureDb };
         var exhaustive = new ExhaustiveCheck();
         exhaustive.AddTo(command);
         command.SetAction(parse =>
         {
-            exhaustive.CheckOptions(parse, [runs, seed, maxCpus, emulatorRuns, strategy, threads, shard]);
+            exhaustive.CheckOptions(parse, [runs, seed, maxCpus, emulatorRuns, strategy, threads, shard, layoutsFrom, byClass]);
+            OutputPath.Check("--json", parse.GetValue(json));   // before any work: a bad path must not cost the campaign
             return exhaustive.Requested(parse)
                 ? exhaustive.Execute(parse, ChoosePatchers(parse.GetValue(patchers), parse.GetValue(plugin)), ChooseModels(parse.GetValue(models)), parse.GetValue(json))
                 : Execute(new CheckArguments(parse.GetValue(patchers), parse.GetValue(models), parse.GetValue(runs), parse.GetValue(seed),
                     parse.GetValue(maxCpus), parse.GetValue(emulatorRuns), parse.GetValue(strategy)!, parse.GetValue(threads), parse.GetValue(shard),
-                    parse.GetValue(plugin), parse.GetValue(json)) { FailureDb = parse.GetValue(failureDb) });
+                    parse.GetValue(plugin), parse.GetValue(json)) { LayoutsFrom = parse.GetValue(layoutsFrom), ByClass = parse.GetValue(byClass), FailureDb = parse.GetValue(failureDb) });
         });
         return command;
     }
@@ -69,6 +72,8 @@ public static class CheckCommand
     private sealed record CheckArguments(string[]? Patchers, string[]? Models, int Runs, string? Seed, int MaxCpus, int EmulatorRuns,
         string Strategy, int Threads, string? Shard, string[]? Plugins, FileInfo? Json)
     {
+        public string? LayoutsFrom { get; init; }
+        public bool ByClass { get; init; }
         public string? FailureDb { get; init; }
     }
 
@@ -80,12 +85,19 @@ public static class CheckCommand
         if (a.Threads < 1) throw new UsageException($"--threads {a.Threads}: must be at least 1");
         ulong seed = PropertySettings.DefaultSeed;
         if (a.Seed is not null && !ulong.TryParse(a.Seed, NumberStyles.None, CultureInfo.InvariantCulture, out seed))
-            throw new UsageException($"--seed '{a.Seed}': not a non-negative whole number");
+            throw new UsageException($"--seed: '{a.Seed}' is not a whole number from 0 to {ulong.MaxValue}");
         var search = Usage(() => ScheduleSearch.Get(a.Strategy), "--strategy");
         var shard = a.Shard is null ? Shard.All : Usage(() => Shard.Parse(a.Shard), null);
         var chosen = ChoosePatchers(a.Patchers, a.Plugins);
         var stored = new StoredCases(a.FailureDb, Plugins.Catalog(a.Plugins));
         var fetchModels = ChooseModels(a.Models);
+        var layouts = LayoutsFrom.Load(a.LayoutsFrom);
+        if (a.ByClass)
+        {
+            if (layouts is null) throw new UsageException("--by-class needs --layouts-from FILE (the scan whose classes it weighs)");
+            if (a.Shard is not null) throw new UsageException("--by-class runs whole patcher/model pairs: it has no --shard");
+            return ByClassCheck.Execute(chosen, fetchModels, layouts, a.LayoutsFrom!, a.Runs, seed, a.MaxCpus, search, a.Json);
+        }
 
         var allCells = MatrixCampaign.Cells(chosen, fetchModels).ToArray();
         var allFamilies = a.EmulatorRuns > 0 ? EmulatorCampaign.Families : [];
@@ -105,7 +117,7 @@ public static class CheckCommand
                     var (p, m, nmi) = c;
                     // An open cell gets the ordinary budget: searching it longer is what --runs is for.
                     return stored.Run(p, m, nmi, () => MatrixCampaign.RunCell(p, m, nmi, a.Runs, seed, a.MaxCpus,
-                        failRuns: MatrixCampaign.IsOpenCell(p.Name, nmi) ? a.Runs : a.Runs * 25, search: search));
+                        failRuns: MatrixCampaign.IsOpenCell(p.Name, nmi) ? a.Runs : a.Runs * 25, search: search, layouts: layouts), layouts);
                 }, i =>
                 {
                     lock (gate)
@@ -124,11 +136,12 @@ public static class CheckCommand
         var report = new CheckReport(seed, a.Runs, a.MaxCpus, results.Select(CheckReport.Cell).ToArray(), emulator.Select(CheckReport.Family).ToArray())
         {
             Strategy = search.IsDefault ? null : search.Name,
-            Shard = shard.IsAll ? null : new ShardReport(shard.Index, shard.Count, allCells.Length, allFamilies.Count),
+            Shard = shard.IsAll ? null : new ShardReport(shard.Index, shard.Count, allCells.Length, allFamilies.Count)
+                { CellNames = allCells.Select(c => CellReport.NameOf(c.Patcher.Name, c.Model.Name, c.Nmi)).ToArray() },
         };
         stored.Print();
-        Print(report, fetchModels.Select(m => m.Name).ToArray(), results);
-        if (a.Json is not null) File.WriteAllText(a.Json.FullName, report.ToJson());
+        Print(report, fetchModels.Select(m => m.Name).ToArray(), results, LayoutsFrom.Suffix(a.LayoutsFrom));
+        if (a.Json is not null) OutputPath.Write("--json", a.Json, report.ToJson());
         return report.Agrees ? Cli.Ok : Cli.Failed;
     }
 
@@ -140,7 +153,7 @@ public static class CheckCommand
     }
 
     /// <summary>The table of verdicts, one line per counterexample with its replay token, and the summary lines.</summary>
-    public static void Print(CheckReport report, IReadOnlyList<string> models, IReadOnlyList<MatrixCell>? cells = null)
+    public static void Print(CheckReport report, IReadOnlyList<string> models, IReadOnlyList<MatrixCell>? cells = null, string replaySuffix = "")
     {
         string title = $"Verdict matrix (seed {report.Seed}, {report.RunsPerCell} cases per cell" +
                        $"{(report.Strategy is { } s ? $", schedules by {s}" : "")}{(report.Shard is { } sh ? $", shard {sh.Index}/{sh.Count}" : "")})";
@@ -157,12 +170,12 @@ public static class CheckCommand
         int open = report.Matrix.Count(r => r.Open);
         if (cells is not null)
             foreach (var r in cells.Where(r => !r.Passed && r.Shrunk is not null))
-                Console.WriteLine($"{r.Patcher} / {r.Model}{(r.NmiMayEndStiShadow ? " (NMI)" : "")}: {r.Shrunk!.First} | replay {r.Token}");
+                Console.WriteLine($"{r.Patcher} / {r.Model}{(r.NmiMayEndStiShadow ? " (NMI)" : "")}: {r.Shrunk!.First} | {TokenLines.Replay(r.Token!.ToString())}{replaySuffix}");
         else
             foreach (var r in report.Matrix.Where(r => r.Verdict == "fail" && r.Violation is not null))
-                Console.WriteLine($"{r.Patcher} / {r.Model}{(r.NmiMayEndStiShadow ? " (NMI)" : "")}: {r.Property} {r.Violation} | replay {r.Replay}");
+                Console.WriteLine($"{r.Patcher} / {r.Model}{(r.NmiMayEndStiShadow ? " (NMI)" : "")}: {r.Property} {r.Violation} | {TokenLines.Replay(r.Replay!)}");
         if (report.Matrix.Any(r => r.Verdict == "fail" && r.Violation is not null))
-            Console.WriteLine("Read one as a timeline: dotnet run --project src/Conformance.Cli -- explain TOKEN (add --html page.html for a drawing, --json trace.json for the events).");
+            Console.WriteLine($"Read one as a timeline: {TokenLines.ExplainHint(report.Matrix.Select(r => r.Replay))}{replaySuffix} (add --html page.html for a drawing, --json trace.json for the events).");
         var emulator = report.Emulator;
         if (emulator.Count > 0)
             AnsiConsole.MarkupLine(emulator.All(e => e.Verdict == "pass")

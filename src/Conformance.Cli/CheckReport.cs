@@ -61,10 +61,18 @@ public sealed record CheckReport(ulong Seed, int RunsPerCell, int MaxCpus, IRead
 
 /// <summary>One cell of the verdict matrix in the JSON.</summary>
 public sealed record CellReport(string Patcher, string Model, bool NmiMayEndStiShadow, string Verdict, string Expected, bool Agrees, bool Open,
-    int Runs, string? Property, int? ShrunkCpus, long? ShrunkSteps, string? Violation, string? Replay);
+    int Runs, string? Property, int? ShrunkCpus, long? ShrunkSteps, string? Violation, string? Replay)
+{
+    /// <summary>A cell's name in a shard's list of the run's cells: <c>patcher/model</c>, with <c>/nmi</c> for the NMI switch.</summary>
+    public static string NameOf(string patcher, string model, bool nmi) => $"{patcher}/{model}{(nmi ? "/nmi" : "")}";
+}
 
 /// <summary>One instruction family of the emulator-vs-Iced check in the JSON.</summary>
 public sealed record FamilyReport(string Family, int Forms, int Cases, string Verdict);
 
 /// <summary>Which shard of how many a document holds, and the size of the whole run (to check a merge).</summary>
-public sealed record ShardReport(int Index, int Count, int Cells, int Families);
+public sealed record ShardReport(int Index, int Count, int Cells, int Families)
+{
+    /// <summary>The whole run's cells in order (<see cref="CellReport.NameOf"/>): which run a shard is of, and which cells it must hold.</summary>
+    public IReadOnlyList<string> CellNames { get; init; } = [];
+}

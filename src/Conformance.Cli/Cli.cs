@@ -14,10 +14,11 @@ public static class Cli
 
     public static int Run(RootCommand root, string[] args)
     {
+        ParseErrorText.Install(root);
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
-            Console.Error.WriteLine($"conformance: {string.Join(" ", parse.Errors.Select(e => e.Message.TrimEnd('.') + "."))} (see --help)");
+            Console.Error.WriteLine($"conformance: {ParseErrorText.Describe(parse)}");
             return Usage;
         }
         try

@@ -101,7 +101,7 @@ public sealed class ExhaustiveCheck
         Console.WriteLine(disagree == 0
             ? $"All {cells.Count - outOfReach} cells within the scenario's reach agree with their expectations (undecided ones: the suite decides){(outOfReach > 0 ? $"; {outOfReach} expected failure(s) out of its reach" : "")}."
             : $"{disagree} of {cells.Count} cells disagree with their expectations.");
-        if (json is not null) WriteJson(json, cpus, sites, irqsOff, bound, cells);
+        if (json is not null) WriteJson(json, cpus, sites, irqsOff, bound, cells);   // its path was checked before the exploration (CheckCommand)
         return disagree == 0 ? Cli.Ok : Cli.Failed;
     }
 
@@ -137,7 +137,7 @@ public sealed class ExhaustiveCheck
         };
 
         public string? Token => Result?.Counterexample is { } cx
-            ? new ExhaustiveToken(Patcher.Name, Model.Name, Scenario.Cpus, Scenario.SiteCount, Scenario.InterruptsOff, cx.Case.Schedule).ToString()
+            ? new ExhaustiveToken(Patcher.Name, Model.Name, Scenario.Cpus, Scenario.SiteCount, Scenario.InterruptsOff, cx.Case.Schedule) { Plugin = Patcher.Plugin }.ToString()
             : null;
     }
 
@@ -153,7 +153,7 @@ public sealed class ExhaustiveCheck
         Console.WriteLine($"{c.Patcher.Name} / {c.Model.Name}: {r.Summary} ({note}; {elapsed.TotalSeconds:F1} s)");
         if (r.Counterexample is not { } cx) return;
         Console.WriteLine($"      schedule: {cx.Case.Schedule}");
-        Console.WriteLine($"      replay {c.Token}");
+        Console.WriteLine($"      {TokenLines.Replay(c.Token!)}");
     }
 
     private static void WriteJson(FileInfo file, int cpus, int sites, bool irqsOff, ExhaustiveBound bound, List<Cell> cells)
@@ -188,6 +188,6 @@ public sealed class ExhaustiveCheck
                 replay = c.Token,
             }),
         };
-        File.WriteAllText(file.FullName, JsonSerializer.Serialize(data, JsonOptions.Indented) + "\n");
+        OutputPath.Write("--json", file, JsonSerializer.Serialize(data, JsonOptions.Indented) + "\n");
     }
 }

@@ -1,5 +1,6 @@
 using Conformance.Checking;
 using Conformance.Checking.Exhaustive;
+using Conformance.Checking.Tokens;
 using Conformance.Machine;
 using Conformance.Patching;
 using Conformance.Reporting;
@@ -7,12 +8,12 @@ using Conformance.Reporting;
 namespace Conformance.Cli;
 
 /// <summary>
-/// An execution found by <c>check --exhaustive</c>, from its <c>cx1:...</c> token: <c>replay</c>
+/// An execution found by <c>check --exhaustive</c>, from its <c>cx2:...</c> token: <c>replay</c>
 /// prints its violations and trace, <c>explain</c> draws its timeline.
 /// </summary>
 public static class ExhaustiveReplay
 {
-    /// <summary><c>replay cx1:...</c>: runs the execution again; exit 1 when it fails (as a counterexample should), 0 when it passes.</summary>
+    /// <summary><c>replay cx2:...</c>: runs the execution again; exit 1 when it fails (as a counterexample should), 0 when it passes.</summary>
     public static int Run(string text, IReadOnlyList<PatcherInfo> catalog)
     {
         var (token, patcher, model, scenario) = Load(text, catalog);
@@ -22,6 +23,7 @@ public static class ExhaustiveReplay
         foreach (var v in result.Violations) Console.WriteLine($"  {v}");
         Console.WriteLine("trace:");
         foreach (var line in result.Trace) Console.WriteLine(line);
+        if (!result.Passed) Console.WriteLine($"the same execution as a timeline: {TokenCommand.Line("explain", token.ToString(), token.Plugin)}");
         return result.Passed ? Cli.Ok : Cli.Failed;
     }
 
@@ -36,6 +38,7 @@ public static class ExhaustiveReplay
             : new Counterexample(patcher.Name, patcher.Description, model.Name, model.Description, false, c, result)
             {
                 Token = token.ToString(),
+                Plugin = token.Plugin,
                 Seed = "none: an execution of the exhaustive exploration, given by its schedule (spec/exhaustive.md)",
             };
     }
@@ -46,13 +49,13 @@ public static class ExhaustiveReplay
         try
         {
             var token = ExhaustiveToken.Parse(text);
-            var patcher = catalog.FirstOrDefault(p => p.Name == token.Patcher)
-                ?? throw new ArgumentException($"replay token names patcher '{token.Patcher}', which is not in the catalog (a plug-in? pass --plugin)");
+            var patcher = Checking.Tokens.TokenPatcher.Find(token.Patcher, token.Plugin, catalog);
             var model = FetchModelRegistry.BuiltIn.FirstOrDefault(m => m.Name == token.Model)
                 ?? throw new ArgumentException($"replay token names fetch model '{token.Model}', which does not exist");
             var scenario = ExhaustiveScenario.For(patcher.Create(), token.Cpus, token.Sites, out string? declined, token.InterruptsOff)
                 ?? throw new ArgumentException($"replay token's scenario does not exist: {declined}");
             token.Schedule.Validate(token.Cpus);
+            ExhaustiveTokenCheck.FetchChoices(patcher.Create, model, scenario.WithSchedule(token.Schedule));
             return (token, patcher, model, scenario);
         }
         catch (ArgumentException e) { throw new UsageException(e.Message); }

@@ -15,13 +15,15 @@ public static class ExplainCommand
 {
     public static Command Create()
     {
-        var token = new Argument<string>("token") { Description = "A replay token printed by check (cf1:patcher:model:...) or check --exhaustive (cx1:...)." };
+        var token = new Argument<string>("token") { Description = "A replay token printed by check (cf2:patcher:model:...) or check --exhaustive (cx2:...)." };
         var html = new Option<FileInfo?>("--html") { Description = "Also write the timeline as one self-contained HTML page (inline SVG, no scripts, no network) to this file." };
         var json = new Option<FileInfo?>("--json") { Description = "Also write the structured trace (every event, typed) as JSON to this file." };
         var plugin = Plugins.Option();
-        var command = new Command("explain", "Explain one counterexample of the verdict matrix or of check --exhaustive: its timeline as text, HTML/SVG or JSON.") { token, html, json, plugin };
+        var layoutsFrom = LayoutsFrom.Option();
+        var command = new Command("explain", "Explain one counterexample of the verdict matrix or of check --exhaustive: its timeline as text, HTML/SVG or JSON.") { token, html, json, plugin, layoutsFrom };
         command.SetAction(parse =>
         {
+            OutputPath.CheckAll(("--html", parse.GetValue(html)), ("--json", parse.GetValue(json)));   // before the replay
             Counterexample? counterexample;
             string text = parse.GetValue(token)!;
             if (Checking.Exhaustive.ExhaustiveToken.Looks(text))
@@ -34,8 +36,8 @@ public static class ExplainCommand
                 {
                     var parsed = ReplayToken.Parse(text);
                     var catalog = Plugins.Catalog(parse.GetValue(plugin));
-                    cell = MatrixCampaign.Replay(parsed, catalog);
-                    patcher = catalog.First(p => p.Name == parsed.Patcher);
+                    cell = MatrixCampaign.Replay(parsed, catalog, LayoutsFrom.Load(parse.GetValue(layoutsFrom)));
+                    patcher = Checking.Tokens.TokenPatcher.Find(parsed.Patcher, parsed.Plugin, catalog);
                 }
                 catch (ArgumentException e) { throw new UsageException(e.Message); }
                 counterexample = MatrixCounterexample.Of(cell, patcher);
@@ -49,25 +51,16 @@ public static class ExplainCommand
             Console.Write(TimelineText.Render(timeline));
             if (parse.GetValue(html) is { } htmlFile)
             {
-                Write(htmlFile, TimelineHtml.Render(timeline));
+                OutputPath.Write("--html", htmlFile, TimelineHtml.Render(timeline));
                 Console.WriteLine($"HTML timeline: {htmlFile.FullName}");
             }
             if (parse.GetValue(json) is { } jsonFile)
             {
-                Write(jsonFile, TraceJson.Render(timeline));
+                OutputPath.Write("--json", jsonFile, TraceJson.Render(timeline));
                 Console.WriteLine($"JSON trace: {jsonFile.FullName}");
             }
             return Cli.Ok;
         });
         return command;
-    }
-
-    private static void Write(FileInfo file, string text)
-    {
-        try { File.WriteAllText(file.FullName, text); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new UsageException($"cannot write {file.FullName}: {e.Message}");
-        }
     }
 }

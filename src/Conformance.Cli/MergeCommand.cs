@@ -17,49 +17,24 @@ public static class MergeCommand
         var command = new Command("merge", "Join the JSON of the shards of one check campaign into the whole run's JSON.") { files, json };
         command.SetAction(parse =>
         {
-            var merged = Merge(parse.GetValue(files)!.Select(f => f.FullName).ToArray());
+            OutputPath.Check("--json", parse.GetValue(json));
+            var merged = Merge(parse.GetValue(files)!.Select(f => f.ToString()).ToArray());
             CheckCommand.Print(merged, merged.Matrix.Select(c => c.Model).Distinct().ToArray());
-            if (parse.GetValue(json) is { } file) File.WriteAllText(file.FullName, merged.ToJson());
+            if (parse.GetValue(json) is { } file) OutputPath.Write("--json", file, merged.ToJson());
             return merged.Agrees ? Cli.Ok : Cli.Failed;
         });
         return command;
     }
 
-    /// <summary>The whole run from its shards; shards of different runs, a missing or repeated shard, or a file that is no shard is a usage error.</summary>
+    /// <summary>The whole run from its shards; anything wrong with a shard (<see cref="ShardCheck"/>) is a usage error naming its file and the field.</summary>
     public static CheckReport Merge(IReadOnlyList<string> paths)
     {
-        CheckReport[] reports;
-        try { reports = paths.Select(CheckReport.Read).ToArray(); }
-        catch (ArgumentException e) { throw new UsageException(e.Message); }
-        for (int i = 0; i < reports.Length; i++)
-            if (reports[i].Shard is null) throw new UsageException($"{paths[i]}: not a shard (it was not written by check --shard I/N)");
-        var first = reports[0];
-        int n = first.Shard!.Count;
-        for (int i = 0; i < reports.Length; i++)
-        {
-            var r = reports[i];
-            if (r.Seed != first.Seed || r.RunsPerCell != first.RunsPerCell || r.MaxCpus != first.MaxCpus || r.Strategy != first.Strategy ||
-                r.Shard!.Count != n || r.Shard.Cells != first.Shard.Cells || r.Shard.Families != first.Shard.Families)
-                throw new UsageException($"{paths[i]}: shard of another run than {paths[0]} (seed, runs, CPUs, strategy, shard count or campaign size differ)");
-        }
-        var byIndex = new CheckReport[n];
-        for (int i = 0; i < reports.Length; i++)
-        {
-            int index = reports[i].Shard!.Index;
-            if (index < 1 || index > n) throw new UsageException($"{paths[i]}: shard {index}/{n} is out of range");
-            if (byIndex[index - 1] is not null) throw new UsageException($"{paths[i]}: shard {index}/{n} is given twice");
-            byIndex[index - 1] = reports[i];
-        }
-        var missing = Enumerable.Range(1, n).Where(k => byIndex[k - 1] is null).ToArray();
-        if (missing.Length > 0) throw new UsageException($"missing shard(s) {string.Join(", ", missing.Select(k => $"{k}/{n}"))}");
-        try
-        {
-            var matrix = Shard.Interleave(byIndex.Select(r => r.Matrix).ToArray());
-            var emulator = Shard.Interleave(byIndex.Select(r => r.Emulator).ToArray());
-            if (matrix.Count != first.Shard.Cells || emulator.Count != first.Shard.Families)
-                throw new ArgumentException($"the shards hold {matrix.Count} cells and {emulator.Count} families; the run has {first.Shard.Cells} and {first.Shard.Families}");
-            return new CheckReport(first.Seed, first.RunsPerCell, first.MaxCpus, matrix, emulator) { Strategy = first.Strategy };
-        }
-        catch (ArgumentException e) { throw new UsageException(e.Message); }
+        var reports = paths.Select(ShardCheck.Read).ToArray();
+        var ordered = ShardCheck.OfOneRun(paths, reports);
+        var first = ordered[0];
+        // Each shard was checked to hold exactly its part, so the parts interleave into the whole run.
+        var matrix = Shard.Interleave(ordered.Select(r => r.Matrix).ToArray());
+        var emulator = Shard.Interleave(ordered.Select(r => r.Emulator).ToArray());
+        return new CheckReport(first.Seed, first.RunsPerCell, first.MaxCpus, matrix, emulator) { Strategy = first.Strategy };
     }
 }

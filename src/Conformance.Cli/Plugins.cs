@@ -18,6 +18,7 @@ public static class Plugins
         var all = PatcherRegistry.BuiltIn.ToList();
         foreach (var path in paths ?? [])
         {
+            if (Directory.Exists(path)) throw new UsageException($"--plugin {path}: is a directory; give the compiled assembly (a .dll file) in it");
             try { all.AddRange(PatcherRegistry.LoadPlugin(path)); }
             catch (ArgumentException e) { throw new UsageException(e.Message); }
         }

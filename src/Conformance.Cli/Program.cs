@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Conformance.Cli;
 
-// The command line: `check` runs the conformance job; `list` names what it checks; `replay` and `explain` show one case.
+// The command line: `check` runs the conformance job; `list` names what it checks; `replay` and `explain` show one case; `scan` counts an ELF file's sites; `probe` asks the CPU.
 var root = new RootCommand("Conformance: property-based conformance tests for live x86 code patching.")
 {
     CheckCommand.Create(),
@@ -11,6 +11,8 @@ var root = new RootCommand("Conformance: property-based conformance tests for li
     ExplainCommand.Create(),
     MergeCommand.Create(),
     BenchCommand.Create(),
+    ScanCommand.Create(),
     AlarmsCommand.Create(),
+    ProbeCommand.Create(),
 };
 return Cli.Run(root, args);

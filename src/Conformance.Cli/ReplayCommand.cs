@@ -9,9 +9,10 @@ public static class ReplayCommand
 {
     public static Command Create()
     {
-        var token = new Argument<string>("token") { Description = "A replay token printed by check (cf1:patcher:model:...) or by check --exhaustive (cx1:...)." };
+        var token = new Argument<string>("token") { Description = "A replay token printed by check (cf2:patcher:model:...) or by check --exhaustive (cx2:...)." };
         var plugin = Plugins.Option();
-        var command = new Command("replay", "Re-run one case of the verdict matrix from its replay token.") { token, plugin };
+        var layoutsFrom = LayoutsFrom.Option();
+        var command = new Command("replay", "Re-run one case of the verdict matrix from its replay token.") { token, plugin, layoutsFrom };
         command.SetAction(parse =>
         {
             if (ExhaustiveToken.Looks(parse.GetValue(token)!)) return ExhaustiveReplay.Run(parse.GetValue(token)!, Plugins.Catalog(parse.GetValue(plugin)));
@@ -20,7 +21,7 @@ public static class ReplayCommand
             try
             {
                 parsed = ReplayToken.Parse(parse.GetValue(token)!);
-                cell = MatrixCampaign.Replay(parsed, Plugins.Catalog(parse.GetValue(plugin)));
+                cell = MatrixCampaign.Replay(parsed, Plugins.Catalog(parse.GetValue(plugin)), LayoutsFrom.Load(parse.GetValue(layoutsFrom)));
             }
             catch (ArgumentException e) { throw new UsageException(e.Message); }
             Console.WriteLine($"{cell.Patcher} under {cell.Model}{(cell.NmiMayEndStiShadow ? " (NMI may end the STI shadow)" : "")}: {cell.Verdict}");
@@ -29,7 +30,7 @@ public static class ReplayCommand
             foreach (var v in cell.Shrunk.Violations) Console.WriteLine($"  {v}");
             Console.WriteLine("trace:");
             foreach (var line in cell.Shrunk.Trace) Console.WriteLine(line);
-            Console.WriteLine($"the same case as a timeline: dotnet run --project src/Conformance.Cli -- explain {parsed}");
+            Console.WriteLine($"the same case as a timeline: {TokenLines.Explain(parsed.ToString())}{LayoutsFrom.Suffix(parse.GetValue(layoutsFrom))}");
             return Cli.Failed;
         });
         return command;

@@ -15,6 +15,7 @@ public static class ScenariosCommand
         command.SetAction(parse =>
         {
             var directory = parse.GetValue(dir)!;
+            if (File.Exists(directory.FullName)) throw new UsageException($"--dir {directory}: is a file, not a directory");
             if (!directory.Exists) throw new UsageException($"--dir {directory.FullName}: no such directory");
             if (parse.GetValue(promote))
             {

@@ -21,10 +21,10 @@ public sealed class StoredCases(string? setting, IReadOnlyList<PatcherInfo> cata
     };
 
     /// <summary>One cell, its stored cases first (thread-safe: cells run in parallel).</summary>
-    public MatrixCell Run(PatcherInfo patcher, IFetchModel model, bool nmi, Func<MatrixCell> campaign)
+    public MatrixCell Run(PatcherInfo patcher, IFetchModel model, bool nmi, Func<MatrixCell> campaign, Conformance.Scanning.SiteLayouts? layouts = null)
     {
         if (_db is null) return campaign();
-        var result = _db.Run(patcher, model, nmi, catalog, campaign);
+        var result = _db.Run(patcher, model, nmi, catalog, campaign, layouts);
         lock (_replays) _replays.AddRange(result.Replays);
         return result.Cell;
     }

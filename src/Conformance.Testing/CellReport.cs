@@ -27,7 +27,7 @@ internal static class CellReport
         {
             string test = Xunit.TestContext.Current.TestMethod?.MethodName ?? "NAME";
             text.AppendLine($"Replay just this case: {PropertySettings.ReplayVariable}={token} dotnet test --filter-method '*{test}'");
-            text.AppendLine($"Or with the tool:      conformance explain {token} --plugin {patcher.Type.Assembly.Location}");
+            text.AppendLine($"Or with the tool:      conformance {Conformance.Checking.Tokens.TokenCommand.Arguments("explain", token.ToString(), token.Plugin ?? patcher.Type.Assembly.Location)}");
         }
         if (MatrixCounterexample.Of(cell, patcher) is { } counterexample)
         {

@@ -86,7 +86,8 @@ public static class PatcherAssert
     {
         var p = new TPatcher();
         if (string.IsNullOrWhiteSpace(p.Name)) throw new PatcherAssertException($"{typeof(TPatcher).FullName} has no Name");
-        return new PatcherInfo(p.Name, p.Description, p.Source, p.Expectations ?? [], typeof(TPatcher), IsPlugin: true);
+        // A plug-in by its assembly's path: the tokens it gets name it, so the tool can replay them.
+        return new PatcherInfo(p.Name, p.Description, p.Source, p.Expectations ?? [], typeof(TPatcher), IsPlugin: true) { Plugin = typeof(TPatcher).Assembly.Location };
     }
 
     private static (PatcherInfo Info, IReadOnlyList<MatrixCell> Cells) Run<TPatcher>(PatcherCampaign campaign, string[] models, bool search)

@@ -90,7 +90,9 @@ public sealed class FailureDatabase(string directory)
     /// <paramref name="campaign"/> runs as it would without the database. The cell's counterexample
     /// is the campaign's if it found one, else the first stored case that still fails; it is stored.
     /// </summary>
-    public StoredFirstCell Run(PatcherInfo patcher, IFetchModel model, bool nmi, IReadOnlyList<PatcherInfo> catalog, Func<MatrixCell> campaign)
+    /// <remarks>A stored token of another layout distribution (<c>--layouts-from</c>) is another campaign's: it is left as it is, neither replayed nor forgotten.</remarks>
+    public StoredFirstCell Run(PatcherInfo patcher, IFetchModel model, bool nmi, IReadOnlyList<PatcherInfo> catalog, Func<MatrixCell> campaign,
+        Scanning.SiteLayouts? layouts = null)
     {
         var replays = new List<StoredReplay>();
         foreach (var text in Stored(patcher.Name, model.Name, nmi))
@@ -98,7 +100,9 @@ public sealed class FailureDatabase(string directory)
             StoredReplay replay;
             try
             {
-                replay = new StoredReplay(text, MatrixCampaign.Replay(ReplayToken.Parse(text), catalog), null);
+                var token = ReplayToken.Parse(text);
+                if (token.Layouts != layouts?.Digest) continue;
+                replay = new StoredReplay(text, MatrixCampaign.Replay(token, catalog, layouts), null);
             }
             catch (ArgumentException e)
             {

@@ -16,6 +16,7 @@ public static class MatrixCounterexample
         return new Counterexample(cell.Patcher, patcher.Description, model.Name, model.Description, cell.NmiMayEndStiShadow, shrunkCase, result)
         {
             Token = cell.Token?.ToString(),
+            Plugin = cell.Token?.Plugin,
             Seed = cell.Token is { } t
                 ? string.Create(CultureInfo.InvariantCulture, $"{t.Seed},{t.Gamma},{t.Size} (FsCheck's seed, gamma and size of the case before shrinking)")
                 : null,

@@ -6,6 +6,9 @@ namespace Conformance.Patching;
 public sealed record PatcherInfo(string Name, string Description, string Source, IReadOnlyList<Expectation> Expectations, Type Type, bool IsPlugin)
 {
     public IPatcher Create() => (IPatcher)Activator.CreateInstance(Type)!;
+
+    /// <summary>For a plug-in's patcher, the assembly's path as it was given (<c>--plugin PATH</c>): its replay tokens name it.</summary>
+    public string? Plugin { get; init; }
 }
 
 /// <summary>
@@ -40,7 +43,7 @@ public static class PatcherRegistry
         catch (Exception e) { throw new ArgumentException($"--plugin {path}: not a .NET assembly ({e.Message})"); }
         if (PluginCompatibility.Problem(assembly, path) is { } mismatch) throw new ArgumentException(mismatch);
         var found = Discover(assembly, isPlugin: true);
-        return found.Count > 0 ? found : throw new ArgumentException($"--plugin {path}: holds no public IPatcher with a parameterless constructor");
+        return found.Count > 0 ? found.Select(p => p with { Plugin = path }).ToArray() : throw new ArgumentException($"--plugin {path}: holds no public IPatcher with a parameterless constructor");
     }
 
     public static PatcherInfo Get(string name) =>

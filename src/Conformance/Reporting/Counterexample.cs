@@ -10,7 +10,7 @@ namespace Conformance.Reporting;
 public sealed record Counterexample(string Patcher, string PatcherDescription, string Model, string ModelDescription, bool NmiMayEndStiShadow,
     PatchCase Case, CaseResult Result)
 {
-    /// <summary>The replay token (<c>cf1:...</c>) that regenerates and re-shrinks this case, if there is one.</summary>
+    /// <summary>The replay token (<c>cf2:...</c>, or <c>cx2:...</c> for an exhaustive execution) that runs this case again, if there is one.</summary>
     public string? Token { get; init; }
 
     /// <summary>The generator's seed for the case, as the suite prints it.</summary>
@@ -19,6 +19,9 @@ public sealed record Counterexample(string Patcher, string PatcherDescription, s
     /// <summary>The violation the report is about: the first the run found.</summary>
     public Violation Violation => Result.First ?? throw new InvalidOperationException("the case passed: there is no counterexample to report");
 
+    /// <summary>For a plug-in's patcher, the plug-in's path as it was given: the printed commands pass it as <c>--plugin</c>.</summary>
+    public string? Plugin { get; init; }
+
     /// <summary>The command that prints this report again.</summary>
-    public string? ExplainCommand => Token is null ? null : $"dotnet run --project src/Conformance.Cli -- explain {Token}";
+    public string? ExplainCommand => Token is null ? null : Checking.Tokens.TokenCommand.Line("explain", Token, Plugin);
 }

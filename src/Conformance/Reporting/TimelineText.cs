@@ -5,7 +5,8 @@ namespace Conformance.Reporting;
 /// <summary>
 /// A timeline as plain text for a terminal: the header, then a table with one row per step and one
 /// column per lane (cells wrap rather than cut), the offending row marked <c>&gt;&gt;</c> and its
-/// event <c>!!</c>, cuts said, and the explanation. At most <see cref="MaxWidth"/> columns; LF line ends.
+/// event <c>!!</c>, cuts said, and the explanation. At most <see cref="MaxWidth"/> columns (but for the replay command, which is
+/// never broken: a plug-in's path can make it longer); LF line ends.
 /// </summary>
 public static class TimelineText
 {
@@ -18,7 +19,8 @@ public static class TimelineText
         var v = t.Source.Violation;
         s.Append($"{t.Source.Patcher} under {t.Source.Model}: {v.Property} violated\n");
         foreach (var (label, value) in t.Header)
-            AppendWrapped(s, $"  {label,-9} ", value, MaxWidth);
+            if (label == "replay") s.Append($"  {label,-9} {value}\n");   // a command stays one line, however long, so that it pastes
+            else AppendWrapped(s, $"  {label,-9} ", value, MaxWidth);
         s.Append('\n');
 
         int lane = Math.Min(MaxLaneWidth, (MaxWidth - Gutter) / Math.Max(1, t.Lanes.Count) - 3);

@@ -29,7 +29,7 @@ public class CliTests
     }
 
     [Theory]
-    [InlineData("check --seed abc", "--seed 'abc'")]
+    [InlineData("check --seed abc", "--seed: 'abc' is not a whole number")]
     [InlineData("check --runs -3", "--runs")]
     [InlineData("check --max-cpus 0", "--max-cpus 0")]
     [InlineData("check --max-cpus 9", "--max-cpus 9")]
@@ -41,7 +41,8 @@ public class CliTests
     [InlineData("scenarios --dir /no/such/dir", "no such directory")]
     [InlineData("explain not-a-token", "not a token")]
     [InlineData("explain cf0:naive-text-poke:atomic:-:4:1:1:1", "format cf0")]
-    [InlineData("explain cf1:no-such-patcher:atomic:-:4:1:1:1", "no-such-patcher")]
+    [InlineData("explain cf1:no-such-patcher:atomic:-:4:1:1:1", "format cf1, from an earlier version")]
+    [InlineData("explain cf2:no-such-patcher:atomic:-:4:1:1:1:e4935d53", "no-such-patcher")]
     public void Bad_usage_is_one_line_and_exit_code_2(string args, string named)
     {
         var (exit, _, error) = Run(args.Split(' '));
@@ -90,7 +91,7 @@ public class CliTests
             Assert.Equal("fail", naive.GetProperty("expected").GetString());
             Assert.Equal("P1-old-new-or-trap", naive.GetProperty("property").GetString());
             Assert.Equal(2, naive.GetProperty("shrunkCpus").GetInt32());
-            Assert.StartsWith("cf1:naive-text-poke:", naive.GetProperty("replay").GetString());
+            Assert.StartsWith("cf2:naive-text-poke:", naive.GetProperty("replay").GetString());
         }
         finally
         {

@@ -17,7 +17,7 @@ public class ExhaustiveCliTests
                 "--model", "block64", "--json", file);
             Assert.True(exit == 0, output + error);
             Assert.Contains("text-poke-bp / block64: verified: no counterexample within 2 preemption(s), ", output);
-            Assert.Contains("replay cx1:naive-text-poke:block64:2:1:-:", output);
+            Assert.Contains("replay cx2:naive-text-poke:block64:2:1:-:", output);
             using var json = JsonDocument.Parse(File.ReadAllText(file));
             Assert.Equal(2, json.RootElement.GetProperty("exhaustive").GetProperty("preemptions").GetInt32());
             var results = json.RootElement.GetProperty("results").EnumerateArray().ToArray();
@@ -59,8 +59,9 @@ public class ExhaustiveCliTests
     [InlineData("check --exhaustive --sites 3", "--sites 3")]
     [InlineData("check --preemptions 1", "--preemptions belongs to the exhaustive mode")]
     [InlineData("check --exhaustive --runs 5", "--runs has no meaning with --exhaustive")]
-    [InlineData("replay cx1:naive-text-poke:atomic:2:1:-:1x5", "8 fields")]
-    [InlineData("replay cx1:no-such-patcher:atomic:2:1:-:1x5:-", "no-such-patcher")]
+    [InlineData("replay cx1:naive-text-poke:atomic:2:1:-:1x5:-", "format cx1, from an earlier version")]
+    [InlineData("replay cx2:naive-text-poke:atomic:2:1:-:1x5", "token damaged")]
+    [InlineData("replay cx2:no-such-patcher:atomic:2:1:-:1x5:-:4e48632f", "no-such-patcher")]
     public void Bad_exhaustive_usage_is_one_line_and_exit_code_2(string args, string named)
     {
         var (exit, _, error) = Run(args.Split(' '));

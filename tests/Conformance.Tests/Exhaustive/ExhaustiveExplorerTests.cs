@@ -4,6 +4,7 @@ using Conformance.Machine;
 using Conformance.Patching;
 using Conformance.Patching.Catalog;
 using Conformance.Tests.Patching.Mutants;
+using Conformance.Tests.Support;
 
 namespace Conformance.Tests.Exhaustive;
 
@@ -183,14 +184,14 @@ public class ExhaustiveExplorerTests
     }
 
     [Theory]
-    [InlineData("cx1:naive-text-poke:atomic:2:1:-:1x5.0x3", "8 fields")]
-    [InlineData("cx0:naive-text-poke:atomic:2:1:-:1x5:-", "format cx0")]
-    [InlineData("cx1:naive-text-poke:atomic:two:1:-:1x5:-", "CPU count 'two'")]
-    [InlineData("cx1:naive-text-poke:atomic:2:1:-:1y5:-", "run '1y5'")]
-    [InlineData("cx1:naive-text-poke:atomic:2:1:maybe:1x5:-", "IRQs field")]
-    public void A_malformed_token_says_what_is_wrong(string token, string says)
+    [InlineData("cx2:naive-text-poke:atomic:2:1:-:1x5.0x3", "6 field(s)")]
+    [InlineData("cx2:naive-text-poke:atomic:two:1:-:1x5:-", "CPU count 'two'")]
+    [InlineData("cx2:naive-text-poke:atomic:2:1:-:1y5:-", "'1y5', which is not CPUxSTEPS")]
+    [InlineData("cx2:naive-text-poke:atomic:2:1:maybe:1x5:-", "IRQs field")]
+    public void A_malformed_token_says_what_is_wrong(string body, string says)
     {
-        var e = Assert.Throws<ArgumentException>(() => ExhaustiveToken.Parse(token));
+        var e = Assert.Throws<ArgumentException>(() => ExhaustiveToken.Parse(SealedToken.Of(body)));
+        Assert.StartsWith("token damaged: ", e.Message);
         Assert.Contains(says, e.Message);
     }
 }

@@ -45,7 +45,7 @@ public class VerdictMatrixTests
         {
             output?.WriteLine($"shrunk case: {cell.ShrunkCase}");
             foreach (var v in shrunk.Violations) output?.WriteLine($"  {v}");
-            output?.WriteLine($"replay: dotnet run --project src/Conformance.Cli -- replay {cell.Token}");
+            output?.WriteLine($"replay: {Conformance.Checking.Tokens.TokenCommand.Line("replay", cell.Token!.ToString(), cell.Token.Plugin)}");
         }
         string? timeline = MatrixCounterexample.Of(cell, info) is { } c ? TimelineText.Render(Timeline.Build(c)) : null;
         if (timeline is not null) output?.WriteLine(timeline);
@@ -85,10 +85,17 @@ public class VerdictMatrixTests
     [Theory]
     [InlineData("cf0:text-poke-bp:atomic:-:4:1:1:1", "format cf0")]
     [InlineData("text-poke-bp", "not a token")]
-    [InlineData("cf1:text-poke-bp:atomic:maybe:4:1:1:1", "NMI field")]
+    [InlineData("cf2:text-poke-bp:atomic:maybe:4:1:1:1:e0d5a1c4", "token damaged")]
     public void A_bad_replay_token_is_refused_with_the_reason(string token, string reason)
     {
         var e = Assert.Throws<ArgumentException>(() => ReplayToken.Parse(token));
         Assert.Contains(reason, e.Message);
+    }
+
+    [Fact]
+    public void A_token_with_a_bad_nmi_field_and_a_good_checksum_names_the_field()
+    {
+        var e = Assert.Throws<ArgumentException>(() => ReplayToken.Parse(SealedToken.Of("cf2:text-poke-bp:atomic:maybe:4:1:1:1")));
+        Assert.Contains("NMI switch 'maybe'", e.Message);
     }
 }

@@ -88,7 +88,7 @@ public class ApprovedTimelineTests
         const string marker = "-- explain ";
         var line = timeline.Split('\n').FirstOrDefault(l => l.TrimStart().StartsWith("replay ", StringComparison.Ordinal) && l.Contains(marker))
             ?? throw new InvalidOperationException("the timeline's header has no replay line");
-        return line[(line.IndexOf(marker, StringComparison.Ordinal) + marker.Length)..].Trim();
+        return line[(line.IndexOf(marker, StringComparison.Ordinal) + marker.Length)..].Trim().Split(' ')[0];   // the token, without a --plugin after it
     }
 
     [Fact]

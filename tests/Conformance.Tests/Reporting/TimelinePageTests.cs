@@ -93,7 +93,7 @@ public class TimelinePageTests
         using var json = JsonDocument.Parse(TraceJson.Render(t));
         var root = json.RootElement;
         Assert.Equal("naive-text-poke", root.GetProperty("patcher").GetString());
-        Assert.StartsWith("cf1:naive-text-poke:atomic:", root.GetProperty("token").GetString());
+        Assert.StartsWith("cf2:naive-text-poke:atomic:", root.GetProperty("token").GetString());
         var events = root.GetProperty("events").EnumerateArray().ToArray();
         Assert.Equal(t.Source.Result.Events.Count, events.Length);
         Assert.All(events, e => Assert.False(string.IsNullOrEmpty(e.GetProperty("type").GetString())));

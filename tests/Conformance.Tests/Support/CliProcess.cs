@@ -5,11 +5,33 @@ namespace Conformance.Tests.Support;
 /// <summary>Runs the command line as a user does: a separate process; its exit code and output.</summary>
 public static class CliProcess
 {
+    private static string Cli => Path.Combine(AppContext.BaseDirectory, "Conformance.Cli.dll");
+
     public static (int Exit, string Out, string Err) Run(params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Conformance.Cli.dll"));
+        var start = new ProcessStartInfo("dotnet");
+        start.ArgumentList.Add(Cli);
         foreach (var a in args) start.ArgumentList.Add(a);
+        return Start(start);
+    }
+
+    /// <summary>
+    /// Runs a line the suite printed, as a user pastes it into a POSIX shell: <paramref name="arguments"/>
+    /// are what follows the command line's name (<c>replay TOKEN --plugin PATH</c>), quoting and all.
+    /// </summary>
+    public static (int Exit, string Out, string Err) RunPasted(string arguments)
+    {
+        var start = new ProcessStartInfo("/bin/sh");
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add($"exec dotnet '{Cli.Replace("'", "'\\''", StringComparison.Ordinal)}' {arguments}");
+        return Start(start);
+    }
+
+    private static (int Exit, string Out, string Err) Start(ProcessStartInfo start)
+    {
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
+        start.UseShellExecute = false;
         start.Environment["NO_COLOR"] = "1";
         // No failure database unless a test asks for one (--failure-db): a run must not depend on what an earlier one stored.
         start.Environment[Conformance.Generators.Campaigns.FailureDatabase.Variable] = "off";

@@ -15,12 +15,15 @@ public sealed record ExhaustiveBound(int Preemptions, int Iterations = 2, int St
     /// </summary>
     public bool Reduce { get; init; } = true;
 
+    /// <summary>The most machine steps an execution may take (a replay token's runs add up to at most this).</summary>
+    public const int MaxStepBudget = 100_000;
+
     /// <summary>Bad bounds throw an <see cref="ArgumentException"/> naming the field and the allowed range.</summary>
     public void Validate()
     {
         if (Preemptions is < 0 or > 8) throw new ArgumentException($"Preemptions = {Preemptions}: 0 to 8");
         if (Iterations is < 1 or > 8) throw new ArgumentException($"Iterations = {Iterations}: each reader runs 1 to 8 iterations of the loop");
-        if (StepBudget is < 10 or > 100_000) throw new ArgumentException($"StepBudget = {StepBudget}: 10 to 100,000 steps per execution");
+        if (StepBudget is < 10 or > MaxStepBudget) throw new ArgumentException($"StepBudget = {StepBudget}: 10 to 100,000 steps per execution");
         if (MaxExecutions < 1) throw new ArgumentException($"MaxExecutions = {MaxExecutions}: at least 1");
     }
 

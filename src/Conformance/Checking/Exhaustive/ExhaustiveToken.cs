@@ -1,50 +1,79 @@
 using System.Globalization;
+using Conformance.Checking.Tokens;
 using Conformance.Machine;
+using F = Conformance.Checking.Tokens.TokenFields;
 
 namespace Conformance.Checking.Exhaustive;
 
 /// <summary>
-/// The replay token of an exhaustive counterexample: the format version, the patcher and model,
-/// the scenario (CPUs, sites, IRQs-off sites) and the execution as schedule data (runs as
-/// <c>CPUxSTEPS</c> joined by dots, fetch choices joined by dots, <c>-</c> for none), e.g.
-/// <c>cx1:naive-text-poke:atomic:2:1:-:1x5.0x3.1x1:3</c>. <c>replay TOKEN</c> runs exactly that
-/// execution again: the schedule says everything, so no bound is needed.
+/// The replay token of an exhaustive counterexample,
+/// <c>cx2:PATCHER:MODEL:CPUS:SITES:IRQS:RUNS:CHOICES[:PLUGIN]:CHECKSUM</c>: the patcher and model,
+/// the scenario (CPUs, sites, IRQs-off sites), the execution as schedule data (runs as
+/// <c>CPUxSTEPS</c> joined by dots, fetch choices joined by dots, <c>-</c> for none), the plug-in
+/// the patcher comes from, and a checksum (<see cref="TokenChecksum"/>), e.g.
+/// <c>cx2:naive-text-poke:atomic:2:1:-:1x6.0x8.1x1:0.3:CHECKSUM</c>. <c>replay TOKEN</c> runs exactly
+/// that execution again: the schedule says everything, so no bound is needed. Every field is
+/// checked against what the format allows (runs within the step budget); fetch choices are checked
+/// against the versions each fetch offers when the execution runs (<see cref="ExhaustiveTokenCheck"/>).
 /// </summary>
 public sealed record ExhaustiveToken(string Patcher, string Model, int Cpus, int Sites, bool InterruptsOff, Schedule Schedule)
 {
-    public const string Version = "cx1";
+    public const string Version = "cx2";
 
-    public override string ToString()
-    {
-        var inv = CultureInfo.InvariantCulture;
-        string runs = Schedule.Runs.Count == 0 ? "-" : string.Join('.', Schedule.Runs.Select(r => $"{r.Cpu.ToString(inv)}x{r.Steps.ToString(inv)}"));
-        string choices = Schedule.FetchChoices.Count == 0 ? "-" : string.Join('.', Schedule.FetchChoices.Select(c => c.ToString(inv)));
-        return string.Join(':', Version, Patcher, Model, Cpus.ToString(inv), Sites.ToString(inv), InterruptsOff ? "irqs-off" : "-", runs, choices);
-    }
+    /// <summary>The plug-in the patcher comes from, as given to <c>--plugin</c>; null for a built-in patcher.</summary>
+    public string? Plugin { get; init; }
+
+    /// <summary>The format: one row per field, in order. A new scenario field is one row here (before the plug-in, whose default lets it be left out).</summary>
+    public static TokenFormat<ExhaustiveToken> Format { get; } = new("exhaustive replay token", Version, new ExhaustiveToken("", "", 0, 0, false, Schedule.Empty),
+    [
+        F.Text<ExhaustiveToken>("patcher", t => t.Patcher, (t, v) => t with { Patcher = v }),
+        F.Text<ExhaustiveToken>("fetch model", t => t.Model, (t, v) => t with { Model = F.Known("fetch model", v, FetchModelRegistry.BuiltIn.Select(m => m.Name)) }),
+        F.Int<ExhaustiveToken>("CPU count", 1, 8, t => t.Cpus, (t, v) => t with { Cpus = v }),   // a machine has 1 to 8 CPUs
+        F.Int<ExhaustiveToken>("site count", 1, 8, t => t.Sites, (t, v) => t with { Sites = v }),
+        F.Flag<ExhaustiveToken>("IRQs field", "irqs-off", t => t.InterruptsOff, (t, v) => t with { InterruptsOff = v }),
+        new TokenField<ExhaustiveToken>("runs", t => WriteRuns(t.Schedule.Runs), (t, v) => t with { Schedule = t.Schedule with { Runs = ReadRuns(v) } }),
+        new TokenField<ExhaustiveToken>("fetch choices", t => WriteChoices(t.Schedule.FetchChoices), (t, v) => t with { Schedule = t.Schedule with { FetchChoices = ReadChoices(v) } }),
+        F.OptionalText<ExhaustiveToken>("plug-in", t => t.Plugin, (t, v) => t with { Plugin = v }),
+    ], Validate);
+
+    public override string ToString() => Format.Write(this);
 
     /// <summary>Whether <paramref name="text"/> looks like a token of this kind (of any version).</summary>
-    public static bool Looks(string text) => text.TrimStart().StartsWith("cx", StringComparison.Ordinal);
+    public static bool Looks(string text) => Format.Looks(text);
 
-    /// <summary>Parses a token; a malformed one, or one of another version, throws an <see cref="ArgumentException"/> saying which.</summary>
-    public static ExhaustiveToken Parse(string text)
+    /// <summary>Parses a token; a malformed or damaged one, or one of another version, throws an <see cref="ArgumentException"/> saying which.</summary>
+    public static ExhaustiveToken Parse(string text) => Format.Read(text);
+
+    private static string WriteRuns(IReadOnlyList<ScheduleRun> runs) =>
+        runs.Count == 0 ? "-" : string.Join('.', runs.Select(r => string.Create(CultureInfo.InvariantCulture, $"{r.Cpu}x{r.Steps}")));
+
+    private static ScheduleRun[] ReadRuns(string text) => text == "-" ? [] : text.Split('.').Select(r =>
     {
-        var p = text.Trim().Split(':');
-        if (p.Length != 8) throw new ArgumentException($"exhaustive replay token '{text}' is not a token of this suite (expected 8 fields separated by ':')");
-        if (p[0] != Version) throw new ArgumentException($"exhaustive replay token '{text}' is from format {p[0]}; this version of the suite reads {Version}");
-        int cpus = Number(p[3], "CPU count", text), sites = Number(p[4], "site count", text);
-        if (p[5] is not ("irqs-off" or "-")) throw new ArgumentException($"exhaustive replay token '{text}': the IRQs field must be 'irqs-off' or '-'");
-        var runs = p[6] == "-" ? [] : p[6].Split('.').Select(r =>
-        {
-            var cs = r.Split('x');
-            if (cs.Length != 2) throw new ArgumentException($"exhaustive replay token '{text}': run '{r}' is not CPUxSTEPS");
-            return new ScheduleRun(Number(cs[0], "run CPU", text), Number(cs[1], "run length", text));
-        }).ToArray();
-        var choices = p[7] == "-" ? [] : p[7].Split('.').Select(c => Number(c, "fetch choice", text)).ToArray();
-        return new ExhaustiveToken(p[1], p[2], cpus, sites, p[5] == "irqs-off", new Schedule(runs, Array.Empty<ScheduledInterrupt>(), choices));
+        var cs = r.Split('x');
+        if (cs.Length != 2) throw new TokenFieldException($"hold '{r}', which is not CPUxSTEPS");
+        return new ScheduleRun(Part(cs[0], "CPU", r, 0, 7), Part(cs[1], "length", r, 1, ExhaustiveBound.MaxStepBudget));
+    }).ToArray();
+
+    private static string WriteChoices(IReadOnlyList<int> choices) =>
+        choices.Count == 0 ? "-" : string.Join('.', choices.Select(c => c.ToString(CultureInfo.InvariantCulture)));
+
+    // A fetch chooses among the versions its unit had; each version is a store, and a store takes a step.
+    private static int[] ReadChoices(string text) => text == "-" ? [] : text.Split('.').Select(c => Part(c, "choice", c, 0, ExhaustiveBound.MaxStepBudget)).ToArray();
+
+    private static int Part(string text, string what, string item, int min, int max)
+    {
+        try { return F.Number(text, min, max); }
+        catch (TokenFieldException e) { throw new TokenFieldException($"hold '{item}', whose {what} '{text}' {e.Message}"); }
     }
 
-    private static int Number(string field, string what, string text) =>
-        int.TryParse(field, NumberStyles.None, CultureInfo.InvariantCulture, out int n)
-            ? n
-            : throw new ArgumentException($"exhaustive replay token '{text}': the {what} '{field}' is not a non-negative whole number");
+    private static void Validate(ExhaustiveToken t)
+    {
+        var runs = t.Schedule.Runs;
+        for (int i = 0; i < runs.Count; i++)
+            if (runs[i].Cpu >= t.Cpus)
+                throw new TokenFieldException($"run #{i} ({runs[i].Cpu}x{runs[i].Steps}) is on cpu{runs[i].Cpu}, but the scenario has {t.Cpus} CPU(s), numbered 0 to {t.Cpus - 1}");
+        long total = t.Schedule.TotalSteps;
+        if (total > ExhaustiveBound.MaxStepBudget)
+            throw new TokenFieldException($"the runs add up to {total:N0} steps, more than an execution may take ({ExhaustiveBound.MaxStepBudget:N0})");
+    }
 }
