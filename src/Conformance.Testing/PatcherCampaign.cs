@@ -9,7 +9,7 @@ namespace Conformance.Testing;
 /// counterexample may take, the CPUs of a scenario, the run's seed, and a token to replay instead.
 /// The environment overrides the defaults, as for the suite's own tests:
 /// <c>CONFORMANCE_RUNS=N</c> (cases per cell), <c>CONFORMANCE_SEED=S</c> (the run's seed; a
-/// <c>seed,gamma</c> pair gives its seed), <c>CONFORMANCE_REPLAY=cf1:...</c> (re-run only the case a
+/// <c>seed,gamma</c> pair gives its seed), <c>CONFORMANCE_REPLAY=cf2:...</c> (re-run only the case a
 /// failure printed). A malformed value is an error naming the variable, never ignored.
 /// </summary>
 public sealed record PatcherCampaign(int Runs = 120, int FailRuns = 3000, int MaxCpus = 4, ulong Seed = PropertySettings.DefaultSeed, ReplayToken? Replay = null)
@@ -38,7 +38,8 @@ public sealed record PatcherCampaign(int Runs = 120, int FailRuns = 3000, int Ma
         }
         if (!string.IsNullOrWhiteSpace(replay))
         {
-            if (!replay.Trim().StartsWith(ReplayToken.Version + ":", StringComparison.Ordinal))
+            // Any version's token goes to the parser, which says when it is another version's.
+            if (!System.Text.RegularExpressions.Regex.IsMatch(replay.Trim(), "^cf[0-9]+:"))
                 throw new ArgumentException(
                     $"{PropertySettings.ReplayVariable}='{replay}' is not a replay token ({ReplayToken.Version}:...); PatcherAssert replays the token its failure printed " +
                     "(FsCheck's seed,gamma,size triple is for a [Property] test's Replay)");

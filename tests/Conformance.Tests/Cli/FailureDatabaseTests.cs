@@ -34,7 +34,7 @@ public class FailureDatabaseTests
             var second = CliProcess.Run(args);
             Assert.Equal(0, second.Exit);
             Assert.Contains("1 stored case(s) replayed before the random cases", second.Out);
-            Assert.Contains("replayed stored case cf1:naive-text-poke:atomic:", second.Out);
+            Assert.Contains("replayed stored case cf2:naive-text-poke:atomic:", second.Out);
             Assert.Contains("still fails (P1", second.Out);
             // Apart from the replay lines, the report is the clean run's, byte for byte.
             var clean = CliProcess.Run([.. args[..^2], "--failure-db", "off"]);

@@ -16,7 +16,7 @@ public class PatcherAssertTests
         var e = Assert.Throws<PatcherAssertException>(() => PatcherAssert.Conforms<TextPokeBpWithoutSync2>(Small, "block16"));
         Assert.Contains("mutant-text-poke-bp-no-sync2: 1 of 1 cells have a counterexample", e.Message);
         Assert.Contains("Shrunk case: ", e.Message);
-        Assert.Contains("Replay just this case: CONFORMANCE_REPLAY=cf1:mutant-text-poke-bp-no-sync2:block16:", e.Message);
+        Assert.Contains("Replay just this case: CONFORMANCE_REPLAY=cf2:mutant-text-poke-bp-no-sync2:block16:", e.Message);
         Assert.Contains("dotnet test --filter-method '*A_broken_patcher_fails_with_the_shrunk_case_the_token_and_the_timeline'", e.Message);
         Assert.Contains($"--plugin {typeof(TextPokeBpWithoutSync2).Assembly.Location}", e.Message);
         Assert.Contains("Why this violates P1-old-new-or-trap", e.Message);
@@ -41,7 +41,8 @@ public class PatcherAssertTests
     [Theory]
     [InlineData("garbage", "is not a replay token")]
     [InlineData("1,2,3", "FsCheck's seed,gamma,size triple is for a [Property] test's Replay")]
-    [InlineData("cf1:x:atomic:-:4:1:2", "CONFORMANCE_REPLAY: replay token")]
+    [InlineData("cf2:x:atomic:-:4:1:2", "CONFORMANCE_REPLAY: ")]
+    [InlineData("cf1:naive-text-poke:atomic:-:4:1:3:1", "from an earlier version of the suite")]
     public void A_malformed_replay_is_an_error_not_ignored(string replay, string message)
     {
         var e = Assert.Throws<ArgumentException>(() => PatcherCampaign.FromValues(new PatcherCampaign(), null, null, replay));
@@ -60,7 +61,7 @@ public class PatcherAssertTests
     [Fact]
     public void A_token_for_another_cell_says_which_test_to_run()
     {
-        var token = ReplayToken.Parse("cf1:naive-text-poke:atomic:-:4:1:3:1");
+        var token = new ReplayToken("naive-text-poke", "atomic", false, 4, 1, 3, 1);
         var e = Assert.Throws<PatcherAssertException>(() => PatcherAssert.Conforms<TextPokeBp>(Small with { Replay = token }, "atomic"));
         Assert.Contains("names naive-text-poke under atomic; this assertion checks text-poke-bp", e.Message);
     }

@@ -45,7 +45,7 @@ public class TemplateLoopTests
             Assert.Contains("Shrunk case:", failing);
             Assert.Contains("P1-old-new-or-trap violated", failing);
             Assert.Contains("Why this violates P1-old-new-or-trap", failing);   // the timeline's explanation
-            int at = failing.IndexOf("CONFORMANCE_REPLAY=cf1:loop-scheme-without-sync2:block16:", StringComparison.Ordinal);
+            int at = failing.IndexOf("CONFORMANCE_REPLAY=cf2:loop-scheme-without-sync2:block16:", StringComparison.Ordinal);
             Assert.True(at >= 0, failing);
             string token = failing[(at + "CONFORMANCE_REPLAY=".Length)..].Split(' ')[0];
             var replayed = Run(project, expectFailure: true, new Dictionary<string, string> { ["CONFORMANCE_REPLAY"] = token },
