@@ -38,11 +38,14 @@ public class FailureDatabaseTests
             Assert.Contains("still fails (P1", second.Out);
             // Apart from the replay lines, the report is the clean run's, byte for byte.
             var clean = CliProcess.Run([.. args[..^2], "--failure-db", "off"]);
-            Assert.Equal(clean.Out, WithoutReplays(second.Out));
-            Assert.Equal(clean.Out, first.Out);
+            Assert.Equal(Report(clean.Out), Report(WithoutReplays(second.Out)));
+            Assert.Equal(Report(clean.Out), Report(first.Out));
         }
         finally { Directory.Delete(dir, recursive: true); }
     }
+
+    /// <summary>The report, without the progress lines (their order follows the threads).</summary>
+    private static string Report(string output) => string.Join('\n', output.Split('\n').Where(l => !l.StartsWith("verdict matrix:") && !l.StartsWith("matrix: ")));
 
     private static string WithoutReplays(string output) =>
         string.Join('\n', output.Split('\n').Where(l => !l.StartsWith("Failure database ") && !l.StartsWith("  replayed stored case")));
