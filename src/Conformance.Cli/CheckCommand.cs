@@ -34,10 +34,11 @@ public static class CheckCommand
         var shard = new Option<string>("--shard") { Description = "Run only part I of N of the campaign (I/N, e.g. 1/2); merge joins the parts' JSON." };
         var plugin = Plugins.Option();
         var json = new Option<FileInfo?>("--json") { Description = "Also write the results as JSON to this file." };
+        var failureDb = StoredCases.Option();
         var layoutsFrom = LayoutsFrom.Option();
         var byClass = new Option<bool>("--by-class") { Description = "With --layouts-from: run each cell once per layout class of the scan and weigh the verdicts by the sites in each (spec/scan.md)." };
         var command = new Command("check", "Run the verdict matrix and the emulator check, and print a table of verdicts (--exhaustive: explore every schedule of a small scenario within a preemption bound).")
-            { patchers, models, runs, seed, maxCpus, emulatorRuns, strategy, threads, shard, plugin, json, layoutsFrom, byClass };
+            { patchers, models, runs, seed, maxCpus, emulatorRuns, strategy, threads, shard, plugin, json, layoutsFrom, byClass, failureDb };
         var exhaustive = new ExhaustiveCheck();
         exhaustive.AddTo(command);
         command.SetAction(parse =>
@@ -48,7 +49,7 @@ public static class CheckCommand
                 ? exhaustive.Execute(parse, ChoosePatchers(parse.GetValue(patchers), parse.GetValue(plugin)), ChooseModels(parse.GetValue(models)), parse.GetValue(json))
                 : Execute(new CheckArguments(parse.GetValue(patchers), parse.GetValue(models), parse.GetValue(runs), parse.GetValue(seed),
                     parse.GetValue(maxCpus), parse.GetValue(emulatorRuns), parse.GetValue(strategy)!, parse.GetValue(threads), parse.GetValue(shard),
-                    parse.GetValue(plugin), parse.GetValue(json)) { LayoutsFrom = parse.GetValue(layoutsFrom), ByClass = parse.GetValue(byClass) });
+                    parse.GetValue(plugin), parse.GetValue(json)) { LayoutsFrom = parse.GetValue(layoutsFrom), ByClass = parse.GetValue(byClass), FailureDb = parse.GetValue(failureDb) });
         });
         return command;
     }
@@ -73,6 +74,7 @@ public static class CheckCommand
     {
         public string? LayoutsFrom { get; init; }
         public bool ByClass { get; init; }
+        public string? FailureDb { get; init; }
     }
 
     private static int Execute(CheckArguments a)
@@ -87,6 +89,7 @@ public static class CheckCommand
         var search = Usage(() => ScheduleSearch.Get(a.Strategy), "--strategy");
         var shard = a.Shard is null ? Shard.All : Usage(() => Shard.Parse(a.Shard), null);
         var chosen = ChoosePatchers(a.Patchers, a.Plugins);
+        var stored = new StoredCases(a.FailureDb, Plugins.Catalog(a.Plugins));
         var fetchModels = ChooseModels(a.Models);
         var layouts = LayoutsFrom.Load(a.LayoutsFrom);
         if (a.ByClass)
@@ -113,8 +116,8 @@ public static class CheckCommand
                 {
                     var (p, m, nmi) = c;
                     // An open cell gets the ordinary budget: searching it longer is what --runs is for.
-                    return MatrixCampaign.RunCell(p, m, nmi, a.Runs, seed, a.MaxCpus,
-                        failRuns: MatrixCampaign.IsOpenCell(p.Name, nmi) ? a.Runs : a.Runs * 25, search: search, layouts: layouts);
+                    return stored.Run(p, m, nmi, () => MatrixCampaign.RunCell(p, m, nmi, a.Runs, seed, a.MaxCpus,
+                        failRuns: MatrixCampaign.IsOpenCell(p.Name, nmi) ? a.Runs : a.Runs * 25, search: search, layouts: layouts), layouts);
                 }, i =>
                 {
                     lock (gate)
@@ -136,6 +139,7 @@ public static class CheckCommand
             Shard = shard.IsAll ? null : new ShardReport(shard.Index, shard.Count, allCells.Length, allFamilies.Count)
                 { CellNames = allCells.Select(c => CellReport.NameOf(c.Patcher.Name, c.Model.Name, c.Nmi)).ToArray() },
         };
+        stored.Print();
         Print(report, fetchModels.Select(m => m.Name).ToArray(), results, LayoutsFrom.Suffix(a.LayoutsFrom));
         if (a.Json is not null) OutputPath.Write("--json", a.Json, report.ToJson());
         return report.Agrees ? Cli.Ok : Cli.Failed;

@@ -41,6 +41,7 @@ public static class PatcherRegistry
         Assembly assembly;
         try { assembly = Assembly.LoadFrom(Path.GetFullPath(path)); }
         catch (Exception e) { throw new ArgumentException($"--plugin {path}: not a .NET assembly ({e.Message})"); }
+        if (PluginCompatibility.Problem(assembly, path) is { } mismatch) throw new ArgumentException(mismatch);
         var found = Discover(assembly, isPlugin: true);
         return found.Count > 0 ? found.Select(p => p with { Plugin = path }).ToArray() : throw new ArgumentException($"--plugin {path}: holds no public IPatcher with a parameterless constructor");
     }
