@@ -1,3 +1,4 @@
+using Conformance.Scanning;
 using FsCheck;
 using FsCheck.Fluent;
 
@@ -8,11 +9,12 @@ namespace Conformance.Generators;
 /// 1 to <c>maxCpus</c> CPUs, 1 or 2 sites at line offsets that straddle 16/32/64-byte boundaries
 /// half the time, C or callee-saved callers, consecutive patches, concurrent patches, sites with
 /// interrupts off or under a spinlock taken with IRQs off, the patching CPU running sites too, preemptible tasks, schedules, timer /
-/// preempting timer / NMI interrupts, fetch choices.
+/// preempting timer / NMI interrupts, fetch choices. Given <see cref="SiteLayouts"/> (<c>check --layouts-from</c>), sites take
+/// their kind and line offset from that measured distribution instead (<see cref="Placement"/>).
 /// </summary>
 public static class PatchCaseGen
 {
-    public static Arbitrary<PatchCaseGenome> Arbitrary(int maxCpus = 4) => Arb.From(Genome(maxCpus), Shrink);
+    public static Arbitrary<PatchCaseGenome> Arbitrary(int maxCpus = 4, SiteLayouts? layouts = null) => Arb.From(Genome(maxCpus, layouts), Shrink);
 
     /// <summary>
     /// The scenarios of a campaign that searches schedules with <paramref name="search"/>. For an adaptive
@@ -20,22 +22,22 @@ public static class PatchCaseGen
     /// seed), and the one shrink of an explored genome is <paramref name="record"/>: the run it made, as runs.
     /// From there it shrinks like any other.
     /// </summary>
-    public static Arbitrary<PatchCaseGenome> Arbitrary(int maxCpus, ScheduleSearch search, Func<PatchCaseGenome, PatchCaseGenome> record) =>
+    public static Arbitrary<PatchCaseGenome> Arbitrary(int maxCpus, ScheduleSearch search, Func<PatchCaseGenome, PatchCaseGenome> record, SiteLayouts? layouts = null) =>
         search.IsDefault
-            ? Arbitrary(maxCpus)
-            : Arb.From(Explored(maxCpus, search), g => g.Explore is null ? Shrink(g) : [record(g)]);
+            ? Arbitrary(maxCpus, layouts)
+            : Arb.From(Explored(maxCpus, search, layouts), g => g.Explore is null ? Shrink(g) : [record(g)]);
 
     /// <summary>Genomes whose schedule a strategy picks from a seed drawn after the rest.</summary>
-    public static Gen<PatchCaseGenome> Explored(int maxCpus, ScheduleSearch search) =>
-        from g in Genome(maxCpus)
+    public static Gen<PatchCaseGenome> Explored(int maxCpus, ScheduleSearch search, SiteLayouts? layouts = null) =>
+        from g in Genome(maxCpus, layouts)
         from high in Gen.Choose(0, int.MaxValue)
         from low in Gen.Choose(0, int.MaxValue)
         select g with { Explore = new ExploreGenome(search.Name, ((ulong)high << 32) | (uint)low) };
 
-    public static Gen<PatchCaseGenome> Genome(int maxCpus) =>
+    public static Gen<PatchCaseGenome> Genome(int maxCpus, SiteLayouts? layouts = null) =>
         from cpus in maxCpus <= 1 ? Gen.Constant(1) : Gen.Frequency((1, Gen.Constant(1)), (7, Gen.Choose(2, maxCpus)))
         from siteCount in Gen.Frequency((3, Gen.Constant(1)), (1, Gen.Constant(2)))
-        from sites in Site.ArrayOf(siteCount)
+        from sites in Site(layouts).ArrayOf(siteCount)
         from tasks in Gen.Frequency((1, Gen.Constant(1)), (1, Gen.Constant(2)))
         from runCount in Gen.Choose(1, 40)
         from runs in Run.ArrayOf(runCount)
@@ -50,9 +52,26 @@ public static class PatchCaseGen
     private static Gen<int> Offset =>
         Gen.Frequency((1, Gen.Choose(0, 63)), (1, from chunk in Gen.Choose(0, 3) from back in Gen.Choose(1, 4) select chunk * 16 + 16 - back));
 
-    private static Gen<SiteGenome> Site =>
+    /// <summary>Kind (the genome's number for it) and line offset: mostly calls, offsets as <see cref="Offset"/>.</summary>
+    private static Gen<(int Kind, int Offset)> Invented =>
         from kind in Gen.Frequency((6, Gen.Constant(0)), (1, Gen.Choose(1, 5)))
         from offset in Offset
+        select (kind, offset);
+
+    /// <summary>
+    /// Kind and line offset drawn from a measured distribution, each (kind, offset) bin as often as
+    /// the scanned binaries have it. A patcher that declines the drawn place gets the realizer's
+    /// next one (as for invented places), which is what it would do on the real site: fall back.
+    /// </summary>
+    public static Gen<(int Kind, int Offset)> Placement(SiteLayouts layouts) =>
+        from r in Gen.Choose(0, checked((int)layouts.Total) - 1)
+        let bin = layouts.At(r)
+        select (PatchCaseRealizer.KindIndex(bin.Kind), bin.LineOffset);
+
+    private static Gen<SiteGenome> Site(SiteLayouts? layouts) =>
+        from place in layouts is null ? Invented : Placement(layouts)
+        let kind = place.Kind
+        let offset = place.Offset
         from calleeSaved in Gen.Frequency((3, Gen.Constant(false)), (1, Gen.Constant(true)))
         from from_ in Gen.Choose(0, 4)
         from to in Gen.Choose(0, 4)

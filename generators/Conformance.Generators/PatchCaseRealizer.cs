@@ -18,6 +18,9 @@ public static class PatchCaseRealizer
     public const ulong SiteStride = 0x80;
     public const int Targets = 4;
 
+    /// <summary>The genome's kind number that names <paramref name="kind"/> (a genome's kind is tried first, then the next ones).</summary>
+    public static int KindIndex(SiteKind kind) => Array.IndexOf(Kinds, kind);
+
     public static PatchCase Realize(PatchCaseGenome g, IPatcher patcher)
     {
         var sites = new List<SiteSpec>();

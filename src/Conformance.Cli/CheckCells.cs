@@ -19,8 +19,13 @@ public sealed record CellOutcome(CellReport Report, string? Line)
     /// <summary>The verdict and property of a cell a plug-in fault kept from a result.</summary>
     public const string Error = "error", PluginError = "plugin-error";
 
-    public static CellOutcome Of(MatrixCell r) => new(CheckReport.Cell(r),
-        r.Passed || r.Shrunk is null ? null : $"{r.Patcher} / {r.Model}{(r.NmiMayEndStiShadow ? " (NMI)" : "")}: {r.Shrunk.First} | {TokenLines.Replay(r.Token!.ToString())}");
+    /// <summary>The stored counterexamples the cell replayed first (when it ran in a worker: to print with the others).</summary>
+    public IReadOnlyList<StoredCases.Replayed> Replays { get; init; } = [];
+
+    /// <param name="r">The cell.</param>
+    /// <param name="replaySuffix">What the replay line adds after the token's (<c>--layouts-from FILE</c>).</param>
+    public static CellOutcome Of(MatrixCell r, string replaySuffix = "") => new(CheckReport.Cell(r),
+        r.Passed || r.Shrunk is null ? null : $"{r.Patcher} / {r.Model}{(r.NmiMayEndStiShadow ? " (NMI)" : "")}: {r.Shrunk.First} | {TokenLines.Replay(r.Token!.ToString())}{replaySuffix}");
 
     /// <summary>A cell that has no verdict because of a plug-in fault: an error that disagrees with any expectation.</summary>
     public static CellOutcome Faulted(string patcher, string model, bool nmi, IReadOnlyList<Expectation> expectations, string message) =>
@@ -38,8 +43,17 @@ public sealed record CellOutcome(CellReport Report, string? Line)
 /// </summary>
 public static class CheckCells
 {
-    /// <summary>What every cell of one run shares: its cases, seed, CPUs and schedule search.</summary>
-    public sealed record Settings(int Runs, ulong Seed, int MaxCpus, ScheduleSearch Search);
+    /// <summary>What every cell of one run shares: its cases, seed, CPUs and schedule search, the failure database and the scanned layouts.</summary>
+    public sealed record Settings(int Runs, ulong Seed, int MaxCpus, ScheduleSearch Search)
+    {
+        /// <summary>The failure database's side of the run (stored cases replayed first), or null for none.</summary>
+        public StoredCases? Stored { get; init; }
+        /// <summary>The setting it was opened with (a worker opens the same).</summary>
+        public string? FailureDb { get; init; }
+        public Conformance.Scanning.SiteLayouts? Layouts { get; init; }
+        /// <summary>The <c>--layouts-from</c> path (a worker loads the same).</summary>
+        public string? LayoutsFrom { get; init; }
+    }
 
     public static IReadOnlyList<PlannedCell> Plan(IReadOnlyList<PatcherInfo> patchers, IReadOnlyList<PluginFault> faults, IReadOnlyList<IFetchModel> models) =>
         MatrixCampaign.Cells(patchers, models).Select(c => new PlannedCell(c.Patcher, null, c.Model, c.Nmi))
@@ -50,18 +64,35 @@ public static class CheckCells
     {
         if (cell.Fault is { } fault) return CellOutcome.Faulted(fault.Row, cell.Model.Name, cell.Nmi, [], fault.Message);
         var p = cell.Patcher!;
-        // An open cell gets the ordinary budget: searching it longer is what --runs is for.
-        int failRuns = MatrixCampaign.IsOpenCell(p.Name, cell.Nmi) ? s.Runs : s.Runs * 25;
-        if (!p.IsPlugin)
-            return CellOutcome.Of(MatrixCampaign.RunCell(p, cell.Model, cell.Nmi, s.Runs, s.Seed, s.MaxCpus, failRuns: failRuns, search: s.Search));
+        int failRuns = FailRuns(p, cell.Nmi, s.Runs);
+        if (!p.IsPlugin) return RunHere(p, cell.Model, cell.Nmi, s, failRuns);
         var origin = p.Origin ?? PluginOrigin.Of(p.Type);
         var outcome = WorkerProcess.Run(new WorkerRequest(WorkerRequest.MatrixCell)
         {
             Assembly = origin.AssemblyPath, Type = origin.TypeName, Name = p.Name, Plugin = p.Plugin,
-            Matrix = new MatrixJob(cell.Model.Name, cell.Nmi, s.Runs, failRuns, s.Seed, s.MaxCpus, s.Search.Name),
+            Matrix = new MatrixJob(cell.Model.Name, cell.Nmi, s.Runs, failRuns, s.Seed, s.MaxCpus, s.Search.Name)
+            {
+                FailureDb = s.Stored is { On: true } ? s.FailureDb : "off", LayoutsFrom = s.LayoutsFrom,
+            },
         }, origin, p.Name, PluginLimits.Current);
-        return outcome.Result is { } result
-            ? result.ValueAs<CellOutcome>()
-            : CellOutcome.Faulted(p.Name, cell.Model.Name, cell.Nmi, p.Expectations, outcome.Fault?.Message ?? outcome.Failure!);
+        if (outcome.Result is not { } result)
+            return CellOutcome.Faulted(p.Name, cell.Model.Name, cell.Nmi, p.Expectations, outcome.Fault?.Message ?? outcome.Failure!);
+        var done = result.ValueAs<CellOutcome>();
+        s.Stored?.Add(done.Replays);
+        return done;
     }
+
+    /// <summary>
+    /// One cell in this process (a built-in's here, a plug-in's in its worker), its stored cases first:
+    /// the same code both ways, so a cell's result does not depend on where it ran.
+    /// </summary>
+    public static CellOutcome RunHere(PatcherInfo p, IFetchModel model, bool nmi, Settings s, int failRuns)
+    {
+        MatrixCell Campaign() => MatrixCampaign.RunCell(p, model, nmi, s.Runs, s.Seed, s.MaxCpus, failRuns: failRuns, search: s.Search, layouts: s.Layouts);
+        var cell = s.Stored is { } stored ? stored.Run(p, model, nmi, Campaign, s.Layouts) : Campaign();
+        return CellOutcome.Of(cell, global::Conformance.Cli.LayoutsFrom.Suffix(s.LayoutsFrom));
+    }
+
+    /// <summary>The cases a cell expected to fail may take to find its counterexample: 25 times as many, but for an open cell (searching it longer is what --runs is for).</summary>
+    public static int FailRuns(PatcherInfo p, bool nmi, int runs) => MatrixCampaign.IsOpenCell(p.Name, nmi) ? runs : runs * 25;
 }

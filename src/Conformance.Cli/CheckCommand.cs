@@ -34,20 +34,23 @@ public static class CheckCommand
         var shard = new Option<string>("--shard") { Description = "Run only part I of N of the campaign (I/N, e.g. 1/2); merge joins the parts' JSON." };
         var plugin = new Worker.PluginOptions();
         var json = new Option<FileInfo?>("--json") { Description = "Also write the results as JSON to this file." };
+        var failureDb = StoredCases.Option();
+        var layoutsFrom = LayoutsFrom.Option();
+        var byClass = new Option<bool>("--by-class") { Description = "With --layouts-from: run each cell once per layout class of the scan and weigh the verdicts by the sites in each (spec/scan.md)." };
         var command = new Command("check", "Run the verdict matrix and the emulator check, and print a table of verdicts (--exhaustive: explore every schedule of a small scenario within a preemption bound).")
-            { patchers, models, runs, seed, maxCpus, emulatorRuns, strategy, threads, shard, json };
+            { patchers, models, runs, seed, maxCpus, emulatorRuns, strategy, threads, shard, json, layoutsFrom, byClass, failureDb };
         plugin.AddTo(command);
         var exhaustive = new ExhaustiveCheck();
         exhaustive.AddTo(command);
         command.SetAction(parse =>
         {
-            exhaustive.CheckOptions(parse, [runs, seed, maxCpus, emulatorRuns, strategy, threads, shard]);
+            exhaustive.CheckOptions(parse, [runs, seed, maxCpus, emulatorRuns, strategy, threads, shard, layoutsFrom, byClass]);
             OutputPath.Check("--json", parse.GetValue(json));   // before any work: a bad path must not cost the campaign
             return exhaustive.Requested(parse)
                 ? exhaustive.Execute(parse, ChoosePatchers(parse.GetValue(patchers), plugin.Read(parse)), ChooseModels(parse.GetValue(models)), parse.GetValue(json))
                 : Execute(new CheckArguments(parse.GetValue(patchers), parse.GetValue(models), parse.GetValue(runs), parse.GetValue(seed),
                     parse.GetValue(maxCpus), parse.GetValue(emulatorRuns), parse.GetValue(strategy)!, parse.GetValue(threads), parse.GetValue(shard),
-                    plugin.Read(parse), parse.GetValue(json)));
+                    plugin.Read(parse), parse.GetValue(json)) { LayoutsFrom = parse.GetValue(layoutsFrom), ByClass = parse.GetValue(byClass), FailureDb = parse.GetValue(failureDb) });
         });
         return command;
     }
@@ -56,9 +59,10 @@ public static class CheckCommand
     /// The patchers <c>--patcher</c> names (all, if none), from the catalog and <c>--plugin</c>s, and
     /// the plug-ins among them that did not load (named by their row: their name, else their type).
     /// </summary>
-    private static PluginCatalog ChoosePatchers(string[]? names, string[]? plugins)
+    private static PluginCatalog ChoosePatchers(string[]? names, string[]? plugins) => ChoosePatchers(names, Plugins.Load(plugins));
+
+    private static PluginCatalog ChoosePatchers(string[]? names, PluginCatalog catalog)
     {
-        var catalog = Plugins.Load(plugins);
         if (names is not { Length: > 0 }) return catalog;
         foreach (var n in names)
             if (catalog.Patchers.All(p => p.Name != n) && catalog.Faults.All(f => f.Row != n))
@@ -73,7 +77,12 @@ public static class CheckCommand
             : FetchModelRegistry.BuiltIn.ToArray();
 
     private sealed record CheckArguments(string[]? Patchers, string[]? Models, int Runs, string? Seed, int MaxCpus, int EmulatorRuns,
-        string Strategy, int Threads, string? Shard, string[]? Plugins, FileInfo? Json);
+        string Strategy, int Threads, string? Shard, string[]? Plugins, FileInfo? Json)
+    {
+        public string? LayoutsFrom { get; init; }
+        public bool ByClass { get; init; }
+        public string? FailureDb { get; init; }
+    }
 
     private static int Execute(CheckArguments a)
     {
@@ -86,8 +95,19 @@ public static class CheckCommand
             throw new UsageException($"--seed: '{a.Seed}' is not a whole number from 0 to {ulong.MaxValue}");
         var search = Usage(() => ScheduleSearch.Get(a.Strategy), "--strategy");
         var shard = a.Shard is null ? Shard.All : Usage(() => Shard.Parse(a.Shard), null);
-        var chosen = ChoosePatchers(a.Patchers, a.Plugins);
+        var catalog = Plugins.Load(a.Plugins);
+        var chosen = ChoosePatchers(a.Patchers, catalog);
+        var stored = new StoredCases(a.FailureDb, catalog.Patchers);
         var fetchModels = ChooseModels(a.Models);
+        var layouts = LayoutsFrom.Load(a.LayoutsFrom);
+        if (a.ByClass)
+        {
+            if (layouts is null) throw new UsageException("--by-class needs --layouts-from FILE (the scan whose classes it weighs)");
+            if (a.Shard is not null) throw new UsageException("--by-class runs whole patcher/model pairs: it has no --shard");
+            // Plug-ins' cells by class run in one worker process, the whole command (a fault there is one line, exit 1).
+            if (Worker.CommandRelay.Needed(a.Plugins ?? [])) return Worker.CommandRelay.Run(a.Plugins!);
+            return ByClassCheck.Execute(chosen.Patchers, fetchModels, layouts, a.LayoutsFrom!, a.Runs, seed, a.MaxCpus, search, a.Json);
+        }
 
         var allCells = CheckCells.Plan(chosen.Patchers, chosen.Faults, fetchModels);
         var allFamilies = a.EmulatorRuns > 0 ? EmulatorCampaign.Families : [];
@@ -102,7 +122,7 @@ public static class CheckCommand
                 // The display is not thread-safe: workers report through one lock.
                 var gate = new object();
                 var task = ctx.AddTask("verdict matrix", maxValue: Math.Max(1, cells.Count));
-                var settings = new CheckCells.Settings(a.Runs, seed, a.MaxCpus, search);
+                var settings = new CheckCells.Settings(a.Runs, seed, a.MaxCpus, search) { Stored = stored, Layouts = layouts, LayoutsFrom = a.LayoutsFrom, FailureDb = a.FailureDb };
                 results = CampaignParallel.Map(cells, a.Threads, c => CheckCells.Run(c, settings), i =>
                 {
                     lock (gate)
@@ -124,6 +144,7 @@ public static class CheckCommand
             Shard = shard.IsAll ? null : new ShardReport(shard.Index, shard.Count, allCells.Count, allFamilies.Count)
                 { CellNames = allCells.Select(c => CellReport.NameOf(c.Name, c.Model.Name, c.Nmi)).ToArray() },
         };
+        stored.Print();
         Print(report, fetchModels.Select(m => m.Name).ToArray(), results.Select(r => r.Line).OfType<string>().ToArray());
         if (a.Json is not null) OutputPath.Write("--json", a.Json, report.ToJson());
         return report.Agrees ? Cli.Ok : Cli.Failed;
@@ -137,7 +158,7 @@ public static class CheckCommand
     }
 
     /// <summary>The table of verdicts, one line per counterexample with its replay token (or per plug-in error), and the summary lines.</summary>
-    public static void Print(CheckReport report, IReadOnlyList<string> models, IReadOnlyList<string>? lines = null)
+    public static void Print(CheckReport report, IReadOnlyList<string> models, IReadOnlyList<string>? lines = null, string replaySuffix = "")
     {
         string title = $"Verdict matrix (seed {report.Seed}, {report.RunsPerCell} cases per cell" +
                        $"{(report.Strategy is { } s ? $", schedules by {s}" : "")}{(report.Shard is { } sh ? $", shard {sh.Index}/{sh.Count}" : "")})";
@@ -160,7 +181,7 @@ public static class CheckCommand
                     ? $"{r.Patcher} / {r.Model}{(r.NmiMayEndStiShadow ? " (NMI)" : "")}: {r.Property}: {r.Violation}"
                     : $"{r.Patcher} / {r.Model}{(r.NmiMayEndStiShadow ? " (NMI)" : "")}: {r.Property} {r.Violation} | {TokenLines.Replay(r.Replay!)}");
         if (report.Matrix.Any(r => r.Verdict == "fail" && r.Violation is not null))
-            Console.WriteLine($"Read one as a timeline: {TokenLines.ExplainHint(report.Matrix.Select(r => r.Replay))} (add --html page.html for a drawing, --json trace.json for the events).");
+            Console.WriteLine($"Read one as a timeline: {TokenLines.ExplainHint(report.Matrix.Select(r => r.Replay))}{replaySuffix} (add --html page.html for a drawing, --json trace.json for the events).");
         var emulator = report.Emulator;
         if (emulator.Count > 0)
             AnsiConsole.MarkupLine(emulator.All(e => e.Verdict == "pass")

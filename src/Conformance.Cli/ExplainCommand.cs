@@ -19,7 +19,8 @@ public static class ExplainCommand
         var html = new Option<FileInfo?>("--html") { Description = "Also write the timeline as one self-contained HTML page (inline SVG, no scripts, no network) to this file." };
         var json = new Option<FileInfo?>("--json") { Description = "Also write the structured trace (every event, typed) as JSON to this file." };
         var plugin = new Worker.PluginOptions();
-        var command = new Command("explain", "Explain one counterexample of the verdict matrix or of check --exhaustive: its timeline as text, HTML/SVG or JSON.") { token, html, json };
+        var layoutsFrom = LayoutsFrom.Option();
+        var command = new Command("explain", "Explain one counterexample of the verdict matrix or of check --exhaustive: its timeline as text, HTML/SVG or JSON.") { token, html, json, layoutsFrom };
         plugin.AddTo(command);
         command.SetAction(parse =>
         {
@@ -38,7 +39,7 @@ public static class ExplainCommand
                 {
                     var parsed = ReplayToken.Parse(text);
                     var catalog = Plugins.Catalog(plugins);
-                    cell = MatrixCampaign.Replay(parsed, catalog);
+                    cell = MatrixCampaign.Replay(parsed, catalog, LayoutsFrom.Load(parse.GetValue(layoutsFrom)));
                     patcher = Checking.Tokens.TokenPatcher.Find(parsed.Patcher, parsed.Plugin, catalog);
                 }
                 catch (ArgumentException e) { throw new UsageException(e.Message); }

@@ -11,7 +11,8 @@ public static class ReplayCommand
     {
         var token = new Argument<string>("token") { Description = "A replay token printed by check (cf2:patcher:model:...) or by check --exhaustive (cx2:...)." };
         var plugin = new Worker.PluginOptions();
-        var command = new Command("replay", "Re-run one case of the verdict matrix from its replay token.") { token };
+        var layoutsFrom = LayoutsFrom.Option();
+        var command = new Command("replay", "Re-run one case of the verdict matrix from its replay token.") { token, layoutsFrom };
         plugin.AddTo(command);
         command.SetAction(parse =>
         {
@@ -23,7 +24,7 @@ public static class ReplayCommand
             try
             {
                 parsed = ReplayToken.Parse(parse.GetValue(token)!);
-                cell = MatrixCampaign.Replay(parsed, Plugins.Catalog(plugins));
+                cell = MatrixCampaign.Replay(parsed, Plugins.Catalog(plugins), LayoutsFrom.Load(parse.GetValue(layoutsFrom)));
             }
             catch (ArgumentException e) { throw new UsageException(e.Message); }
             Console.WriteLine($"{cell.Patcher} under {cell.Model}{(cell.NmiMayEndStiShadow ? " (NMI may end the STI shadow)" : "")}: {cell.Verdict}");
@@ -32,7 +33,7 @@ public static class ReplayCommand
             foreach (var v in cell.Shrunk.Violations) Console.WriteLine($"  {v}");
             Console.WriteLine("trace:");
             foreach (var line in cell.Shrunk.Trace) Console.WriteLine(line);
-            Console.WriteLine($"the same case as a timeline: {TokenLines.Explain(parsed.ToString())}");
+            Console.WriteLine($"the same case as a timeline: {TokenLines.Explain(parsed.ToString())}{LayoutsFrom.Suffix(parse.GetValue(layoutsFrom))}");
             return Cli.Failed;
         });
         return command;

@@ -1,6 +1,7 @@
 using Conformance.Checking;
 using Conformance.Machine;
 using Conformance.Patching;
+using Conformance.Scanning;
 
 namespace Conformance.Generators.Campaigns;
 
@@ -108,31 +109,39 @@ public static class MatrixCampaign
     /// if given, hears each checked case's result (shrink attempts included), for timing and campaigns.
     /// </summary>
     public static MatrixCell RunCell(PatcherInfo patcher, IFetchModel model, bool nmi, int runs, ulong seed, int maxCpus = 4, int? failRuns = null,
-        ScheduleSearch? search = null, Action<CaseResult>? afterCase = null)
+        ScheduleSearch? search = null, Action<CaseResult>? afterCase = null, SiteLayouts? layouts = null)
     {
         if (CellExpectation(patcher.Expectations, model.Name, nmi) == ExpectedVerdict.Fail && failRuns is { } more) runs = Math.Max(runs, more);
         search ??= ScheduleSearch.UniformRandom;
         var settings = new PropertySettings(runs, seed ^ StableHash($"{patcher.Name}/{model.Name}/{nmi}"), PropertySettings.DefaultGamma, EndSize: EndSize);
         string name = $"{patcher.Name} under {model.Name}{(nmi ? " (NMI may end the STI shadow)" : "")}{(search.IsDefault ? "" : $", schedules by {search.Name}")}";
-        return Check(name, patcher, model, nmi, maxCpus, settings, search, token: null, afterCase);
+        return Check(name, patcher, model, nmi, maxCpus, settings, search, token: null, afterCase, layouts);
     }
 
     /// <summary>
     /// Re-runs the case a token names: FsCheck regenerates the same scenario from the triple and
     /// shrinks it again, deterministically, so the result is the cell's shrunk case.
     /// </summary>
-    public static MatrixCell Replay(ReplayToken token, IReadOnlyList<PatcherInfo> catalog)
+    public static MatrixCell Replay(ReplayToken token, IReadOnlyList<PatcherInfo> catalog, SiteLayouts? layouts = null)
     {
+        // A case drawn from scanned layouts is the same case only with the same distribution.
+        if (token.Layouts != layouts?.Digest)
+            throw new ArgumentException(token.Layouts is null
+                ? "this token was made without --layouts-from; replay it without one"
+                : layouts is null
+                    ? $"this token was made with --layouts-from (layouts {token.Layouts}); pass --layouts-from with the same scan"
+                    : $"--layouts-from gives layouts {layouts.Digest}, but the token was made with layouts {token.Layouts}");
         var patcher = Checking.Tokens.TokenPatcher.Find(token.Patcher, token.Plugin, catalog);
         var model = FetchModelRegistry.BuiltIn.FirstOrDefault(m => m.Name == token.Model)
             ?? throw new ArgumentException($"replay token names fetch model '{token.Model}', which does not exist");
+        if (token.LayoutClass is { } layoutClass) layouts = ClassCampaign.Subset(patcher, layouts!, layoutClass);
         var settings = new PropertySettings(1, 0, 1, Replay: (token.Seed, token.Gamma, token.Size), EndSize: EndSize);
-        return Check($"replay {token}", patcher, model, token.Nmi, token.MaxCpus, settings, ScheduleSearch.Get(token.Strategy), token, afterCase: null);
+        return Check($"replay {token}", patcher, model, token.Nmi, token.MaxCpus, settings, ScheduleSearch.Get(token.Strategy), token, afterCase: null, layouts);
     }
 
     /// <summary>The property of one cell under the given settings; a failure comes back shrunk, traced, with its token.</summary>
     private static MatrixCell Check(string name, PatcherInfo patcher, IFetchModel model, bool nmi, int maxCpus, PropertySettings settings,
-        ScheduleSearch search, ReplayToken? token, Action<CaseResult>? afterCase)
+        ScheduleSearch search, ReplayToken? token, Action<CaseResult>? afterCase, SiteLayouts? layouts)
     {
         var probe = patcher.Create();
         IReadOnlyList<string> Problems(PatchCaseGenome g)
@@ -148,12 +157,12 @@ public static class MatrixCampaign
                 Explore = null,
                 Runs = PatchCheck.Run(patcher.Create, model, PatchCaseRealizer.Realize(g, probe), nmi).Schedule!.Runs.Select(r => new RunGenome(r.Cpu, r.Steps)).ToArray(),
             };
-        var outcome = PropertyRunner.Run(name, PatchCaseGen.Arbitrary(maxCpus, search, Record), Problems, settings);
+        var outcome = PropertyRunner.Run(name, PatchCaseGen.Arbitrary(maxCpus, search, Record, layouts), Problems, settings);
         var expected = CellExpectation(patcher.Expectations, model.Name, nmi);
         if (outcome.Passed) return new MatrixCell(patcher.Name, model.Name, nmi, expected, true, outcome.Tests, null, null, null) { Token = token, Strategy = search.Name };
         var shrunkCase = outcome.Shrunk is PatchCaseGenome g ? PatchCaseRealizer.Realize(g, probe) : null;
         var shrunk = shrunkCase is null ? null : PatchCheck.Run(patcher.Create, model, shrunkCase, nmi, recordTrace: true);
-        token ??= TokenOf(patcher.Name, model.Name, nmi, maxCpus, outcome.ReplayTriple!) with { Strategy = search.Name, Plugin = patcher.Plugin };
+        token ??= TokenOf(patcher.Name, model.Name, nmi, maxCpus, outcome.ReplayTriple!) with { Strategy = search.Name, Plugin = patcher.Plugin, Layouts = layouts?.Digest };
         return new MatrixCell(patcher.Name, model.Name, nmi, expected, false, outcome.Tests, outcome, shrunk, shrunkCase) { Token = token, Strategy = search.Name };
     }
 

@@ -6,10 +6,11 @@ namespace Conformance.Generators.Campaigns;
 
 /// <summary>
 /// The suite's own replay token for one matrix case,
-/// <c>cf2:PATCHER:MODEL:NMI:CPUS:SEED:GAMMA:SIZE[:STRATEGY[:PLUGIN]]:CHECKSUM</c>: the cell (patcher,
+/// <c>cf2:PATCHER:MODEL:NMI:CPUS:SEED:GAMMA:SIZE[:STRATEGY[:PLUGIN[:LAYOUTS[:CLASS]]]]:CHECKSUM</c>: the cell (patcher,
 /// fetch model, NMI switch, maximum CPUs), FsCheck's triple for the failing case, the schedule
 /// search when it is not the default (<c>uniform-random</c>), the plug-in the patcher comes from
-/// (its path as given to <c>--plugin</c>), and a checksum over all of it (<see cref="TokenChecksum"/>).
+/// (its path as given to <c>--plugin</c>), the digest of the scanned layouts the sites were drawn
+/// from and the layout class of a <c>--by-class</c> run (spec/scan.md), and a checksum over all of it (<see cref="TokenChecksum"/>).
 /// <c>replay TOKEN</c> runs exactly that case again. Every field is checked against what the format
 /// and the machine allow, and a token whose checksum does not match is refused as damaged. A token
 /// of another version (<c>cf1</c> had no checksum) is refused, because its case may differ.
@@ -24,6 +25,12 @@ public sealed record ReplayToken(string Patcher, string Model, bool Nmi, int Max
     /// <summary>The plug-in the patcher comes from, as given to <c>--plugin</c>; null for a built-in patcher.</summary>
     public string? Plugin { get; init; }
 
+    /// <summary>The digest of the scanned layouts the sites were drawn from (<c>check --layouts-from</c>, spec/scan.md), or null.</summary>
+    public string? Layouts { get; init; }
+
+    /// <summary>With <c>--by-class</c>: the one layout class the sites were drawn from (<c>Call/s16@2</c>), or null.</summary>
+    public string? LayoutClass { get; init; }
+
     /// <summary>The format: one row per field, in order (adding a field is one row, with a default if old tokens should still read).</summary>
     public static TokenFormat<ReplayToken> Format { get; } = new("replay token", Version, new ReplayToken("", "", false, 0, 0, 0, 0),
     [
@@ -36,6 +43,8 @@ public sealed record ReplayToken(string Patcher, string Model, bool Nmi, int Max
         F.Int<ReplayToken>("size", 0, MatrixCampaign.EndSize, t => t.Size, (t, v) => t with { Size = v }),
         F.Text<ReplayToken>("schedule strategy", t => t.Strategy, (t, v) => t with { Strategy = F.Known("schedule strategy", v, ScheduleSearch.All.Select(s => s.Name)) }) with { Default = ScheduleSearch.DefaultName },
         F.OptionalText<ReplayToken>("plug-in", t => t.Plugin, (t, v) => t with { Plugin = v }),
+        F.OptionalText<ReplayToken>("layouts digest", t => t.Layouts, (t, v) => t with { Layouts = v is null || v.Length == 16 && v.All(char.IsAsciiHexDigitLower) ? v : throw new TokenFieldException("is not 16 lower-case hex digits") }),
+        F.OptionalText<ReplayToken>("layout class", t => t.LayoutClass, (t, v) => t with { LayoutClass = v is null || v.Split('/').Length == 2 ? v : throw new TokenFieldException("is not KIND/CLASS, e.g. Call/s16@2") }),
     ]);
 
     public override string ToString() => Format.Write(this);

@@ -115,9 +115,14 @@ public static class WorkerHost
     {
         var job = request.Matrix!;
         var patcher = Plugin(request);
-        var cell = MatrixCampaign.RunCell(patcher, FetchModelRegistry.Get(job.Model), job.Nmi, job.Runs, job.Seed, job.MaxCpus,
-            failRuns: job.FailRuns, search: ScheduleSearch.Get(job.Strategy));
-        channel.Send(new WorkerLine(WorkerLine.Result) { Value = WorkerJson.Element(CellOutcome.Of(cell)) });
+        // The stored cases of a plug-in's cell name it: the catalog they replay from is the built-ins and it.
+        var stored = new StoredCases(job.FailureDb, [.. PatcherRegistry.BuiltIn, patcher]);
+        var settings = new CheckCells.Settings(job.Runs, job.Seed, job.MaxCpus, ScheduleSearch.Get(job.Strategy))
+        {
+            Stored = stored, FailureDb = job.FailureDb, Layouts = LayoutsFrom.Load(job.LayoutsFrom), LayoutsFrom = job.LayoutsFrom,
+        };
+        var outcome = CheckCells.RunHere(patcher, FetchModelRegistry.Get(job.Model), job.Nmi, settings, job.FailRuns) with { Replays = stored.Replays };
+        channel.Send(new WorkerLine(WorkerLine.Result) { Value = WorkerJson.Element(outcome) });
     }
 
     private static void Exhaustive(WorkerRequest request, WorkerChannel channel)

@@ -41,7 +41,13 @@ public sealed record WorkerRequest(string Kind)
 }
 
 /// <summary>One cell of the random matrix: what <c>MatrixCampaign.RunCell</c> is given.</summary>
-public sealed record MatrixJob(string Model, bool Nmi, int Runs, int FailRuns, ulong Seed, int MaxCpus, string Strategy);
+public sealed record MatrixJob(string Model, bool Nmi, int Runs, int FailRuns, ulong Seed, int MaxCpus, string Strategy)
+{
+    /// <summary>The failure database setting (as <c>--failure-db</c> takes it; null: the default), whose stored cases the cell replays first.</summary>
+    public string? FailureDb { get; init; }
+    /// <summary>The scan the cell's layouts come from (<c>--layouts-from</c>), or null.</summary>
+    public string? LayoutsFrom { get; init; }
+}
 
 /// <summary>The exhaustive scenario and bound, and the models to explore it under.</summary>
 public sealed record ExhaustiveJob(IReadOnlyList<string> Models, int Cpus, int Sites, bool IrqsOff,

@@ -32,9 +32,11 @@ public static class OldNewOrTrap
         var bytes = fetch.Bytes;
         if (offset == 0 && bytes.Length == 1 && bytes[0] == Forms.Int3) return null;
         // Every instruction the site legitimately holds during the run: each request's old and new.
-        var versions = mine.SelectMany(r => new[] { r.Old, r.New }).Concat(patcher.HoldingInstructions).ToArray();
-        foreach (var v in versions)
-            if (IsBoundary(v, offset, site, bytes)) return null;
+        foreach (var r in mine)
+            if (IsBoundary(r.Old, offset, site, bytes) || IsBoundary(r.New, offset, site, bytes)) return null;
+        // A holding instruction sits at its offset in the site (a spin over the bytes after a prefix, say).
+        foreach (var h in patcher.HoldingAt)
+            if (offset >= h.Offset && IsBoundary(h.Bytes, offset - h.Offset, site, bytes, h.Offset)) return null;
 
         string units = string.Join(", ", fetch.Units.Select(u => $"[0x{u.Start:x}, 0x{u.End:x}) read at t={u.Moment}"));
         string expected = string.Join(" or ", mine.SelectMany(r => new[] { r.Old, r.New }).Distinct(ByteArrays.Comparer).Select(v => Forms.Hex(v[offset..])));
@@ -44,11 +46,12 @@ public static class OldNewOrTrap
     }
 
     /// <summary>Whether <paramref name="bytes"/> is the instruction that <paramref name="version"/> holds at <paramref name="offset"/>.</summary>
-    private static bool IsBoundary(byte[] version, int offset, PatchSite site, byte[] bytes)
+    /// <paramref name="at"/> is where the version starts in the site (0 but for a holding instruction placed further in).
+    private static bool IsBoundary(byte[] version, int offset, PatchSite site, byte[] bytes, int at = 0)
     {
         if (offset >= version.Length || bytes.Length > version.Length - offset) return false;
         if (!version.AsSpan(offset, bytes.Length).SequenceEqual(bytes)) return false;
         // The bytes match; they must also be a whole instruction there (not a prefix of a longer one).
-        return Forms.Decode(site.Address + (ulong)offset, version[offset..(offset + bytes.Length)]) is not null;
+        return Forms.Decode(site.Address + (ulong)(at + offset), version[offset..(offset + bytes.Length)]) is not null;
     }
 }

@@ -62,10 +62,12 @@ public static class PatchCheck
             stall = Math.Max(stall, live.LongestStall);
         }
 
-        if (OldNewOrTrap.FirstViolation(rig.Machine.Fetches, all, patcher) is { } torn) violations.Add(torn);
+        if (OldNewOrTrap.FirstViolation(rig.Machine.Fetches, [.. all, .. PaddingChecks.AsRequests(workload, all)], patcher) is { } torn) violations.Add(torn);
         violations.AddRange(effect.Violations);
         long end = rig.Machine.Steps;
-        if (rig.Failure is { } failure) violations.Add(new Violation("patcher-error", rig.WriterCpu, end, failure) { Step = end, OnWriter = true });
+        if (rig.WroteOutside is { } outside)
+            violations.Add(new Violation(OwnerMap.Violation, outside.Cpu, outside.Step, outside.Message) { Step = outside.Step, OnWriter = true });
+        if (rig.Failure is { } failure && failure != rig.WroteOutside?.Message) violations.Add(new Violation("patcher-error", rig.WriterCpu, end, failure) { Step = end, OnWriter = true });
         if (live.Verdict != LivenessVerdict.Completed)
             violations.Add(new Violation(Liveness, rig.WriterCpu, end, live.ToString())
                 { Step = end, FromStep = live.Verdict == LivenessVerdict.Livelock ? live.CycleStart : end - live.Steps, OnWriter = true });
@@ -84,6 +86,7 @@ public static class PatchCheck
             foreach (var site in workload.Sites)
                 if (FinalBytes(rig, site, batches.SelectMany(b => b).LastOrDefault(r => r.Site == site), rival.LastOrDefault(r => r.Site == site)) is { } v)
                     violations.Add(v);
+        if (live.Verdict == LivenessVerdict.Completed) violations.AddRange(PaddingChecks.FinalBytes(rig, batches.SelectMany(b => b).Concat(rival)));
         return new CaseResult(Earliest(violations), end, rig.Machine.Trace) { Events = rig.Machine.Events, WriterCpu = rig.WriterCpu, Requests = all, Schedule = followed, LongestStall = stall, LivenessWindowSteps = c.LivenessWindowSteps };
     }
 
@@ -98,7 +101,7 @@ public static class PatchCheck
     /// <summary>The tie-break between violations at one step: the patcher's own error, then the properties by number.</summary>
     private static int Rank(string property) => property switch
     {
-        "patcher-error" => 0,
+        "patcher-error" or OwnerMap.Violation => 0,
         _ when property.Length > 1 && property[0] == 'P' && char.IsAsciiDigit(property[1]) => property[1] - '0',
         _ => 10,
     };

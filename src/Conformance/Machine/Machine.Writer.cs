@@ -124,6 +124,8 @@ public sealed partial class Machine
                 long t = Memory.Poke(s.Address, s.Bytes);
                 if (_events is not null) Record(new WriterStored(_step, cpuIndex, t, writer.Name, s.Address, s.Bytes));
                 break;
+            case WriterStep.CompareExchange x:
+                return CompareExchangeStep(cpuIndex, writer, x);
             case WriterStep.SyncCore:
                 Cpus[cpuIndex].Serialize();
                 for (int c = 0; c < Cpus.Count; c++)

@@ -17,6 +17,25 @@ public abstract record WriterStep
         public override string ToString() => $"store{Bytes.Length * 8} 0x{Address:x} <- {Convert.ToHexString(Bytes).ToLowerInvariant()}";
     }
 
+    /// <summary>
+    /// An interlocked compare-and-exchange (<c>lock cmpxchg</c>): if the <see cref="Expected"/>.Length
+    /// bytes at <see cref="Address"/> equal <see cref="Expected"/>, store <see cref="New"/>, as one
+    /// event; else store nothing. 1, 2, 4 or 8 bytes inside one 64-byte line (a split lock is not
+    /// modelled). The machine fills <see cref="Succeeded"/> and <see cref="Observed"/> when it runs
+    /// the step; the patcher reads them when it is asked for its next step.
+    /// </summary>
+    public sealed record CompareExchange(ulong Address, byte[] Expected, byte[] New) : WriterStep
+    {
+        /// <summary>Whether the exchange happened; null until the step ran.</summary>
+        public bool? Succeeded { get; internal set; }
+
+        /// <summary>The bytes the step read (the old value, as <c>cmpxchg</c> leaves it in rax); null until it ran.</summary>
+        public byte[]? Observed { get; internal set; }
+
+        public override string ToString() =>
+            $"cmpxchg{New.Length * 8} 0x{Address:x}: {Convert.ToHexString(Expected).ToLowerInvariant()} -> {Convert.ToHexString(New).ToLowerInvariant()}";
+    }
+
     /// <summary><c>sync_core</c> on every CPU and wait for every acknowledgement (<c>on_each_cpu(do_sync_core, NULL, 1)</c>).</summary>
     public sealed record SyncCore : WriterStep
     {

@@ -37,6 +37,9 @@ public sealed class BreakpointContext
     /// <summary>Address of the 5-word frame: RIP, CS, RFLAGS, RSP, SS.</summary>
     public ulong Frame { get; }
 
+    /// <summary>Checks a handler's store into code against what the patch owns (the rig's guard); throws to refuse it.</summary>
+    internal Action<ulong, byte[]>? GuardCodeStore { get; init; }
+
     /// <summary>The requests of the patch in progress (what <c>text_poke_array</c> holds).</summary>
     public IReadOnlyList<PatchRequest> Active { get; }
 
@@ -105,6 +108,7 @@ public sealed class BreakpointContext
     /// <summary>Store bytes to code from the handler (the cs-prefix scheme rewrites rel32 in place).</summary>
     public void WriteCode(ulong address, params byte[] bytes)
     {
+        GuardCodeStore?.Invoke(address, bytes);   // a store outside what the patch owns throws, and the trap is declined
         long time = Memory.Poke(address, bytes);
         _tracing?.RecordHandlerStore(Cpu.Id, _handler, address, bytes, time);
     }

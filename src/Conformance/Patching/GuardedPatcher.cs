@@ -44,6 +44,7 @@ public sealed class GuardedPatcher : IPatcher
             throw Bad(PluginMember.BreakpointStackGap, $"{BreakpointStackGap} words (a gap is 0 to {MaxStackGap}; Linux's is 6)");
         ReusesStubs = Read(PluginMember.ReusesStubs, () => inner.ReusesStubs);
         HoldingInstructions = CheckHolding(Read(PluginMember.HoldingInstructions, () => inner.HoldingInstructions));
+        HoldingAt = CheckHoldingAt(Read(PluginMember.HoldingAt, () => inner.HoldingAt));
     }
 
     /// <summary>Makes an instance of the plug-in type <paramref name="type"/> under the guard; <paramref name="expectedName"/>, if given, is the name an earlier instance gave.</summary>
@@ -81,6 +82,20 @@ public sealed class GuardedPatcher : IPatcher
     public int BreakpointStackGap { get; }
     public bool ReusesStubs { get; }
     public IReadOnlyList<byte[]> HoldingInstructions { get; }
+    public IReadOnlyList<HoldingInstruction> HoldingAt { get; }
+
+    public IReadOnlyList<CodeRange> OwnedBytes(PatchRequest request)
+    {
+        using var call = PluginCalls.Enter(Origin, _name, PluginMember.OwnedBytes, 0);
+        IReadOnlyList<CodeRange>? owned;
+        try { owned = _inner.OwnedBytes(request); }
+        catch (Exception e) when (e is not PluginFaultException) { throw Fatal(Origin, _name, PluginMember.OwnedBytes, 0, e); }
+        if (owned is null) return [];
+        var copy = owned.ToArray();
+        for (int i = 0; i < copy.Length; i++)
+            if (copy[i] is null || copy[i].Length <= 0) throw Bad(PluginMember.OwnedBytes, $"{(copy[i] is null ? "a null" : "an empty")} range (item {i + 1})");
+        return copy;
+    }
 
     public SiteDecision Accepts(PatchSite site)
     {
@@ -140,6 +155,8 @@ public sealed class GuardedPatcher : IPatcher
         WriterStep.Store { Bytes: null or { Length: 0 } } s => throw new PatcherException($"{Plugin} yielded a store of no bytes at 0x{s.Address:x} as step {n} in Steps"),
         WriterStep.Acquire { Lock: null } or WriterStep.Release { Lock: null } => throw new PatcherException($"{Plugin} yielded a lock step without a lock name as step {n} in Steps"),
         WriterStep.WaitUntil { Condition: null } => throw new PatcherException($"{Plugin} yielded a WaitUntil without a condition as step {n} in Steps"),
+        WriterStep.CompareExchange { Expected: null } or WriterStep.CompareExchange { New: null } =>
+            throw new PatcherException($"{Plugin} yielded a compare-exchange without its expected or new bytes as step {n} in Steps"),
         WriterStep.WaitUntil w => new WriterStep.WaitUntil(w.What ?? "(no description)", () => Condition(w.Condition, n)),
         _ => step,
     };
@@ -211,6 +228,16 @@ public sealed class GuardedPatcher : IPatcher
         for (int i = 0; i < copy.Length; i++)
             if (copy[i] is not { Length: > 0 }) throw Bad(PluginMember.HoldingInstructions, $"{(copy[i] is null ? "a null" : "an empty")} instruction (item {i + 1})");
         return copy.Select(b => (byte[])b.Clone()).ToArray();
+    }
+
+    private IReadOnlyList<HoldingInstruction> CheckHoldingAt(IReadOnlyList<HoldingInstruction>? list)
+    {
+        if (list is null) throw Bad(PluginMember.HoldingAt, "null");
+        var copy = list.ToArray();
+        for (int i = 0; i < copy.Length; i++)
+            if (copy[i] is not { Bytes.Length: > 0, Offset: >= 0 })
+                throw Bad(PluginMember.HoldingAt, $"{(copy[i] is null ? "a null holding instruction" : copy[i].Bytes is null or { Length: 0 } ? "a holding instruction of no bytes" : "a holding instruction at a negative offset")} (item {i + 1})");
+        return copy.Select(h => h with { Bytes = (byte[])h.Bytes.Clone() }).ToArray();
     }
 
     /// <summary>What <c>Accepts</c> may return: a decision (a decline says what it falls back to).</summary>

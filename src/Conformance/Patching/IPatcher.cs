@@ -44,6 +44,17 @@ public interface IPatcher
     /// <summary>Instructions besides <c>int3</c> a CPU may observe at a site while it is being patched (a spin, say), as bytes.</summary>
     IReadOnlyList<byte[]> HoldingInstructions => Array.Empty<byte[]>();
 
+    /// <summary>Holding instructions with the offset in the site where each sits; by default <see cref="HoldingInstructions"/>, each at offset 0.</summary>
+    IReadOnlyList<HoldingInstruction> HoldingAt => HoldingInstructions.Select(h => new HoldingInstruction(h)).ToArray();
+
+    /// <summary>
+    /// Code outside the site that this patcher stores into for <paramref name="request"/>, besides the
+    /// request's <see cref="PatchRequest.Padding"/> (which it owns anyway): an 8-byte store that writes
+    /// back the 3 bytes after a 5-byte site, say. A store into text outside the sites, the stubs and
+    /// these is a violation (<c>patcher-wrote-outside</c>).
+    /// </summary>
+    IReadOnlyList<CodeRange> OwnedBytes(PatchRequest request) => Array.Empty<CodeRange>();
+
     /// <summary>Whether the patcher can patch this site safely; if not, what it does instead.</summary>
     SiteDecision Accepts(PatchSite site) => SiteDecision.Accept;
 

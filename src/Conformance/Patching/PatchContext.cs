@@ -33,6 +33,23 @@ public sealed class PatchContext
 
     public static WriterStep Store(ulong address, params byte[] bytes) => new WriterStep.Store(address, bytes);
     public static WriterStep Sync() => new WriterStep.SyncCore();
+
+    /// <summary>An interlocked compare-and-exchange (<c>lock cmpxchg</c>) of 1, 2, 4 or 8 bytes inside one line; read its result after the step.</summary>
+    public static WriterStep.CompareExchange CompareExchange(ulong address, byte[] expected, byte[] value) => new(address, expected, value);
+
+    /// <summary>Sets what the rig gives the patcher's #BP handler as the batch in progress.</summary>
+    internal Action<IReadOnlyList<PatchRequest>>? Publisher { get; init; }
+
+    /// <summary>
+    /// Makes <paramref name="batch"/> the active one (<see cref="BreakpointContext.Active"/>), as
+    /// Linux publishes <c>bp_desc</c>. A patcher that calls this owns the active batch: the rig no
+    /// longer publishes each batch for it at its first step. Call it from inside the steps (under the
+    /// lock), and <see cref="Retract"/> when the patch is done, so a stale int3 finds nothing.
+    /// </summary>
+    public void Publish(IReadOnlyList<PatchRequest> batch) => Publisher?.Invoke(batch);
+
+    /// <summary>No batch is active any more (Linux drops <c>bp_desc</c>'s last reference): the handler sees an empty <see cref="BreakpointContext.Active"/>.</summary>
+    public void Retract() => Publisher?.Invoke([]);
 }
 
 /// <summary>

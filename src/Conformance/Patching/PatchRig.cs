@@ -36,6 +36,8 @@ public sealed class PatchRig
 
     private readonly PatcherGuard _guard;
     private IReadOnlyList<PatchRequest> _active = Array.Empty<PatchRequest>();
+    private readonly List<PatchRequest> _started = [];
+    private bool _patcherPublishes;
 
     public PatchRig(IPatcher patcher, Workload workload, PatchRigOptions options, bool isPlugin = false)
     {
@@ -50,14 +52,16 @@ public sealed class PatchRig
         {
             Cpus = options.Cpus, FetchModel = options.FetchModel, NmiMayEndStiShadow = options.NmiMayEndStiShadow,
             StalenessWindow = options.StalenessWindow, RecordTrace = options.RecordTrace,
-            WatchedCode = workload.Sites.Select(s => (s.Address, s.Next)).ToArray(),
+            WatchedCode = [.. workload.Sites.Select(s => (s.Address, s.Next)), .. workload.Padding],
         });
         var memory = Machine.Memory;
         memory.Map("text", RegionKind.Text, Workload.TextBase, Workload.TextSize);
+        memory.Map("far-text", RegionKind.Text, Workload.FarTextBase, Workload.TextSize);
         memory.Map("data", RegionKind.Data, Workload.DataBase, Workload.DataSize);
         Stubs = new StubArea(memory.Map("stubs", RegionKind.Stub, Workload.StubBase, Workload.StubSize));
         memory.Map("bp-entry", RegionKind.Stub, BreakpointEntry, 0x10);
         memory.Load(Workload.TextBase, workload.Code);
+        memory.Load(Workload.FarTextBase, workload.FarCode);
         memory.Decoded.BindHost(BreakpointEntry, new BreakpointEntryRoutine(this));
         Machine.Interrupts.Set(Vectors.Breakpoint, BreakpointEntry, GateKind.Interrupt);
         for (int t = 0; t < options.TasksPerCpu; t++)
@@ -78,6 +82,9 @@ public sealed class PatchRig
 
     /// <summary>The requests of the patch in progress, as the #BP handler sees them (Linux's global bp_desc: the last patch that started writing).</summary>
     public IReadOnlyList<PatchRequest> Active => _active;
+
+    /// <summary>The first store into code the patcher does not own (<see cref="OwnerMap"/>), caught at the store and refused, or null.</summary>
+    public OutsideWrite? WroteOutside { get; private set; }
 
     /// <summary>The patcher's failure (it threw, hung, stored outside memory or stray bytes at a site), or null.</summary>
     public string? Failure => Machine.WriterFailure(WriterCpu) ?? (ConcurrentCpu >= 0 ? Machine.WriterFailure(ConcurrentCpu) : null);
@@ -104,8 +111,9 @@ public sealed class PatchRig
             if (Patcher.Accepts(r) is { Accepted: false } declined)
                 throw new ArgumentException($"{Patcher.Name} declines {r}: {declined.Fallback}");
         }
-        var context = new PatchContext(Machine.Memory, Stubs, cpu);
-        Machine.SetWriter(cpu, Checked(_guard.Steps(() => Patcher.Steps(context, batch)), batch), Patcher.Name);
+        _started.AddRange(batch);
+        var context = new PatchContext(Machine.Memory, Stubs, cpu) { Publisher = Publish };
+        Machine.SetWriter(cpu, Checked(_guard.Steps(() => Patcher.Steps(context, batch)), batch, cpu), Patcher.Name);
     }
 
     /// <summary>
@@ -121,6 +129,9 @@ public sealed class PatchRig
         Machine.Reset();
         Patcher = patcher;
         _active = Array.Empty<PatchRequest>();
+        _started.Clear();
+        _patcherPublishes = false;
+        WroteOutside = null;
         Stubs.Reset();
     }
 
@@ -146,33 +157,68 @@ public sealed class PatchRig
     /// The batch becomes the active one (what the #BP handler is given) at its first step that is not
     /// taking a lock: once a serializing patcher holds text_mutex, as Linux publishes bp_desc.
     /// </summary>
-    private IEnumerable<WriterStep> Checked(IEnumerable<WriterStep> steps, IReadOnlyList<PatchRequest> batch)
+    /// <remarks>
+    /// A store into code outside what the batch owns (<see cref="OwnerMap"/>) is refused at the store:
+    /// the patcher stops and <see cref="WroteOutside"/> says where, with the bytes and the owner map.
+    /// A patcher that publishes its batch itself (<see cref="PatchContext.Publish"/>) is not published for.
+    /// </remarks>
+    private IEnumerable<WriterStep> Checked(IEnumerable<WriterStep> steps, IReadOnlyList<PatchRequest> batch, int cpu)
     {
         int n = 0;
         bool published = false;
+        OwnerMap? owners = null;
         foreach (var step in steps)
         {
             n++;
-            if (!published && step is not WriterStep.Acquire) { _active = batch; published = true; }
-            if (step is WriterStep.Store store)
+            if (!published && !_patcherPublishes && step is not WriterStep.Acquire) { _active = batch; published = true; }
+            if (step is WriterStep.Store or WriterStep.CompareExchange)
+            {
+                var (address, bytes) = step is WriterStep.Store store ? (store.Address, store.Bytes) : (((WriterStep.CompareExchange)step).Address, ((WriterStep.CompareExchange)step).New);
                 foreach (var r in batch)
-                    if (StrayBytes(store, r) is { } why)
-                        throw new PatcherException($"{Patcher.Name} step {n} ({store}) {why}");
+                    if (StrayBytes(address, bytes, r) is { } why)
+                        throw new PatcherException($"{Patcher.Name} step {n} ({step}) {why}");
+                owners ??= OwnerMap.For(Patcher, batch, Stubs.Base, Workload.StubSize);
+                if (owners.FirstOutside(Machine.Memory, address, bytes.Length) is { } first)
+                    throw Outside(cpu, $"{Patcher.Name} step {n} ({step})", address, bytes, first, owners);
+            }
             yield return step;
         }
     }
 
-    private string? StrayBytes(WriterStep.Store store, PatchRequest r)
+    /// <summary>Records the first store outside what the patch owns and makes the exception that stops the writer or declines the trap.</summary>
+    private PatcherException Outside(int cpu, string who, ulong address, byte[] bytes, ulong first, OwnerMap owners)
+    {
+        string message = owners.Describe(who, address, bytes, first, Machine.Memory);
+        WroteOutside ??= new OutsideWrite(Machine.Steps, cpu, Machine.Memory.Now, address, bytes, owners.Owned, message);
+        return new PatcherException(message);
+    }
+
+    /// <summary>The #BP handler's guard on its stores into code: it owns what every patch started in this run owns.</summary>
+    private void CheckHandlerStore(int cpu, string handler, ulong address, byte[] bytes)
+    {
+        var owners = OwnerMap.For(Patcher, _started, Stubs.Base, Workload.StubSize);
+        if (owners.FirstOutside(Machine.Memory, address, bytes.Length) is { } first)
+            throw Outside(cpu, handler, address, bytes, first, owners);
+    }
+
+    /// <summary>The patcher's own publication of the batch its #BP handler serves (<see cref="PatchContext.Publish"/>); empty retracts it.</summary>
+    private void Publish(IReadOnlyList<PatchRequest> batch)
+    {
+        _patcherPublishes = true;
+        _active = batch;
+    }
+
+    private string? StrayBytes(ulong address, byte[] bytes, PatchRequest r)
     {
         var site = r.Site;
-        for (int i = 0; i < store.Bytes.Length; i++)
+        for (int i = 0; i < bytes.Length; i++)
         {
-            ulong a = store.Address + (ulong)i;
+            ulong a = address + (ulong)i;
             if (!site.Contains(a)) continue;
             int off = (int)(a - site.Address);
-            byte b = store.Bytes[i];
+            byte b = bytes[i];
             if (b == r.New[off] || (off == 0 && b == Forms.Int3)) continue;
-            if (Patcher.HoldingInstructions.Any(h => off < h.Length && h[off] == b)) continue;
+            if (Patcher.HoldingAt.Any(h => h.Holds(off, b))) continue;
             return $"stores 0x{b:x2} at {site.Name}+{off}, which is neither the new instruction ({Forms.Hex(r.New)}), an int3 over its first byte, nor a declared holding instruction";
         }
         return null;
@@ -229,7 +275,10 @@ public sealed class PatchRig
                 cpu.State.Rsp = frame;
             }
             var machine = rig.Machine;
-            var context = new BreakpointContext(cpu, frame, rig._active, machine.IsTracing ? machine : null, Name);
+            var context = new BreakpointContext(cpu, frame, rig._active, machine.IsTracing ? machine : null, Name)
+            {
+                GuardCodeStore = (address, bytes) => rig.CheckHandlerStore(cpu.Id, Name, address, bytes),
+            };
             var before = machine.IsTracing ? (Registers: (ulong[])cpu.State.Gpr.Clone(), Rsp: context.Rsp, Trap: context.TrapAddress) : default;
             var result = rig._guard.Handler(() => rig.Patcher.OnBreakpoint(context));
             if (machine.IsTracing)
@@ -240,6 +289,12 @@ public sealed class PatchRig
         }
     }
 }
+
+/// <summary>
+/// A store into code the patch does not own, caught at the store (<see cref="OwnerMap"/>): the step
+/// and CPU it happened on, the memory clock, the address and bytes, the owner map, and the sentence.
+/// </summary>
+public sealed record OutsideWrite(long Step, int Cpu, long Time, ulong Address, byte[] Bytes, IReadOnlyList<CodeRange> Owned, string Message);
 
 /// <summary>A patcher did something the suite cannot run: the message names the step and the cause.</summary>
 public sealed class PatcherException(string message) : Conformance.Machine.WriterStopException(message);

@@ -40,6 +40,13 @@ public sealed record PatchSite(string Name, ulong Address, SiteKind Kind, int Le
 /// <summary>Rewrite <see cref="Site"/> from <see cref="Old"/> to <see cref="New"/> (whole instructions, same length).</summary>
 public sealed record PatchRequest(PatchSite Site, byte[] Old, byte[] New)
 {
+    /// <summary>
+    /// Bytes outside the site that the change also writes, with their new values (a hot-patch's
+    /// <c>jmp</c> in the 5 padding bytes before a 2-byte entry): the patch owns them, fetches of them
+    /// are checked as the site's are (P1), and they must hold these values once it returns (P3).
+    /// </summary>
+    public IReadOnlyList<CodeBytes> Padding { get; init; } = [];
+
     public override string ToString() =>
         $"{Site.Name}: {Convert.ToHexString(Old).ToLowerInvariant()} -> {Convert.ToHexString(New).ToLowerInvariant()}";
 }

@@ -114,6 +114,7 @@ public static class PatcherRegistry
         Assembly assembly;
         try { assembly = Assembly.LoadFrom(Path.GetFullPath(path)); }
         catch (Exception e) { throw new ArgumentException($"--plugin {path}: not a .NET assembly ({e.Message})"); }
+        if (PluginCompatibility.Problem(assembly, path) is { } mismatch) throw new ArgumentException(mismatch);
         return PatcherTypes(assembly).Count > 0 ? assembly : throw new ArgumentException($"--plugin {path}: holds no public IPatcher with a parameterless constructor");
     }
 

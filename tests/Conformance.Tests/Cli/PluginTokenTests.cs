@@ -15,7 +15,7 @@ public class PluginTokenTests
 {
     // The tests' own assembly holds the mutants; the example plug-in is a user's project, built beside the tests.
     private static readonly string Mutants = typeof(Patching.Mutants.TextPokeBpWithoutSync1).Assembly.Location;
-    private static readonly string Example = typeof(Conformance.PluginExample.MyRetargetPatcher).Assembly.Location;
+    private static readonly string Example = typeof(MyRetarget.MyRetargetPatcher).Assembly.Location;
 
     // As a user types it: relative to where the command runs.
     private static string Relative(string path) => Path.GetRelativePath(Environment.CurrentDirectory, path);

@@ -81,7 +81,7 @@ public class ScheduleSearchTests
 
     [Theory]
     [InlineData("cf2:text-poke-bp:atomic:-:4:1:3:7:nope", "strategy 'nope'")]
-    [InlineData("cf2:text-poke-bp:atomic:-:4:1:3:7:pct:-:x", "10 field(s)")]
+    [InlineData("cf2:text-poke-bp:atomic:-:4:1:3:7:pct:-:-:-:x", "12 field(s)")]
     public void A_token_with_a_bad_strategy_field_is_refused(string body, string reason)
     {
         var e = Assert.Throws<ArgumentException>(() => ReplayToken.Parse(SealedToken.Of(body)));

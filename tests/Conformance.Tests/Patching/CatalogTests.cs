@@ -10,11 +10,11 @@ public class CatalogTests
     [
         "naive-text-poke", "text-poke-bp", "text-poke-bp-pre2019", "int3-emulate-call-no-gap", "int3-emulate-call-gap",
         "cs-prefix", "r10-r11-divert", "stub-global-slots", "stub-per-call-reused", "stub-per-call-sti", "spin-in-bp",
-        "aligned-rel32", "ftrace-skip", "ftrace-regs-caller", "ftrace-batch", "atomic-8byte", "static-call",
+        "aligned-rel32", "ftrace-skip", "ftrace-regs-caller", "ftrace-batch", "atomic-8byte", "static-call", "jmp-self-spin",
     ];
 
     [Fact]
-    public void All_seventeen_rows_exist_as_built_in_patchers()
+    public void Every_row_exists_as_built_in_patchers()
     {
         var names = PatcherRegistry.BuiltIn.Select(p => p.Name).ToArray();
         Assert.Equal(Rows.Order(StringComparer.Ordinal), names.Order(StringComparer.Ordinal));
@@ -60,6 +60,8 @@ public class CatalogTests
         Assert.Equal(ExpectedVerdict.Fail, V("aligned-rel32", "block16", callCall));
         Assert.Equal(ExpectedVerdict.Pass, V("atomic-8byte", "block16", nopCall));
         Assert.Equal(ExpectedVerdict.Fail, V("atomic-8byte", "architectural", nopCall));
+        Assert.Equal(ExpectedVerdict.Pass, V("jmp-self-spin", "atomic", callCall));
+        Assert.Equal(ExpectedVerdict.Fail, V("jmp-self-spin", "block64", callCall));
     }
 
     [Fact]

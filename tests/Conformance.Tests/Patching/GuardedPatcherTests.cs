@@ -33,6 +33,8 @@ public class GuardedPatcherTests
         public int BreakpointStackGap => 0;
         public bool ReusesStubs => true;
         public IReadOnlyList<byte[]> HoldingInstructions => [[0xeb, 0xfe]];
+        public IReadOnlyList<HoldingInstruction> HoldingAt => [new([0xeb, 0xfe], 3)];
+        public IReadOnlyList<CodeRange> OwnedBytes(PatchRequest request) => [new(request.Site.Next, 3, "the padding after it")];
         public SiteDecision Accepts(PatchSite site) => SiteDecision.Decline("sites: never");
         public SiteDecision Accepts(PatchRequest request) => SiteDecision.Decline("requests: never");
         public IEnumerable<WriterStep> Steps(PatchContext context, IReadOnlyList<PatchRequest> batch) { yield return new WriterStep.Pause(); }
@@ -50,6 +52,8 @@ public class GuardedPatcherTests
         var w = PatchTesting.OneSite(SiteKind.Call, 0);
         Assert.Equal("sites: never", p.Accepts(w.Sites[0]).Fallback);
         Assert.Equal("requests: never", p.Accepts(w.Request(0, 0, 1)).Fallback);
+        Assert.Equal(3, Assert.Single(p.HoldingAt).Offset);
+        Assert.Equal((w.Sites[0].Next, 3), Assert.Single(p.OwnedBytes(w.Request(0, 0, 1))) is var r ? (r.Address, r.Length) : default);
         Assert.IsType<WriterStep.Pause>(Assert.Single(p.Steps(null!, [])));
     }
 

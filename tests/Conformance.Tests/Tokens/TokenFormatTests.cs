@@ -105,7 +105,7 @@ public class TokenFormatTests
     [InlineData("cf2:naive-text-poke:atomic:nmi?:4:1:1:1", "the NMI switch 'nmi?' is neither 'nmi' nor '-'")]
     [InlineData("cf2::atomic:-:4:1:1:1", "the patcher '' is empty")]
     [InlineData("cf2:a%zz:atomic:-:4:1:1:1", "the patcher 'a%zz' has a '%' not followed by two hex digits")]
-    [InlineData("cf2:naive-text-poke:atomic:-:4:1:1", "it has 6 field(s) between the version and the checksum; a cf2 token has 7 to 9")]
+    [InlineData("cf2:naive-text-poke:atomic:-:4:1:1", "it has 6 field(s) between the version and the checksum; a cf2 token has 7 to 11")]
     [InlineData("cx2:naive-text-poke:atomic:0:1:-:1x5:-", "the CPU count '0' is outside 1 to 8")]
     [InlineData("cx2:naive-text-poke:atomic:2:0:-:1x5:-", "the site count '0' is outside 1 to 8")]
     [InlineData("cx2:naive-text-poke:atomic:2:1:-:2x5:-", "run #0 (2x5) is on cpu2, but the scenario has 2 CPU(s)")]

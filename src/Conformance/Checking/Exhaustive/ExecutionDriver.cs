@@ -160,7 +160,7 @@ public sealed class ExecutionDriver(IReadOnlyList<Decision> prefix, int preempti
     }
 
     /// <summary>
-    /// The reduction treats fetches of text outside the sites as reading bytes no writer changes; a
+    /// The reduction treats fetches of text outside the sites (and the padding changes own) as reading bytes no writer changes; a
     /// patcher (or handler) that writes there breaks that assumption, and the exploration stops.
     /// </summary>
     private static void CheckTextOutsideSites(PatchRig rig)
@@ -168,10 +168,13 @@ public sealed class ExecutionDriver(IReadOnlyList<Decision> prefix, int preempti
         var text = rig.Machine.Memory.Find(Workload.TextBase)!.Bytes.AsSpan();
         var code = rig.Workload.Code.AsSpan();
         int from = 0;
-        foreach (var site in rig.Workload.Sites.OrderBy(s => s.Address).Append(null))
+        // The code writers may change: the sites and the padding a change owns (PatchRequest.Padding),
+        // which the machine watches as it does the sites (its fetches are visible steps).
+        var changeable = rig.Machine.Options.WatchedCode.OrderBy(r => r.Start).Select(r => ((ulong Address, int Length)?)(r.Start, (int)(r.End - r.Start)));
+        foreach (var site in changeable.Append(null))
         {
             // Compare [from, next site) at once (vectorized), then skip the site.
-            int to = site is null ? text.Length : (int)(site.Address - Workload.TextBase);
+            int to = Math.Max(from, site is null ? text.Length : (int)(site.Value.Address - Workload.TextBase));
             int differs = text[from..to].CommonPrefixLength(code[from..to]);
             if (from + differs < to)
             {
@@ -179,7 +182,7 @@ public sealed class ExecutionDriver(IReadOnlyList<Decision> prefix, int preempti
                 throw new ExhaustiveAssumptionException(
                     $"{rig.Patcher.Name} changed text outside its sites (0x{Workload.TextBase + (ulong)i:x}: {code[i]:x2} -> {text[i]:x2}); the exhaustive reduction assumes writers change only sites and stubs");
             }
-            if (site is not null) from = to + site.Length;
+            if (site is not null) from = Math.Max(from, (int)(site.Value.Address - Workload.TextBase) + site.Value.Length);
         }
     }
 }

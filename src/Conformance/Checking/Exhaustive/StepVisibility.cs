@@ -27,7 +27,7 @@ internal readonly record struct StepStart(ulong Rip, long LastSerializingTime, b
 /// </summary>
 internal static class StepVisibility
 {
-    public static bool InText(ulong address) => address >= Workload.TextBase && address < Workload.TextBase + (ulong)Workload.TextSize;
+    public static bool InText(ulong address) => Workload.InCode(address);
 
     public static StepStart Before(Machine.Machine machine, int cpu)
     {

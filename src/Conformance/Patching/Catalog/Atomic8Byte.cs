@@ -39,6 +39,10 @@ public sealed class Atomic8Byte : IPatcher
     public SiteDecision Accepts(PatchSite site) =>
         site.Address % 8 == 0 && site.Length <= 8 ? SiteDecision.Accept : SiteDecision.Decline(Unaligned);
 
+    /// <summary>The 8-byte store writes back the bytes after the site (the next instruction's first ones): the patch owns them.</summary>
+    public IReadOnlyList<CodeRange> OwnedBytes(PatchRequest request) =>
+        [new CodeRange(request.Site.Next, 8 - request.Site.Length, $"the {8 - request.Site.Length} bytes after {request.Site.Name}, written back by the 8-byte store")];
+
     public IEnumerable<WriterStep> Steps(PatchContext context, IReadOnlyList<PatchRequest> batch) => TextMutex.Held(Unlocked(context, batch));
 
     private IEnumerable<WriterStep> Unlocked(PatchContext context, IReadOnlyList<PatchRequest> batch)

@@ -17,10 +17,13 @@ public enum PluginMember
     BreakpointStackGap,
     ReusesStubs,
     HoldingInstructions,
+    HoldingAt,
     /// <summary><c>Accepts(PatchSite)</c>.</summary>
     AcceptsSite,
     /// <summary><c>Accepts(PatchRequest)</c>.</summary>
     AcceptsRequest,
+    /// <summary><c>OwnedBytes(PatchRequest)</c>.</summary>
+    OwnedBytes,
     /// <summary><c>Steps(context, batch)</c> and drawing each step from what it returned.</summary>
     Steps,
     /// <summary>The condition of a <c>WaitUntil</c> step, which the machine evaluates while the writer waits.</summary>
@@ -37,6 +40,7 @@ public static class PluginMembers
         PluginMember.Constructor => "the constructor",
         PluginMember.AcceptsSite => "Accepts(site)",
         PluginMember.AcceptsRequest => "Accepts(request)",
+        PluginMember.OwnedBytes => "OwnedBytes(request)",
         PluginMember.Steps => step > 0 ? $"Steps (producing step {step})" : "Steps",
         PluginMember.WaitUntil => step > 0 ? $"a WaitUntil condition (step {step})" : "a WaitUntil condition",
         _ => member.ToString(),

@@ -11,7 +11,8 @@ public class FtraceRegsCallerTests
     {
         Assert.Equal(typeof(FtraceRegsCaller), PatcherRegistry.Get("ftrace-regs-caller").Type);
         Assert.Equal(7, FtraceRegsCaller.RegsCallerTarget);
-        Assert.Equal(Workload.TargetBase + 7 * Workload.TargetSpacing, FtraceRegsCaller.RegsCaller);
+        Assert.Equal(Workload.CallTarget(7), FtraceRegsCaller.RegsCaller);
+        Assert.Equal(Workload.TargetBase + 7 * Workload.TargetSpacing + Workload.FarDistance, FtraceRegsCaller.RegsCaller);   // in the far text
         IPatcher p = new FtraceRegsCaller();
         Assert.False(p.Accepts(new PatchSite("s", 0x400050, SiteKind.Jmp, 5)).Accepted);
         Assert.Equal(ExpectedVerdict.Undecided, Expect.For(p.Expectations, "atomic", Expect.T(InstructionClass.Call, InstructionClass.Call), Abi.C, false)!.Verdict);

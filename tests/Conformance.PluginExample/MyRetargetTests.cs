@@ -1,0 +1,36 @@
+using Conformance.Checking;
+using Conformance.Patching;
+using Conformance.Testing;
+using FsCheck;
+using FsCheck.Xunit;
+
+namespace MyRetarget;
+
+/// <summary>
+/// The conformance suite on your scheme: the matrix of every fetch model on the patcher and on
+/// its broken variant, and a property over the suite's generated cases. A failure prints the
+/// shrunk case, a replay token (CONFORMANCE_REPLAY=...) and its timeline.
+/// </summary>
+public class MyRetargetTests
+{
+    [Fact]
+    public void My_scheme_conforms_under_every_fetch_model() =>
+        PatcherAssert.Conforms<MyRetargetPatcher>();
+
+    // Every fetch model where the variant declares it fails (all but atomic): red the day the suite stops catching it.
+    [Fact]
+    public void The_broken_variant_is_caught_where_it_declares_it_fails() =>
+        PatcherAssert.Caught<MyRetargetWithoutSync2Patcher>();
+
+    // FsCheck's own [Property]: the suite's scenarios as an Arbitrary; Replay = "(seed,gamma,size)" replays one.
+    [Property(Arbitrary = [typeof(PatchCases<MyRetargetPatcher>)], MaxTest = 40)]
+    public Property Every_generated_case_conforms_under_block16(PatchCase c) =>
+        PatchProperty.Conforms<MyRetargetPatcher>(c, "block16");
+
+    [Fact]
+    public void The_suite_finds_both_patchers_in_this_assembly()
+    {
+        var found = PatcherRegistry.Discover(typeof(MyRetargetPatcher).Assembly, isPlugin: true).Select(p => p.Name);
+        Assert.Equal(["my-retarget", "my-retarget-without-sync2"], found);
+    }
+}
