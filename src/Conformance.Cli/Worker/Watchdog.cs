@@ -75,9 +75,12 @@ internal sealed class Watchdog : IDisposable
                 if (seen.TryGetValue(thread, out var s) && s.Sequence == c.Sequence) s = s with { Wall = s.Wall + credit };
                 else s = (c.Sequence, cpu, c.Elapsed < credit ? c.Elapsed : credit);
                 seen[thread] = s;
-                if (s.Wall > _limits.Timeout)
+                // CPU time past the limit is a hang too (the call surely ran that long); it is named CPU time
+                // only when it is more than the call's wall time: a plug-in spinning on several threads.
+                var used = cpu - s.Cpu;
+                if (s.Wall > _limits.Timeout || (used > _limits.Timeout && used <= c.Elapsed))
                     Stop(c.Fault($"did not finish within {_limits.TimeoutText} (wall time) in {{member}}"));
-                if (cpu - s.Cpu > _limits.Timeout)
+                if (used > _limits.Timeout)
                     Stop(c.Fault($"used more than {_limits.TimeoutText} of CPU time in {{member}}"));
             }
             if (Environment.WorkingSet > memoryLimit)
