@@ -26,13 +26,16 @@ public static class AlarmsCommand
         var models = new Option<string[]>("--model") { Description = "Only this fetch model (repeatable)." };
         var seed = new Option<string>("--seed") { Description = "Seed of the campaign (a non-negative whole number)." };
         var threads = new Option<int>("--threads") { Description = "Threads running cells at once (default: the processor count); the results do not depend on it.", DefaultValueFactory = _ => Environment.ProcessorCount };
-        var plugin = Plugins.Option();
+        var plugin = new Worker.PluginOptions();
         var json = new Option<FileInfo?>("--json") { Description = "Also write every cell's figures as JSON to this file." };
         var command = new Command("alarms", "Search every cell history expects to pass, at every CPU count, for a false alarm (a correct scheme accused).")
-            { cases, maxCpus, patchers, models, seed, threads, plugin, json };
+            { cases, maxCpus, patchers, models, seed, threads, json };
+        plugin.AddTo(command);
         command.SetAction(parse =>
         {
             OutputPath.Check("--json", parse.GetValue(json));   // before the campaign
+            var plugins = plugin.Read(parse);
+            if (Worker.CommandRelay.Needed(plugins)) return Worker.CommandRelay.Run(plugins);   // plug-ins' code runs in a worker process
             int total = parse.GetValue(cases), n = parse.GetValue(threads);
             if (total < 1) throw new UsageException($"--cases {total}: must be at least 1");
             if (n < 1) throw new UsageException($"--threads {n}: must be at least 1");
@@ -41,7 +44,7 @@ public static class AlarmsCommand
             ulong s = PropertySettings.DefaultSeed;
             if (parse.GetValue(seed) is { } text && !ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out s))
                 throw new UsageException($"--seed: '{text}' is not a whole number from 0 to {ulong.MaxValue}");
-            var catalog = Plugins.Catalog(parse.GetValue(plugin));
+            var catalog = Plugins.Catalog(plugins);
             var chosen = parse.GetValue(patchers) is { Length: > 0 } names
                 ? names.Select(x => catalog.FirstOrDefault(p => p.Name == x) ?? throw new UsageException($"--patcher {x}: unknown; known: {string.Join(", ", catalog.Select(p => p.Name))}")).ToArray()
                 : catalog.ToArray();

@@ -32,13 +32,14 @@ public static class CheckCommand
         };
         var threads = new Option<int>("--threads") { Description = "Threads running cells at once (default: the processor count); the results do not depend on it.", DefaultValueFactory = _ => Environment.ProcessorCount };
         var shard = new Option<string>("--shard") { Description = "Run only part I of N of the campaign (I/N, e.g. 1/2); merge joins the parts' JSON." };
-        var plugin = Plugins.Option();
+        var plugin = new Worker.PluginOptions();
         var json = new Option<FileInfo?>("--json") { Description = "Also write the results as JSON to this file." };
         var failureDb = StoredCases.Option();
         var layoutsFrom = LayoutsFrom.Option();
         var byClass = new Option<bool>("--by-class") { Description = "With --layouts-from: run each cell once per layout class of the scan and weigh the verdicts by the sites in each (spec/scan.md)." };
         var command = new Command("check", "Run the verdict matrix and the emulator check, and print a table of verdicts (--exhaustive: explore every schedule of a small scenario within a preemption bound).")
-            { patchers, models, runs, seed, maxCpus, emulatorRuns, strategy, threads, shard, plugin, json, layoutsFrom, byClass, failureDb };
+            { patchers, models, runs, seed, maxCpus, emulatorRuns, strategy, threads, shard, json, layoutsFrom, byClass, failureDb };
+        plugin.AddTo(command);
         var exhaustive = new ExhaustiveCheck();
         exhaustive.AddTo(command);
         command.SetAction(parse =>
@@ -46,21 +47,27 @@ public static class CheckCommand
             exhaustive.CheckOptions(parse, [runs, seed, maxCpus, emulatorRuns, strategy, threads, shard, layoutsFrom, byClass]);
             OutputPath.Check("--json", parse.GetValue(json));   // before any work: a bad path must not cost the campaign
             return exhaustive.Requested(parse)
-                ? exhaustive.Execute(parse, ChoosePatchers(parse.GetValue(patchers), parse.GetValue(plugin)), ChooseModels(parse.GetValue(models)), parse.GetValue(json))
+                ? exhaustive.Execute(parse, ChoosePatchers(parse.GetValue(patchers), plugin.Read(parse)), ChooseModels(parse.GetValue(models)), parse.GetValue(json))
                 : Execute(new CheckArguments(parse.GetValue(patchers), parse.GetValue(models), parse.GetValue(runs), parse.GetValue(seed),
                     parse.GetValue(maxCpus), parse.GetValue(emulatorRuns), parse.GetValue(strategy)!, parse.GetValue(threads), parse.GetValue(shard),
-                    parse.GetValue(plugin), parse.GetValue(json)) { LayoutsFrom = parse.GetValue(layoutsFrom), ByClass = parse.GetValue(byClass), FailureDb = parse.GetValue(failureDb) });
+                    plugin.Read(parse), parse.GetValue(json)) { LayoutsFrom = parse.GetValue(layoutsFrom), ByClass = parse.GetValue(byClass), FailureDb = parse.GetValue(failureDb) });
         });
         return command;
     }
 
-    /// <summary>The patchers <c>--patcher</c> names (all, if none), from the catalog and <c>--plugin</c>s.</summary>
-    private static IReadOnlyList<PatcherInfo> ChoosePatchers(string[]? names, string[]? plugins)
+    /// <summary>
+    /// The patchers <c>--patcher</c> names (all, if none), from the catalog and <c>--plugin</c>s, and
+    /// the plug-ins among them that did not load (named by their row: their name, else their type).
+    /// </summary>
+    private static PluginCatalog ChoosePatchers(string[]? names, string[]? plugins) => ChoosePatchers(names, Plugins.Load(plugins));
+
+    private static PluginCatalog ChoosePatchers(string[]? names, PluginCatalog catalog)
     {
-        var catalog = Plugins.Catalog(plugins);
-        return names is { Length: > 0 }
-            ? names.Select(n => catalog.FirstOrDefault(p => p.Name == n) ?? throw new UsageException($"--patcher {n}: unknown; known: {string.Join(", ", catalog.Select(p => p.Name))}")).ToArray()
-            : catalog.ToArray();
+        if (names is not { Length: > 0 }) return catalog;
+        foreach (var n in names)
+            if (catalog.Patchers.All(p => p.Name != n) && catalog.Faults.All(f => f.Row != n))
+                throw new UsageException($"--patcher {n}: unknown; known: {string.Join(", ", catalog.Patchers.Select(p => p.Name).Concat(catalog.Faults.Select(f => f.Row)))}");
+        return new PluginCatalog(names.SelectMany(n => catalog.Patchers.Where(p => p.Name == n)).ToArray(), catalog.Faults.Where(f => names.Contains(f.Row)).ToArray());
     }
 
     /// <summary>The fetch models <c>--model</c> names (all, if none).</summary>
@@ -88,22 +95,25 @@ public static class CheckCommand
             throw new UsageException($"--seed: '{a.Seed}' is not a whole number from 0 to {ulong.MaxValue}");
         var search = Usage(() => ScheduleSearch.Get(a.Strategy), "--strategy");
         var shard = a.Shard is null ? Shard.All : Usage(() => Shard.Parse(a.Shard), null);
-        var chosen = ChoosePatchers(a.Patchers, a.Plugins);
-        var stored = new StoredCases(a.FailureDb, Plugins.Catalog(a.Plugins));
+        var catalog = Plugins.Load(a.Plugins);
+        var chosen = ChoosePatchers(a.Patchers, catalog);
+        var stored = new StoredCases(a.FailureDb, catalog.Patchers);
         var fetchModels = ChooseModels(a.Models);
         var layouts = LayoutsFrom.Load(a.LayoutsFrom);
         if (a.ByClass)
         {
             if (layouts is null) throw new UsageException("--by-class needs --layouts-from FILE (the scan whose classes it weighs)");
             if (a.Shard is not null) throw new UsageException("--by-class runs whole patcher/model pairs: it has no --shard");
-            return ByClassCheck.Execute(chosen, fetchModels, layouts, a.LayoutsFrom!, a.Runs, seed, a.MaxCpus, search, a.Json);
+            // Plug-ins' cells by class run in one worker process, the whole command (a fault there is one line, exit 1).
+            if (Worker.CommandRelay.Needed(a.Plugins ?? [])) return Worker.CommandRelay.Run(a.Plugins!);
+            return ByClassCheck.Execute(chosen.Patchers, fetchModels, layouts, a.LayoutsFrom!, a.Runs, seed, a.MaxCpus, search, a.Json);
         }
 
-        var allCells = MatrixCampaign.Cells(chosen, fetchModels).ToArray();
+        var allCells = CheckCells.Plan(chosen.Patchers, chosen.Faults, fetchModels);
         var allFamilies = a.EmulatorRuns > 0 ? EmulatorCampaign.Families : [];
         var cells = shard.Of(allCells);
         var families = shard.Of(allFamilies);
-        MatrixCell[] results = [];
+        CellOutcome[] results = [];
         FamilyResult[] emulator = [];
         AnsiConsole.Progress()
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
@@ -112,17 +122,12 @@ public static class CheckCommand
                 // The display is not thread-safe: workers report through one lock.
                 var gate = new object();
                 var task = ctx.AddTask("verdict matrix", maxValue: Math.Max(1, cells.Count));
-                results = CampaignParallel.Map(cells, a.Threads, c =>
-                {
-                    var (p, m, nmi) = c;
-                    // An open cell gets the ordinary budget: searching it longer is what --runs is for.
-                    return stored.Run(p, m, nmi, () => MatrixCampaign.RunCell(p, m, nmi, a.Runs, seed, a.MaxCpus,
-                        failRuns: MatrixCampaign.IsOpenCell(p.Name, nmi) ? a.Runs : a.Runs * 25, search: search, layouts: layouts), layouts);
-                }, i =>
+                var settings = new CheckCells.Settings(a.Runs, seed, a.MaxCpus, search) { Stored = stored, Layouts = layouts, LayoutsFrom = a.LayoutsFrom, FailureDb = a.FailureDb };
+                results = CampaignParallel.Map(cells, a.Threads, c => CheckCells.Run(c, settings), i =>
                 {
                     lock (gate)
                     {
-                        task.Description = $"matrix: {cells[i].Patcher.Name} / {cells[i].Model.Name}";
+                        task.Description = $"matrix: {Markup.Escape(cells[i].Name)} / {cells[i].Model.Name}";
                         task.Increment(1);
                     }
                 });
@@ -133,14 +138,14 @@ public static class CheckCommand
                     _ => { lock (gate) emu.Increment(1); });
             });
 
-        var report = new CheckReport(seed, a.Runs, a.MaxCpus, results.Select(CheckReport.Cell).ToArray(), emulator.Select(CheckReport.Family).ToArray())
+        var report = new CheckReport(seed, a.Runs, a.MaxCpus, results.Select(r => r.Report).ToArray(), emulator.Select(CheckReport.Family).ToArray())
         {
             Strategy = search.IsDefault ? null : search.Name,
-            Shard = shard.IsAll ? null : new ShardReport(shard.Index, shard.Count, allCells.Length, allFamilies.Count)
-                { CellNames = allCells.Select(c => CellReport.NameOf(c.Patcher.Name, c.Model.Name, c.Nmi)).ToArray() },
+            Shard = shard.IsAll ? null : new ShardReport(shard.Index, shard.Count, allCells.Count, allFamilies.Count)
+                { CellNames = allCells.Select(c => CellReport.NameOf(c.Name, c.Model.Name, c.Nmi)).ToArray() },
         };
         stored.Print();
-        Print(report, fetchModels.Select(m => m.Name).ToArray(), results, LayoutsFrom.Suffix(a.LayoutsFrom));
+        Print(report, fetchModels.Select(m => m.Name).ToArray(), results.Select(r => r.Line).OfType<string>().ToArray());
         if (a.Json is not null) OutputPath.Write("--json", a.Json, report.ToJson());
         return report.Agrees ? Cli.Ok : Cli.Failed;
     }
@@ -152,8 +157,8 @@ public static class CheckCommand
         catch (ArgumentException e) { throw new UsageException(option is null ? e.Message : $"{option}: {e.Message}"); }
     }
 
-    /// <summary>The table of verdicts, one line per counterexample with its replay token, and the summary lines.</summary>
-    public static void Print(CheckReport report, IReadOnlyList<string> models, IReadOnlyList<MatrixCell>? cells = null, string replaySuffix = "")
+    /// <summary>The table of verdicts, one line per counterexample with its replay token (or per plug-in error), and the summary lines.</summary>
+    public static void Print(CheckReport report, IReadOnlyList<string> models, IReadOnlyList<string>? lines = null, string replaySuffix = "")
     {
         string title = $"Verdict matrix (seed {report.Seed}, {report.RunsPerCell} cases per cell" +
                        $"{(report.Strategy is { } s ? $", schedules by {s}" : "")}{(report.Shard is { } sh ? $", shard {sh.Index}/{sh.Count}" : "")})";
@@ -168,12 +173,13 @@ public static class CheckCommand
         AnsiConsole.MarkupLine("pass / fail: the verdict; [green]green[/] agrees with history, [red]red[/] does not, [yellow]yellow[/]: undecided (the suite decides) or open (spec/verdicts.md). P1-P4: the property a counterexample violates.");
         int disagree = report.Matrix.Count(r => !r.Agrees && !r.Open);
         int open = report.Matrix.Count(r => r.Open);
-        if (cells is not null)
-            foreach (var r in cells.Where(r => !r.Passed && r.Shrunk is not null))
-                Console.WriteLine($"{r.Patcher} / {r.Model}{(r.NmiMayEndStiShadow ? " (NMI)" : "")}: {r.Shrunk!.First} | {TokenLines.Replay(r.Token!.ToString())}{replaySuffix}");
+        if (lines is not null)
+            foreach (var line in lines) Console.WriteLine(line);
         else
-            foreach (var r in report.Matrix.Where(r => r.Verdict == "fail" && r.Violation is not null))
-                Console.WriteLine($"{r.Patcher} / {r.Model}{(r.NmiMayEndStiShadow ? " (NMI)" : "")}: {r.Property} {r.Violation} | {TokenLines.Replay(r.Replay!)}");
+            foreach (var r in report.Matrix.Where(r => r.Verdict is "fail" or CellOutcome.Error && r.Violation is not null))
+                Console.WriteLine(r.Verdict == CellOutcome.Error
+                    ? $"{r.Patcher} / {r.Model}{(r.NmiMayEndStiShadow ? " (NMI)" : "")}: {r.Property}: {r.Violation}"
+                    : $"{r.Patcher} / {r.Model}{(r.NmiMayEndStiShadow ? " (NMI)" : "")}: {r.Property} {r.Violation} | {TokenLines.Replay(r.Replay!)}");
         if (report.Matrix.Any(r => r.Verdict == "fail" && r.Violation is not null))
             Console.WriteLine($"Read one as a timeline: {TokenLines.ExplainHint(report.Matrix.Select(r => r.Replay))}{replaySuffix} (add --html page.html for a drawing, --json trace.json for the events).");
         var emulator = report.Emulator;
@@ -190,7 +196,9 @@ public static class CheckCommand
     {
         string color = c.Expected == "none" || c.Open ? "yellow" : c.Agrees ? "green" : "red";
         if (c.Open) return $"[{color}]open[/]";
-        string property = c.Property is { } p ? " " + p[..2] : "";
+        if (c.Verdict == CellOutcome.Error) return "[red]error[/]";
+        // P1..P5 by number; anything else (a patcher's own error) by its name.
+        string property = c.Property is { } p ? " " + (p.Length > 2 && p[0] == 'P' && char.IsAsciiDigit(p[1]) ? p[..2] : p) : "";
         return $"[{color}]{c.Verdict}{property}[/]";
     }
 }

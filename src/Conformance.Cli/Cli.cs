@@ -12,8 +12,12 @@ public static class Cli
     /// <summary>Bad usage: an unknown option, a malformed value.</summary>
     public const int Usage = 2;
 
+    /// <summary>The command line this process was given (a command that runs in a worker process passes it on).</summary>
+    public static IReadOnlyList<string> Arguments { get; private set; } = [];
+
     public static int Run(RootCommand root, string[] args)
     {
+        Arguments = args;
         ParseErrorText.Install(root);
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

@@ -57,7 +57,7 @@ public sealed class ExhaustiveCheck
     private static bool Given(ParseResult parse, Option o) => parse.GetResult(o) is { Implicit: false };
 
     /// <summary>Runs the exhaustive mode over the chosen patchers and models; the exit code says whether every cell agrees.</summary>
-    public int Execute(ParseResult parse, IReadOnlyList<PatcherInfo> patchers, IReadOnlyList<IFetchModel> models, FileInfo? json)
+    public int Execute(ParseResult parse, PluginCatalog patchers, IReadOnlyList<IFetchModel> models, FileInfo? json)
     {
         int cpus = parse.GetValue(_cpus), sites = parse.GetValue(_sites);
         bool irqsOff = parse.GetValue(_irqsOff);
@@ -72,37 +72,56 @@ public sealed class ExhaustiveCheck
 
         Console.WriteLine($"Exhaustive exploration: {cpus} CPUs (the last patches), {sites} site(s){(irqsOff ? " run with IRQs off" : "")}; {bound}; " +
                           "staleness bounded by serialization only (spec/exhaustive.md).");
-        var cells = new List<Cell>();
-        foreach (var p in patchers)
+        var job = new Worker.ExhaustiveJob(models.Select(m => m.Name).ToArray(), cpus, sites, irqsOff, bound.Preemptions, bound.Iterations, bound.StepBudget, bound.MaxExecutions, bound.Reduce);
+        var cells = new List<CellResult>();
+        void Cell(CellResult cell)
         {
-            var scenario = ExhaustiveScenario.For(p.Create(), cpus, sites, out string? declined, irqsOff);
-            Console.WriteLine(scenario is null ? $"{p.Name}: no scenario: {declined}" : $"{p.Name}: {scenario}");
-            if (scenario is null) continue;
-            foreach (var m in models)
-            {
-                var clock = Stopwatch.StartNew();
-                ExhaustiveResult result;
-                try { result = ExhaustiveExplorer.Explore(p.Create, m, scenario.Case, bound); }
-                catch (ExhaustiveAssumptionException e)
-                {
-                    AnsiConsole.Markup("  [red]ERROR[/] ");
-                    Console.WriteLine($"{p.Name} / {m.Name}: cannot be explored: {e.Message}");
-                    cells.Add(new Cell(p, m, scenario, null, e.Message));
-                    continue;
-                }
-                var cell = new Cell(p, m, scenario, result, null);
-                cells.Add(cell);
-                Print(cell, clock.Elapsed);
-            }
+            cells.Add(cell);
+            Print(cell);
+        }
+        foreach (var p in patchers.Patchers)
+        {
+            if (p.IsPlugin) Worker.ExhaustivePlugin.Run(p, job, Console.WriteLine, Cell);
+            else RunPatcher(p, models, job, Console.WriteLine, Cell);
+        }
+        foreach (var f in patchers.Faults)
+        {
+            Console.WriteLine($"{f.Row}: {CellOutcome.PluginError}: {f.Message}");
+            foreach (var m in models) Cell(CellResult.Faulted(f.Row, m.Name, "(none: the plug-in did not load)", f.Message));
         }
         int disagree = cells.Count(c => !c.Agrees);
-        int outOfReach = cells.Count(c => c.OutOfReach is not null);
+        int outOfReach = cells.Count(c => c.OutOfReach);
         AnsiConsole.Markup(disagree == 0 ? "[green]agreed[/] " : "[red]DISAGREED[/] ");
         Console.WriteLine(disagree == 0
             ? $"All {cells.Count - outOfReach} cells within the scenario's reach agree with their expectations (undecided ones: the suite decides){(outOfReach > 0 ? $"; {outOfReach} expected failure(s) out of its reach" : "")}."
             : $"{disagree} of {cells.Count} cells disagree with their expectations.");
         if (json is not null) WriteJson(json, cpus, sites, irqsOff, bound, cells);   // its path was checked before the exploration (CheckCommand)
         return disagree == 0 ? Cli.Ok : Cli.Failed;
+    }
+
+    /// <summary>
+    /// One patcher's part of the exhaustive mode, in this process: its scenario (<paramref name="header"/>
+    /// hears the line that names it) and its cell under each model (<paramref name="cell"/> hears each as it is done).
+    /// A plug-in's part runs in a worker process, which calls this.
+    /// </summary>
+    public static void RunPatcher(PatcherInfo p, IReadOnlyList<IFetchModel> models, Worker.ExhaustiveJob job, Action<string> header, Action<CellResult> cell)
+    {
+        var bound = new ExhaustiveBound(job.Preemptions, job.Iterations, job.StepBudget, job.MaxExecutions) { Reduce = job.Reduce };
+        var scenario = ExhaustiveScenario.For(p.Create(), job.Cpus, job.Sites, out string? declined, job.IrqsOff);
+        header(scenario is null ? $"{p.Name}: no scenario: {declined}" : $"{p.Name}: {scenario}");
+        if (scenario is null) return;
+        foreach (var m in models)
+        {
+            var clock = Stopwatch.StartNew();
+            ExhaustiveResult result;
+            try { result = ExhaustiveExplorer.Explore(p.Create, m, scenario.Case, bound); }
+            catch (ExhaustiveAssumptionException e)
+            {
+                cell(CellResult.Of(new Cell(p, m, scenario, null, e.Message), clock.Elapsed));
+                continue;
+            }
+            cell(CellResult.Of(new Cell(p, m, scenario, result, null), clock.Elapsed));
+        }
     }
 
     /// <summary>The option a bound's validation message is about.</summary>
@@ -115,7 +134,7 @@ public sealed class ExhaustiveCheck
     };
 
     /// <summary>One patcher under one model: the scenario, what the exploration found, and how it compares with history.</summary>
-    private sealed record Cell(PatcherInfo Patcher, IFetchModel Model, ExhaustiveScenario Scenario, ExhaustiveResult? Result, string? Error)
+    public sealed record Cell(PatcherInfo Patcher, IFetchModel Model, ExhaustiveScenario Scenario, ExhaustiveResult? Result, string? Error)
     {
         public (ExpectedVerdict Verdict, FailureKind? Failure) Expected => Scenario.Expectation(Patcher.Expectations, Model.Name);
 
@@ -141,22 +160,73 @@ public sealed class ExhaustiveCheck
             : null;
     }
 
-    private static void Print(Cell c, TimeSpan elapsed)
+    /// <summary>
+    /// One cell as it is printed and written to the JSON (and passed back from a worker): the
+    /// coloured verdict and the lines under it, whether it agrees, and its JSON object.
+    /// </summary>
+    public sealed record CellResult(string? Color, string Word, IReadOnlyList<string> Lines, bool Agrees, bool OutOfReach, JsonElement Json)
     {
-        var r = c.Result!;
-        // A short coloured verdict, then plain text (Spectre would wrap long lines at the console width).
-        var (color, word) = c.OutOfReach is not null ? ("yellow", "out of reach")
-            : c.Expected.Verdict == ExpectedVerdict.Undecided ? ("yellow", "undecided")
-            : c.Agrees ? ("green", "agrees") : ("red", "DISAGREES");
-        string note = c.OutOfReach is { } why ? $"{c.ExpectedText}: {why}" : c.ExpectedText;
-        AnsiConsole.Markup($"  [{color}]{word}[/] ");
-        Console.WriteLine($"{c.Patcher.Name} / {c.Model.Name}: {r.Summary} ({note}; {elapsed.TotalSeconds:F1} s)");
-        if (r.Counterexample is not { } cx) return;
-        Console.WriteLine($"      schedule: {cx.Case.Schedule}");
-        Console.WriteLine($"      {TokenLines.Replay(c.Token!)}");
+        public static CellResult Of(Cell c, TimeSpan elapsed)
+        {
+            var json = JsonSerializer.SerializeToElement(JsonOf(c), JsonOptions.Indented);
+            if (c.Result is not { } r)
+                return new CellResult("red", "ERROR", [$"{c.Patcher.Name} / {c.Model.Name}: cannot be explored: {c.Error}"], false, false, json);
+            // A short coloured verdict, then plain text (Spectre would wrap long lines at the console width).
+            var (color, word) = c.OutOfReach is not null ? ("yellow", "out of reach")
+                : c.Expected.Verdict == ExpectedVerdict.Undecided ? ("yellow", "undecided")
+                : c.Agrees ? ("green", "agrees") : ("red", "DISAGREES");
+            string note = c.OutOfReach is { } why ? $"{c.ExpectedText}: {why}" : c.ExpectedText;
+            var lines = new List<string> { $"{c.Patcher.Name} / {c.Model.Name}: {r.Summary} ({note}; {elapsed.TotalSeconds:F1} s)" };
+            if (r.Counterexample is { } cx)
+            {
+                lines.Add($"      schedule: {cx.Case.Schedule}");
+                lines.Add($"      {TokenLines.Replay(c.Token!)}");
+            }
+            return new CellResult(color, word, lines, c.Agrees, c.OutOfReach is not null, json);
+        }
+
+        /// <summary>A cell a plug-in fault kept from a result.</summary>
+        public static CellResult Faulted(string patcher, string model, string scenario, string message) =>
+            new("red", "ERROR", [$"{patcher} / {model}: {CellOutcome.PluginError}: {message}"], false, false,
+                JsonSerializer.SerializeToElement(new
+                {
+                    patcher, model, scenario, outcome = "error", expected = (string?)null, expectedFailure = (string?)null, agrees = false, outOfReach = (string?)null,
+                    error = $"{CellOutcome.PluginError}: {message}", executions = (long?)null, executionsByPreemptions = (object?)null, budgetHits = (long?)null,
+                    summary = (string?)null, property = (string?)null, violation = (string?)null, counterexamplePreemptions = (int?)null,
+                    counterexampleSteps = (long?)null, schedule = (string?)null, replay = (string?)null,
+                }, JsonOptions.Indented));
     }
 
-    private static void WriteJson(FileInfo file, int cpus, int sites, bool irqsOff, ExhaustiveBound bound, List<Cell> cells)
+    private static void Print(CellResult c)
+    {
+        if (c.Color is { } color) AnsiConsole.Markup($"  [{color}]{c.Word}[/] ");
+        foreach (var line in c.Lines) Console.WriteLine(line);
+    }
+
+    private static object JsonOf(Cell c) => new
+    {
+        patcher = c.Patcher.Name,
+        model = c.Model.Name,
+        scenario = c.Scenario.ToString(),
+        outcome = c.Result?.Outcome.ToString().ToLowerInvariant() ?? "error",
+        expected = c.Expected.Verdict.ToString().ToLowerInvariant(),
+        expectedFailure = c.Expected.Failure?.ToString(),
+        agrees = c.Agrees,
+        outOfReach = c.OutOfReach,
+        error = c.Error,
+        executions = c.Result?.Executions,
+        executionsByPreemptions = c.Result?.ByPreemptions,
+        budgetHits = c.Result?.BudgetHits,
+        summary = c.Result?.Summary,
+        property = c.Result?.Counterexample?.Result.First?.Property,
+        violation = c.Result?.Counterexample?.Result.First?.Message,
+        counterexamplePreemptions = c.Result?.Counterexample?.Preemptions,
+        counterexampleSteps = c.Result?.Counterexample?.Steps,
+        schedule = c.Result?.Counterexample?.Case.Schedule.ToString(),
+        replay = c.Token,
+    };
+
+    private static void WriteJson(FileInfo file, int cpus, int sites, bool irqsOff, ExhaustiveBound bound, List<CellResult> cells)
     {
         var data = new
         {
@@ -165,28 +235,7 @@ public sealed class ExhaustiveCheck
                 cpus, sites, irqsOff, preemptions = bound.Preemptions, iterations = bound.Iterations, stepBudget = bound.StepBudget,
                 maxExecutions = bound.MaxExecutions, reduction = bound.Reduce,
             },
-            results = cells.Select(c => new
-            {
-                patcher = c.Patcher.Name,
-                model = c.Model.Name,
-                scenario = c.Scenario.ToString(),
-                outcome = c.Result?.Outcome.ToString().ToLowerInvariant() ?? "error",
-                expected = c.Expected.Verdict.ToString().ToLowerInvariant(),
-                expectedFailure = c.Expected.Failure?.ToString(),
-                agrees = c.Agrees,
-                outOfReach = c.OutOfReach,
-                error = c.Error,
-                executions = c.Result?.Executions,
-                executionsByPreemptions = c.Result?.ByPreemptions,
-                budgetHits = c.Result?.BudgetHits,
-                summary = c.Result?.Summary,
-                property = c.Result?.Counterexample?.Result.First?.Property,
-                violation = c.Result?.Counterexample?.Result.First?.Message,
-                counterexamplePreemptions = c.Result?.Counterexample?.Preemptions,
-                counterexampleSteps = c.Result?.Counterexample?.Steps,
-                schedule = c.Result?.Counterexample?.Case.Schedule.ToString(),
-                replay = c.Token,
-            }),
+            results = cells.Select(c => c.Json),
         };
         OutputPath.Write("--json", file, JsonSerializer.Serialize(data, JsonOptions.Indented) + "\n");
     }

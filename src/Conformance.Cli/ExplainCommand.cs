@@ -18,16 +18,19 @@ public static class ExplainCommand
         var token = new Argument<string>("token") { Description = "A replay token printed by check (cf2:patcher:model:...) or check --exhaustive (cx2:...)." };
         var html = new Option<FileInfo?>("--html") { Description = "Also write the timeline as one self-contained HTML page (inline SVG, no scripts, no network) to this file." };
         var json = new Option<FileInfo?>("--json") { Description = "Also write the structured trace (every event, typed) as JSON to this file." };
-        var plugin = Plugins.Option();
+        var plugin = new Worker.PluginOptions();
         var layoutsFrom = LayoutsFrom.Option();
-        var command = new Command("explain", "Explain one counterexample of the verdict matrix or of check --exhaustive: its timeline as text, HTML/SVG or JSON.") { token, html, json, plugin, layoutsFrom };
+        var command = new Command("explain", "Explain one counterexample of the verdict matrix or of check --exhaustive: its timeline as text, HTML/SVG or JSON.") { token, html, json, layoutsFrom };
+        plugin.AddTo(command);
         command.SetAction(parse =>
         {
             OutputPath.CheckAll(("--html", parse.GetValue(html)), ("--json", parse.GetValue(json)));   // before the replay
+            var plugins = plugin.Read(parse);
+            if (Worker.CommandRelay.Needed(plugins)) return Worker.CommandRelay.Run(plugins);   // a plug-in's case runs in a worker process
             Counterexample? counterexample;
             string text = parse.GetValue(token)!;
             if (Checking.Exhaustive.ExhaustiveToken.Looks(text))
-                counterexample = ExhaustiveReplay.Counterexample(text, Plugins.Catalog(parse.GetValue(plugin)));
+                counterexample = ExhaustiveReplay.Counterexample(text, Plugins.Catalog(plugins));
             else
             {
                 MatrixCell cell;
@@ -35,7 +38,7 @@ public static class ExplainCommand
                 try
                 {
                     var parsed = ReplayToken.Parse(text);
-                    var catalog = Plugins.Catalog(parse.GetValue(plugin));
+                    var catalog = Plugins.Catalog(plugins);
                     cell = MatrixCampaign.Replay(parsed, catalog, LayoutsFrom.Load(parse.GetValue(layoutsFrom)));
                     patcher = Checking.Tokens.TokenPatcher.Find(parsed.Patcher, parsed.Plugin, catalog);
                 }

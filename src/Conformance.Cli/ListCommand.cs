@@ -13,12 +13,15 @@ public static class ListCommand
     public static Command Create()
     {
         var json = new Option<bool>("--json") { Description = "Print JSON instead of a table." };
-        var plugin = Plugins.Option();
-        var command = new Command("list", "List what the suite can check: patchers, fetch models, schedule strategies, emulated instruction families.") { json, plugin };
+        var plugin = new Worker.PluginOptions();
+        var command = new Command("list", "List what the suite can check: patchers, fetch models, schedule strategies, emulated instruction families (exit 1 when a plug-in's patcher does not load).") { json };
+        plugin.AddTo(command);
         command.SetAction(parse =>
         {
             var families = EmulatorCampaign.Families;
-            var patchers = Plugins.Catalog(parse.GetValue(plugin));
+            var loaded = Plugins.Load(plugin.Read(parse));
+            var patchers = loaded.Patchers;
+            int exit = loaded.Faults.Count == 0 ? Cli.Ok : Cli.Failed;
             if (parse.GetValue(json))
             {
                 var data = families.Select(f => new { family = f.Family, forms = f.Codes.Select(c => c.ToString()).ToArray() });
@@ -35,11 +38,15 @@ public static class ListCommand
                             nmiMayEndStiShadow = e.NmiMayEndStiShadow, reason = e.Reason,
                         }),
                     }),
+                    pluginErrors = loaded.Faults.Select(f => new
+                    {
+                        assembly = f.Origin.AssemblyPath, type = f.Origin.TypeName, name = f.Name, member = f.Member.ToString(), message = f.Message,
+                    }),
                     fetchModels = FetchModelRegistry.BuiltIn.Select(m => new { name = m.Name, description = m.Description }),
                     strategies = StrategyRegistry.BuiltIn.Select(s => new { name = s.Name, description = s.Description }),
                     instructionFamilies = data,
                 }, JsonOptions.Indented));
-                return Cli.Ok;
+                return exit;
             }
             // Names and verdicts in the table; descriptions, sources and reasons below it (and all of it with --json).
             var catalog = new Table().Title("Patchers").AddColumn("name").AddColumn("expected");
@@ -47,6 +54,11 @@ public static class ListCommand
                 catalog.AddRow(Markup.Escape(p.Name + (p.IsPlugin ? " (plug-in)" : "")),
                     Markup.Escape(p.Expectations.Count == 0 ? "pass (none declared)" : string.Join("\n", p.Expectations.Select(e => e.Summary))));
             AnsiConsole.Write(catalog);
+            foreach (var f in loaded.Faults)
+            {
+                AnsiConsole.Markup($"[red]{CellOutcome.PluginError}[/] ");
+                Console.WriteLine(f.Message);
+            }
             foreach (var p in patchers)
             {
                 AnsiConsole.MarkupLine($"[bold]{Markup.Escape(p.Name)}[/]: {Markup.Escape(p.Description)}");
@@ -64,7 +76,8 @@ public static class ListCommand
                 table.AddRow(family, codes.Length.ToString(), Markup.Escape(string.Join(", ", codes.Take(3)) + (codes.Length > 3 ? ", ..." : "")));
             AnsiConsole.Write(table);
             AnsiConsole.MarkupLine($"{families.Count} families, {families.Sum(f => f.Codes.Length)} instruction forms.");
-            return Cli.Ok;
+            if (loaded.Faults.Count > 0) Console.WriteLine($"{loaded.Faults.Count} plug-in patcher(s) did not load (plugin-error lines above); the others are listed.");
+            return exit;
         });
         return command;
     }

@@ -27,12 +27,15 @@ public static class ProbeCommand
         var cores = new Option<string?>("--cores") { Description = "The reader's and the writer's core, as R,W (default: the first two this process may run on)." };
         var memory = new Option<string>("--memory") { Description = "Executable memory: auto (RWX, else a double mapping), rwx, double.", DefaultValueFactory = _ => "auto" };
         var predictions = new Option<bool>("--predictions") { Description = "Print the fetch models' prediction table (markdown, from the emulator) and exit; needs no hardware." };
-        var plugin = Plugins.Option();
+        var plugin = new Worker.PluginOptions();
         var command = new Command("probe", "Flip a call site on this CPU while another core calls it, count torn calls, and say which fetch models the hardware contradicts.")
-            { seconds, json, shapes, placements, from, cores, memory, predictions, plugin };
+            { seconds, json, shapes, placements, from, cores, memory, predictions };
+        plugin.AddTo(command);
         command.SetAction(parse =>
         {
-            var catalog = Plugins.Catalog(parse.GetValue(plugin));
+            var plugins = plugin.Read(parse);
+            if (Worker.CommandRelay.Needed(plugins)) return Worker.CommandRelay.Run(plugins);   // plug-ins' code runs in a worker process
+            var catalog = Plugins.Catalog(plugins);
             var rows = Usage(() => (parse.GetValue(shapes) ?? []).SelectMany(Split).Select(n => ProbeRows.Get(n, catalog)).ToArray(), "--shape");
             var places = Usage(() => (parse.GetValue(placements) ?? []).SelectMany(Split).Select(Placement.Parse).ToArray(), "--placement");
             double s = parse.GetValue(seconds);

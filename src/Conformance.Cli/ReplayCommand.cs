@@ -10,18 +10,21 @@ public static class ReplayCommand
     public static Command Create()
     {
         var token = new Argument<string>("token") { Description = "A replay token printed by check (cf2:patcher:model:...) or by check --exhaustive (cx2:...)." };
-        var plugin = Plugins.Option();
+        var plugin = new Worker.PluginOptions();
         var layoutsFrom = LayoutsFrom.Option();
-        var command = new Command("replay", "Re-run one case of the verdict matrix from its replay token.") { token, plugin, layoutsFrom };
+        var command = new Command("replay", "Re-run one case of the verdict matrix from its replay token.") { token, layoutsFrom };
+        plugin.AddTo(command);
         command.SetAction(parse =>
         {
-            if (ExhaustiveToken.Looks(parse.GetValue(token)!)) return ExhaustiveReplay.Run(parse.GetValue(token)!, Plugins.Catalog(parse.GetValue(plugin)));
+            var plugins = plugin.Read(parse);
+            if (Worker.CommandRelay.Needed(plugins)) return Worker.CommandRelay.Run(plugins);   // a plug-in's case runs in a worker process
+            if (ExhaustiveToken.Looks(parse.GetValue(token)!)) return ExhaustiveReplay.Run(parse.GetValue(token)!, Plugins.Catalog(plugins));
             ReplayToken parsed;
             MatrixCell cell;
             try
             {
                 parsed = ReplayToken.Parse(parse.GetValue(token)!);
-                cell = MatrixCampaign.Replay(parsed, Plugins.Catalog(parse.GetValue(plugin)), LayoutsFrom.Load(parse.GetValue(layoutsFrom)));
+                cell = MatrixCampaign.Replay(parsed, Plugins.Catalog(plugins), LayoutsFrom.Load(parse.GetValue(layoutsFrom)));
             }
             catch (ArgumentException e) { throw new UsageException(e.Message); }
             Console.WriteLine($"{cell.Patcher} under {cell.Model}{(cell.NmiMayEndStiShadow ? " (NMI may end the STI shadow)" : "")}: {cell.Verdict}");

@@ -17,13 +17,16 @@ public static class ScanCommand
     public static Command Create()
     {
         var files = new Argument<string[]>("files") { Description = "ELF files: executables, shared objects, kernel modules (.ko), vmlinux.", Arity = ArgumentArity.OneOrMore };
-        var plugin = Plugins.Option();
+        var plugin = new Worker.PluginOptions();
         var json = new Option<FileInfo?>("--json") { Description = "Also write the report as JSON to this file (check --layouts-from reads it)." };
-        var command = new Command("scan", "Count the call sites of ELF files by kind and alignment class, and which patchers accept or fall back on them.") { files, plugin, json };
+        var command = new Command("scan", "Count the call sites of ELF files by kind and alignment class, and which patchers accept or fall back on them.") { files, json };
+        plugin.AddTo(command);
         command.SetAction(parse =>
         {
             OutputPath.Check("--json", parse.GetValue(json));   // before the scan: a bad path must not cost it
-            return Execute(parse.GetValue(files)!, Plugins.Catalog(parse.GetValue(plugin)), parse.GetValue(json));
+            var plugins = plugin.Read(parse);
+            if (Worker.CommandRelay.Needed(plugins)) return Worker.CommandRelay.Run(plugins);   // plug-ins' Accepts run in a worker process
+            return Execute(parse.GetValue(files)!, Plugins.Catalog(plugins), parse.GetValue(json));
         });
         return command;
     }

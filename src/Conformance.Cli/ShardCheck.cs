@@ -17,7 +17,7 @@ public static class ShardCheck
 {
     private static readonly S Cell = S.Object("",
         new("patcher", S.Kind.String), new("model", S.Kind.String), new("nmiMayEndStiShadow", S.Kind.Bool),
-        new("verdict", S.Kind.String) { Words = ["pass", "fail"] }, new("expected", S.Kind.String) { Words = ["pass", "fail", "none"] },
+        new("verdict", S.Kind.String) { Words = ["pass", "fail", CellOutcome.Error] }, new("expected", S.Kind.String) { Words = ["pass", "fail", "none"] },
         new("agrees", S.Kind.Bool), new("open", S.Kind.Bool), new("runs", S.Kind.Int), new("property", S.Kind.String, Nullable: true),
         new("shrunkCpus", S.Kind.Int, Nullable: true), new("shrunkSteps", S.Kind.Long, Nullable: true),
         new("violation", S.Kind.String, Nullable: true), new("replay", S.Kind.String, Nullable: true));
@@ -87,7 +87,8 @@ public static class ShardCheck
             string name = CellReport.NameOf(c.Patcher, c.Model, c.NmiMayEndStiShadow);
             if (name != mine[i])
                 throw Bad($"field 'matrix[{i}]' is the cell {name}, but shard {split} holds {mine[i]} there (shard.cellNames): a cell duplicated, replaced or renamed");
-            bool agrees = c.Expected switch { "pass" => c.Verdict == "pass", "fail" => c.Verdict == "fail", _ => true };
+            // A plug-in's error cell has no verdict to agree with anything.
+            bool agrees = c.Verdict != CellOutcome.Error && c.Expected switch { "pass" => c.Verdict == "pass", "fail" => c.Verdict == "fail", _ => true };
             if (c.Agrees != agrees) throw Bad($"field 'matrix[{i}].agrees' is {(c.Agrees ? "true" : "false")}, but verdict {c.Verdict} against expected {c.Expected} {(agrees ? "agrees" : "does not agree")}");
             if (c.Replay is { } token) Token(path, i, c, token);
         }

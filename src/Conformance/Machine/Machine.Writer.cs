@@ -96,8 +96,9 @@ public sealed partial class Machine
         }
         if (writer.Blocked is not null)
         {
-            if (!Unblocks(cpuIndex, writer.Current!))
+            if (!Unblocks(cpuIndex, writer, writer.Current!))
             {
+                if (writer.Done) return Stopped(cpuIndex, writer);
                 if (_events is not null) Record(new WriterWaits(_step, cpuIndex, Memory.Now, writer.Name, writer.Blocked));
                 return MachineStepKind.Waiting;
             }
@@ -137,11 +138,12 @@ public sealed partial class Machine
                     Record(new SyncIpiSent(_step, cpuIndex, Memory.Now, writer.Name, OtherCpus(cpuIndex)));
                 break;
             case WriterStep.Acquire or WriterStep.WaitUntil:
-                if (Unblocks(cpuIndex, writer.Current))
+                if (Unblocks(cpuIndex, writer, writer.Current))
                 {
                     if (_events is not null) Record(new WriterAction(_step, cpuIndex, Memory.Now, writer.Name, writer.Current.ToString()));
                     break;
                 }
+                if (writer.Done) return Stopped(cpuIndex, writer);
                 writer.Blocked = writer.Current.ToString();
                 if (_events is not null) Record(new WriterAction(_step, cpuIndex, Memory.Now, writer.Name, $"{writer.Current}: must wait"));
                 YieldIfPreempted(cpuIndex);
@@ -173,8 +175,11 @@ public sealed partial class Machine
     private string PendingCpus(Writer writer) =>
         string.Join(", ", writer.Pending.Select((p, c) => (p, c)).Where(x => x.p && !RunsNoCode(x.c)).Select(x => $"cpu{x.c}"));
 
-    /// <summary>Whether a blocking step can complete now (and completes it: a lock is taken).</summary>
-    private bool Unblocks(int cpu, WriterStep step)
+    /// <summary>
+    /// Whether a blocking step can complete now (and completes it: a lock is taken). A condition that
+    /// throws stops the writer (<see cref="Writer.Done"/>, with the failure), as a step that throws does.
+    /// </summary>
+    private bool Unblocks(int cpu, Writer writer, WriterStep step)
     {
         switch (step)
         {
@@ -183,9 +188,21 @@ public sealed partial class Machine
                 _locks[a.Lock] = cpu;
                 return true;
             case WriterStep.WaitUntil w:
-                return w.Condition();
+                try { return w.Condition(); }
+                catch (WriterStopException e) { writer.Failure = e.Message; }
+                catch (Exception e) { writer.Failure = $"{writer.Name} threw {e.GetType().Name} in the condition of step {writer.Position} ({w}): {e.Message}"; }
+                writer.Done = true;
+                writer.Blocked = null;
+                return false;
             default:
                 return true;
         }
+    }
+
+    /// <summary>A writer stopped by a failure: recorded, and its CPU idles from now on.</summary>
+    private MachineStepKind Stopped(int cpu, Writer writer)
+    {
+        if (_events is not null) Record(new WriterFailed(_step, cpu, Memory.Now, writer.Name, writer.Failure!));
+        return MachineStepKind.Idle;
     }
 }

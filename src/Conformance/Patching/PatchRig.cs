@@ -18,16 +18,16 @@ public sealed record PatchRigOptions
     public int TasksPerCpu { get; init; } = 1;
     /// <summary>Reader CPUs that run the loop with interrupts off.</summary>
     public IReadOnlyList<int> InterruptsOffCpus { get; init; } = Array.Empty<int>();
-    /// <summary>How long one call into a plug-in patcher may take before it is reported as hung.</summary>
-    public TimeSpan PluginTimeout { get; init; } = TimeSpan.FromSeconds(10);
 }
 
 /// <summary>
 /// A machine set up to run one patcher over one workload: text with the sites, targets and
 /// counters, a stub area for the patcher, the patcher's #BP handler behind Linux's #BP entry
 /// (with the patcher's stack gap), tasks looping over the sites on every CPU but the last, and
-/// the patcher's steps on the last. A plug-in patcher runs under a guard that turns a throw, a
-/// hang, a store outside memory or stray bytes at a site into an error naming it, the step and the cause.
+/// the patcher's steps on the last. A throw, a store outside memory or stray bytes at a site stop
+/// the patcher with an error naming it, the step and the cause; a plug-in runs behind
+/// <see cref="GuardedPatcher"/> (its calls named and watched; the CLI runs it in a worker process
+/// that is stopped when a call hangs).
 /// </summary>
 public sealed class PatchRig
 {
@@ -43,10 +43,11 @@ public sealed class PatchRig
     {
         if (options.Cpus < (options.PatcherRunsSites ? 1 : 2))
             throw new ArgumentException($"Cpus = {options.Cpus}: a patch run needs a CPU that runs the sites besides the patching one (or PatcherRunsSites)");
-        Patcher = patcher;
+        // A plug-in is guarded however its rig is built (RigPool's, a user's own): the guard travels with the patcher.
+        Patcher = isPlugin ? GuardedPatcher.Wrap(patcher) : patcher;
         Workload = workload;
         Options = options;
-        _guard = new PatcherGuard(patcher.Name, isPlugin, options.PluginTimeout);
+        _guard = new PatcherGuard(Patcher.Name);
         Machine = new Machine.Machine(new MachineOptions
         {
             Cpus = options.Cpus, FetchModel = options.FetchModel, NmiMayEndStiShadow = options.NmiMayEndStiShadow,
@@ -122,6 +123,7 @@ public sealed class PatchRig
     /// </summary>
     public void Reset(IPatcher patcher)
     {
+        if (Patcher is GuardedPatcher) patcher = GuardedPatcher.Wrap(patcher);
         if (patcher.GetType() != Patcher.GetType() || patcher.Name != Patcher.Name)
             throw new ArgumentException($"a rig built for {Patcher.Name} cannot run {patcher.Name}");
         Machine.Reset();

@@ -7,11 +7,15 @@ public static class CliProcess
 {
     private static string Cli => Path.Combine(AppContext.BaseDirectory, "Conformance.Cli.dll");
 
-    public static (int Exit, string Out, string Err) Run(params string[] args)
+    public static (int Exit, string Out, string Err) Run(params string[] args) => Run(new Dictionary<string, string>(), args);
+
+    /// <summary>The same, with these environment variables set for the process (and the worker processes it starts).</summary>
+    public static (int Exit, string Out, string Err) Run(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet");
         start.ArgumentList.Add(Cli);
         foreach (var a in args) start.ArgumentList.Add(a);
+        foreach (var (name, value) in environment) start.Environment[name] = value;
         return Start(start);
     }
 
