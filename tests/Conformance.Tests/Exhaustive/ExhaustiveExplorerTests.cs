@@ -70,6 +70,28 @@ public class ExhaustiveExplorerTests
         Assert.Equal(2, cx.Preemptions);
     }
 
+    [Theory]
+    [MemberData(nameof(Models))]
+    public void A_jmp_self_spin_scheme_is_decided_in_every_model(string model)
+    {
+        // A reader on the spin yields until another CPU takes a visible step, as a #BP retry does,
+        // so no execution is cut by the step budget and the cell is decided, not incomplete.
+        foreach (int sites in new[] { 1, 2 })
+        {
+            var result = ExhaustiveExplorer.Explore(() => new JmpSelfSpin(), Model(model), Scenario(new JmpSelfSpin(), sites: sites).Case, new ExhaustiveBound(2));
+            if (model == "atomic")
+            {
+                Assert.True(result.Outcome == ExhaustiveOutcome.Verified, $"{sites} site(s): {result.Summary}");
+                Assert.Equal(0, result.BudgetHits);
+            }
+            else
+            {
+                Assert.True(result.Outcome == ExhaustiveOutcome.Counterexample, $"{sites} site(s): {result.Summary}");
+                Assert.Equal(OldNewOrTrap.Id, result.Counterexample!.Result.First!.Property);
+            }
+        }
+    }
+
     [Fact]
     public void Spin_in_bp_deadlocks_when_the_site_runs_with_irqs_off()
     {

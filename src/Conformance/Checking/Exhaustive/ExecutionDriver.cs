@@ -21,7 +21,11 @@ namespace Conformance.Checking.Exhaustive;
 /// yields: it runs again once another CPU has taken a visible step (or to take a pending IPI), since
 /// retrying before anything changed repeats the same state (the trap serialized it, so its next
 /// fetch has only the current bytes to read); switching away from it is free, as from a spinning
-/// thread that yields in CHESS. The execution ends when no CPU can run, or after
+/// thread that yields in CHESS. A reader that executed a jump to itself at a site (a spin on a
+/// holding instruction such as <c>eb fe</c>) yields the same way: until some other CPU's visible
+/// step, its next fetch can read only versions its last fetch could read (the window between its
+/// last serialization and now only narrows, and no store came), so spinning again either repeats the
+/// same state or reads what the last fetch's choices already explored. The execution ends when no CPU can run, or after
 /// <see cref="ExhaustiveBound.StepBudget"/> steps (then the liveness check's fair run finishes it,
 /// with coherent fetches).
 /// </remarks>
@@ -93,7 +97,11 @@ public sealed class ExecutionDriver(IReadOnlyList<Decision> prefix, int preempti
                 for (; choicesSeen < machine.FetchChoicesTaken.Count; choicesSeen++)
                     Decide(DecisionKind.Fetch, cannotMatter ? 1 : machine.FetchChoiceOptions[choicesSeen], machine.FetchChoicesTaken[choicesSeen]);
                 bool visible = !bound.Reduce || writer || StepVisibility.IsVisible(machine, cpu, kind, before);
-                if (visible)
+                // A reader that spun on a jump to itself at a site (a holding instruction such as eb fe)
+                // yields. The spin changed nothing any other CPU can see (it only read), so a CPU that
+                // yielded before it stays yielded: two spinners do not wake each other.
+                if (visible && bound.Reduce && !writer && StepVisibility.SpunInPlace(machine, cpu, kind, before)) _yielded[cpu] = true;
+                else if (visible)
                 {
                     // Something another CPU may see happened: a CPU that yielded may find it changed.
                     for (int c = 0; c < cpus; c++) if (c != cpu) _yielded[c] = false;
@@ -138,7 +146,7 @@ public sealed class ExecutionDriver(IReadOnlyList<Decision> prefix, int preempti
     /// <summary>
     /// Per CPU, whether it can run: the machine's view, less the readers that wait for something to
     /// change (nothing deliverable pending): a reader parked at the loop's entry once its iterations
-    /// are done, and a reader that yielded after a retried int3 while no other CPU has taken a visible step.
+    /// are done, and a reader that yielded after a retried int3 or a spin in place while no other CPU has taken a visible step.
     /// </summary>
     private bool[] Enabled(PatchRig rig)
     {

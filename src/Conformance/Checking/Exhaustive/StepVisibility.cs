@@ -50,6 +50,22 @@ internal static class StepVisibility
     public static bool FetchedSite(Machine.Machine machine, in StepStart before) => machine.Fetches.Count != before.WatchedFetches;
 
     /// <summary>
+    /// Whether the reader step just taken executed a jump to itself fetched from a site: a plain
+    /// retired instruction, RIP unchanged, decoded (Iced) as an unconditional near branch whose
+    /// target is its own address. Nothing but the memory clock changed, so the CPU's next step
+    /// differs from this one only if another CPU changed something (a <c>rep</c> string iteration,
+    /// which also leaves RIP in place, is not a branch and does not count).
+    /// </summary>
+    public static bool SpunInPlace(Machine.Machine machine, int cpu, MachineStepKind kind, in StepStart before)
+    {
+        if (kind != MachineStepKind.Instruction || !FetchedSite(machine, before) || machine.Cpus[cpu].State.Rip != before.Rip) return false;
+        var fetched = machine.Fetches[^1];
+        if (fetched.Cpu != cpu || fetched.Rip != before.Rip || fetched.Instruction is not { } d) return false;
+        var i = d.Instruction;
+        return i.FlowControl == Iced.Intel.FlowControl.UnconditionalBranch && i.IsJmpShortOrNear && i.NearBranchTarget == before.Rip;
+    }
+
+    /// <summary>
     /// Whether the fetch choices the step consumed cannot matter: it fetched no site byte, in text
     /// that no writer writes, so every version of its fetch units holds the same instruction bytes
     /// (a unit can be larger than the instruction and span a site it does not reach).
