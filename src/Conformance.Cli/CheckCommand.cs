@@ -37,13 +37,27 @@ public static class CheckCommand
         var failureDb = StoredCases.Option();
         var layoutsFrom = LayoutsFrom.Option();
         var byClass = new Option<bool>("--by-class") { Description = "With --layouts-from: run each cell once per layout class of the scan and weigh the verdicts by the sites in each (spec/scan.md)." };
-        var command = new Command("check", "Run the verdict matrix and the emulator check, and print a table of verdicts (--exhaustive: explore every schedule of a small scenario within a preemption bound).")
+        var command = new Command("check", "Run the verdict matrix and the emulator check, and print a table of verdicts (--exhaustive: explore every schedule of a small scenario within a preemption bound; --mutants: the kill score of the suite's mutants).")
             { patchers, models, runs, seed, maxCpus, emulatorRuns, strategy, threads, shard, json, layoutsFrom, byClass, failureDb };
         plugin.AddTo(command);
         var exhaustive = new ExhaustiveCheck();
         exhaustive.AddTo(command);
+        var mutants = new MutantsCheck();
+        mutants.AddTo(command);
         command.SetAction(parse =>
         {
+            mutants.CheckOptions(parse, [patchers, emulatorRuns, strategy, shard, layoutsFrom, byClass, failureDb, plugin.Paths]);
+            if (mutants.Requested(parse))
+            {
+                OutputPath.Check("--json", parse.GetValue(json));
+                var (bound, cpus) = exhaustive.ForMutants(parse);
+                var a = parse.GetValue(runs);
+                if (a <= 0) throw new UsageException($"--runs {a}: must be a positive number of cases");
+                int max = parse.GetValue(maxCpus), t = parse.GetValue(threads);
+                if (max is < 1 or > 8) throw new UsageException($"--max-cpus {max}: must be 1 to 8");
+                if (t < 1) throw new UsageException($"--threads {t}: must be at least 1");
+                return mutants.Execute(parse, new MutantsCheck.Settings(a, ParseSeed(parse.GetValue(seed)), max, t, bound, cpus), ChooseModels(parse.GetValue(models)), parse.GetValue(json));
+            }
             exhaustive.CheckOptions(parse, [runs, seed, maxCpus, emulatorRuns, strategy, threads, shard, layoutsFrom, byClass]);
             OutputPath.Check("--json", parse.GetValue(json));   // before any work: a bad path must not cost the campaign
             return exhaustive.Requested(parse)
@@ -90,9 +104,7 @@ public static class CheckCommand
         if (a.MaxCpus is < 1 or > 8) throw new UsageException($"--max-cpus {a.MaxCpus}: must be 1 to 8");
         if (a.EmulatorRuns < 0) throw new UsageException($"--emulator-runs {a.EmulatorRuns}: cannot be negative");
         if (a.Threads < 1) throw new UsageException($"--threads {a.Threads}: must be at least 1");
-        ulong seed = PropertySettings.DefaultSeed;
-        if (a.Seed is not null && !ulong.TryParse(a.Seed, NumberStyles.None, CultureInfo.InvariantCulture, out seed))
-            throw new UsageException($"--seed: '{a.Seed}' is not a whole number from 0 to {ulong.MaxValue}");
+        ulong seed = ParseSeed(a.Seed);
         var search = Usage(() => ScheduleSearch.Get(a.Strategy), "--strategy");
         var shard = a.Shard is null ? Shard.All : Usage(() => Shard.Parse(a.Shard), null);
         var catalog = Plugins.Load(a.Plugins);
@@ -148,6 +160,15 @@ public static class CheckCommand
         Print(report, fetchModels.Select(m => m.Name).ToArray(), results.Select(r => r.Line).OfType<string>().ToArray());
         if (a.Json is not null) OutputPath.Write("--json", a.Json, report.ToJson());
         return report.Agrees ? Cli.Ok : Cli.Failed;
+    }
+
+    /// <summary>The run's seed: <c>--seed</c>, or the default.</summary>
+    private static ulong ParseSeed(string? text)
+    {
+        ulong seed = PropertySettings.DefaultSeed;
+        if (text is not null && !ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out seed))
+            throw new UsageException($"--seed: '{text}' is not a whole number from 0 to {ulong.MaxValue}");
+        return seed;
     }
 
     /// <summary>Runs a parse that throws <see cref="ArgumentException"/> and turns it into a usage error (prefixed with the option, unless it names it).</summary>

@@ -56,6 +56,24 @@ public sealed class ExhaustiveCheck
 
     private static bool Given(ParseResult parse, Option o) => parse.GetResult(o) is { Implicit: false };
 
+    /// <summary>
+    /// For <c>check --mutants</c>: refuses the options of this mode it has no use for (<c>--exhaustive</c>,
+    /// <c>--sites</c>, which each mutant sets, <c>--irqs-off</c>, <c>--no-reduction</c>) and reads the
+    /// bound and CPU count from the others, checked as the exhaustive mode checks them.
+    /// </summary>
+    public (ExhaustiveBound Bound, int Cpus) ForMutants(ParseResult parse)
+    {
+        foreach (var o in new Option[] { _exhaustive, _sites, _irqsOff, _noReduction })
+            if (Given(parse, o)) throw new UsageException($"{o.Name} has no meaning with --mutants (each mutant sets its own scenario)");
+        int cpus = parse.GetValue(_cpus);
+        if (cpus is < 2 or > 3) throw new UsageException($"--cpus {cpus}: the exhaustive scenario has 2 or 3 CPUs");
+        var bound = new ExhaustiveBound(parse.GetValue(_preemptions), parse.GetValue(_iterations), parse.GetValue(_stepBudget),
+            Given(parse, _maxExecutions) ? parse.GetValue(_maxExecutions) : MutantsCheck.DefaultMaxExecutions);
+        try { bound.Validate(); }
+        catch (ArgumentException e) { throw new UsageException($"{OptionOf(e.Message)}: {e.Message}"); }
+        return (bound, cpus);
+    }
+
     /// <summary>Runs the exhaustive mode over the chosen patchers and models; the exit code says whether every cell agrees.</summary>
     public int Execute(ParseResult parse, PluginCatalog patchers, IReadOnlyList<IFetchModel> models, FileInfo? json)
     {

@@ -52,7 +52,8 @@ public static class PatchCheck
         // A repeated state proves a livelock only where the fingerprint sees all the state the #BP
         // handler decides by: the built-in catalog's handlers keep none of their own beyond what their
         // steps set. Anyone else's (a plug-in, a test's mutant) must also go the whole progress window.
-        bool trusted = patcher is not GuardedPatcher && patcher.GetType().Assembly == typeof(IPatcher).Assembly;   // the guard lives here; its plug-in does not
+        bool trusted = patcher is not GuardedPatcher && patcher.GetType().Assembly == typeof(IPatcher).Assembly   // the guard lives here; its plug-in does not
+                       && !Patching.Mutants.MutantRegistry.IsMutant(patcher.GetType());                      // nor do the mutants' handlers
         var live = rig.Machine.RunFair(c.LivenessWindowSteps, stopAtCycle: trusted);
         long stall = live.LongestStall;
         while (next < batches.Length && live.Verdict == LivenessVerdict.Completed)

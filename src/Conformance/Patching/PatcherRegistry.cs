@@ -22,7 +22,8 @@ public sealed record PluginLoad(IReadOnlyList<PatcherInfo> Patchers, IReadOnlyLi
 
 /// <summary>
 /// The built-in catalog (every public <see cref="IPatcher"/> with a parameterless constructor in the
-/// suite's assembly: adding one is one new file) and plug-ins loaded from a user's compiled assembly.
+/// suite's assembly: adding one is one new file; the mutants of <see cref="Mutants.MutantRegistry"/>
+/// are left out) and plug-ins loaded from a user's compiled assembly.
 /// </summary>
 public static class PatcherRegistry
 {
@@ -35,7 +36,8 @@ public static class PatcherRegistry
     public static IReadOnlyList<PatcherInfo> Discover(Assembly assembly, bool isPlugin) =>
         isPlugin
             ? Inspect(assembly).Patchers
-            : PatcherTypes(assembly).Select(t => Describe(t, (IPatcher)Activator.CreateInstance(t)!, isPlugin: false)).OrderBy(p => p.Name, StringComparer.Ordinal).ToArray();
+            : PatcherTypes(assembly).Where(t => !Mutants.MutantRegistry.IsMutant(t))
+                .Select(t => Describe(t, (IPatcher)Activator.CreateInstance(t)!, isPlugin: false)).OrderBy(p => p.Name, StringComparer.Ordinal).ToArray();
 
     /// <summary>
     /// The patchers of a plug-in assembly, each made and read behind <see cref="GuardedPatcher"/>: a

@@ -3,7 +3,7 @@ using Conformance.Generators;
 using Conformance.Generators.Campaigns;
 using Conformance.Machine;
 using Conformance.Patching;
-using Conformance.Tests.Patching.Mutants;
+using Conformance.Patching.Mutants;
 
 namespace Conformance.Tests.Checking;
 

@@ -3,7 +3,7 @@ using Conformance.Checking.Exhaustive;
 using Conformance.Machine;
 using Conformance.Patching;
 using Conformance.Patching.Catalog;
-using Conformance.Tests.Patching.Mutants;
+using Conformance.Patching.Mutants;
 using Conformance.Tests.Support;
 
 namespace Conformance.Tests.Exhaustive;

@@ -2,7 +2,7 @@ using Conformance.Generators.Campaigns;
 using Conformance.Generators;
 using Conformance.Machine;
 using Conformance.Patching;
-using Conformance.Tests.Patching.Mutants;
+using Conformance.Patching.Mutants;
 
 namespace Conformance.Tests.Matrix;
 
@@ -13,19 +13,19 @@ namespace Conformance.Tests.Matrix;
 /// </summary>
 public class MutationTests
 {
-    private static PatcherInfo Info(Type t)
-    {
-        var p = (IPatcher)Activator.CreateInstance(t)!;
-        return new PatcherInfo(p.Name, p.Description, p.Source, p.Expectations, t, IsPlugin: false);
-    }
+    /// <summary>The mutants this matrix check covers (all of <see cref="MutantRegistry"/> run in MutantKillTests and <c>check --mutants</c>).</summary>
+    private static readonly string[] Covered =
+    [
+        "mutant-text-poke-bp-no-sync1", "mutant-text-poke-bp-no-sync2", "mutant-text-poke-bp-no-sync3",
+        "mutant-text-poke-bp-head-before-tail", "mutant-text-poke-bp-wrong-return", "mutant-text-poke-bp-no-text-mutex",
+    ];
 
     public static TheoryData<string, string> Cells()
     {
         var data = new TheoryData<string, string>();
-        foreach (var t in new[] { typeof(TextPokeBpWithoutSync1), typeof(TextPokeBpWithoutSync2), typeof(TextPokeBpWithoutSync3),
-                     typeof(TextPokeBpHeadBeforeTail), typeof(TextPokeBpWrongReturnAddress), typeof(TextPokeBpWithoutTextMutex) })
+        foreach (var name in Covered)
             foreach (var m in FetchModelRegistry.BuiltIn)
-                data.Add(t.Name, m.Name);
+                data.Add(name, m.Name);
         return data;
     }
 
@@ -33,8 +33,7 @@ public class MutationTests
     [MemberData(nameof(Cells))]
     public void The_mutant_is_caught_where_it_can_show(string mutant, string model)
     {
-        var type = typeof(TextPokeBpWithoutSync1).Assembly.GetTypes().Single(t => t.Name == mutant);
-        var info = Info(type);
+        var info = MutantRegistry.Get(mutant).Patcher;
         var cell = MatrixCampaign.RunCell(info, FetchModelRegistry.Get(model), false, 120, PropertySettings.DefaultSeed, failRuns: 3000);
         TestContext.Current.TestOutputHelper?.WriteLine($"{info.Name} under {model}: expected {cell.Expected}, found {cell.Verdict}: {cell.Shrunk?.First}");
         Assert.True(cell.Agrees, $"{info.Name} under {model}: expected {cell.Expected}, found {cell.Verdict}{(cell.Shrunk?.First is { } v ? $": {v}" : "")}");

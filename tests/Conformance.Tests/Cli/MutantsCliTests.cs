@@ -1,0 +1,69 @@
+using System.Text.Json;
+
+namespace Conformance.Tests.Cli;
+
+/// <summary><c>check --mutants</c> as a user runs it: the table per mutant, the kill score, the JSON and the exit code.</summary>
+public class MutantsCliTests
+{
+    private static (int Exit, string Out, string Err) Run(params string[] args) => Support.CliProcess.Run(args);
+
+    [Fact]
+    public void Check_mutants_reports_kills_out_of_reach_and_the_score_and_exits_0_when_all_are_killed()
+    {
+        string file = Path.GetTempFileName();
+        try
+        {
+            var (exit, output, error) = Run("check", "--mutants", "--mutant", "mutant-text-poke-bp-no-sync2", "--mutant", "mutant-text-poke-bp-no-text-mutex",
+                "--model", "block16", "--runs", "20", "--json", file);
+            Assert.True(exit == 0, output + error);
+            Assert.Contains("mutant-text-poke-bp-no-sync2 (killed)", output);
+            Assert.Contains("exhaustive out of reach: a concurrent patch: the exhaustive scenario has one writer", output);
+            Assert.Contains("Kill score: 2/2 mutants killed", output);
+            using var json = JsonDocument.Parse(File.ReadAllText(file));
+            var mutants = json.RootElement.GetProperty("mutants").EnumerateArray().ToArray();
+            Assert.Equal(2, mutants.Length);
+            var noSync2 = mutants.Single(m => m.GetProperty("name").GetString() == "mutant-text-poke-bp-no-sync2");
+            Assert.True(noSync2.GetProperty("killed").GetBoolean());
+            var cell = noSync2.GetProperty("cells").EnumerateArray().Single();
+            Assert.Equal("block16", cell.GetProperty("model").GetString());
+            Assert.Equal("P1-old-new-or-trap", cell.GetProperty("random").GetProperty("property").GetString());
+            Assert.True(cell.GetProperty("random").GetProperty("cases").GetInt32() > 0);
+            Assert.Equal("P1-old-new-or-trap", cell.GetProperty("exhaustive").GetProperty("property").GetString());
+            var mutex = mutants.Single(m => m.GetProperty("name").GetString() == "mutant-text-poke-bp-no-text-mutex");
+            Assert.Equal("out-of-reach", mutex.GetProperty("cells")[0].GetProperty("exhaustive").GetProperty("outcome").GetString());
+            Assert.Equal(2, json.RootElement.GetProperty("killed").GetInt32());
+        }
+        finally { File.Delete(file); }
+    }
+
+    [Fact]
+    public void A_mutant_that_survives_the_budget_makes_exit_code_1()
+    {
+        // 25 random cases and one exhaustive execution are too few to find no-sync1 under block16 at the default seed.
+        var (exit, output, error) = Run("check", "--mutants", "--mutant", "mutant-text-poke-bp-no-sync1", "--model", "block16", "--runs", "1", "--max-executions", "1");
+        Assert.True(exit == 1, output + error);
+        Assert.Contains("Kill score: 0/1 mutants killed", output);
+        Assert.Contains("survived: mutant-text-poke-bp-no-sync1", output);
+    }
+
+    [Theory]
+    [InlineData("check --mutants --patcher text-poke-bp", "--patcher has no meaning with --mutants")]
+    [InlineData("check --mutants --sites 2", "--sites has no meaning with --mutants")]
+    [InlineData("check --mutant mutant-text-poke-bp-no-sync1", "--mutant belongs to --mutants: add --mutants")]
+    [InlineData("check --mutants --mutant nope", "--mutant: unknown mutant 'nope'")]
+    public void Bad_usage_is_one_line_and_exit_code_2(string line, string message)
+    {
+        var (exit, _, error) = Run(line.Split(' '));
+        Assert.Equal(2, exit);
+        Assert.Contains(message, error);
+    }
+
+    [Fact]
+    public void List_does_not_show_the_mutants()
+    {
+        var (exit, output, error) = Run("list");
+        Assert.True(exit == 0, error);
+        Assert.Contains("text-poke-bp", output);
+        Assert.DoesNotContain("mutant-", output);
+    }
+}
