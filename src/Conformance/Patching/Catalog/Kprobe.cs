@@ -58,8 +58,11 @@ public sealed class Kprobe : IPatcher
     private IEnumerable<WriterStep> Unlocked(PatchContext context, IReadOnlyList<PatchRequest> batch)
     {
         // register_kprobe: decode the original, prepare its emulation or its instruction slot.
-        foreach (var r in batch.OrderBy(r => r.Site.Address))
+        // The probe copies what the site holds now (the request's old instruction, or what a patch
+        // that took text_mutex first left there).
+        foreach (var request in batch.OrderBy(r => r.Site.Address))
         {
+            var r = request with { Old = context.Read(request.Site.Address, request.Site.Length) };
             if (Emulates(r.Site, r.Old))
             {
                 _probes[r.Site.Address] = new Probe(r, 0);
