@@ -11,6 +11,7 @@ public class CatalogTests
         "naive-text-poke", "text-poke-bp", "text-poke-bp-pre2019", "int3-emulate-call-no-gap", "int3-emulate-call-gap",
         "cs-prefix", "r10-r11-divert", "stub-global-slots", "stub-per-call-reused", "stub-per-call-sti", "spin-in-bp",
         "aligned-rel32", "ftrace-skip", "ftrace-regs-caller", "ftrace-batch", "atomic-8byte", "static-call", "jmp-self-spin",
+        "jump-label", "kprobe", "kprobe-optimized", "smp-text-poke-batch", "bpf-arch-text-poke", "v8-jump-table",
     ];
 
     [Fact]
