@@ -95,6 +95,12 @@ public sealed class ElfImage
         ElfFile? elf;
         DiagnosticBag? diagnostics;
         bool ok;
+        // Whether the file is shorter than its own header says: decided from the header, before the
+        // reader's own error, whose wording (and whether it throws or reports) depends on where the
+        // cut falls.
+        string? shortBy = ShorterThanHeaderSays(stream);
+        if (shortBy is not null) throw new ScanException($"truncated ELF ({shortBy})");
+        stream.Position = 0;
         try { ok = ElfFile.TryRead(stream, out elf, out diagnostics); }
         catch (Exception e) when (e is not OutOfMemoryException) { throw new ScanException($"malformed ELF ({e.Message})"); }
         if (!ok || elf is null)
@@ -106,6 +112,28 @@ public sealed class ElfImage
                 : $"malformed ELF ({why})");
         }
         return From(elf);
+    }
+
+    /// <summary>
+    /// Why the file is shorter than its ELF64 header says (the header itself, the program header
+    /// table, the section header table), or null when it is long enough for them.
+    /// </summary>
+    private static string? ShorterThanHeaderSays(Stream stream)
+    {
+        const int HeaderSize = 64;
+        long length = stream.Length;
+        if (length < HeaderSize) return $"{length} bytes, shorter than the 64-byte ELF64 header";
+        var h = new byte[HeaderSize];
+        stream.Position = 0;
+        stream.ReadExactly(h);
+        ulong phoff = BitConverter.ToUInt64(h, 0x20), shoff = BitConverter.ToUInt64(h, 0x28);
+        ulong phentsize = BitConverter.ToUInt16(h, 0x36), phnum = BitConverter.ToUInt16(h, 0x38);
+        ulong shentsize = BitConverter.ToUInt16(h, 0x3a), shnum = BitConverter.ToUInt16(h, 0x3c);
+        if (phnum > 0 && phoff + phentsize * phnum > (ulong)length)
+            return $"{length} bytes, but its program headers end at byte {phoff + phentsize * phnum}";
+        if (shnum > 0 && shoff + shentsize * shnum > (ulong)length)
+            return $"{length} bytes, but its section headers end at byte {shoff + shentsize * shnum}";
+        return null;
     }
 
     private static ElfImage From(ElfFile elf)
