@@ -72,7 +72,9 @@ public sealed class KprobeOptimized : IPatcher
             yield return PatchContext.Store(detour, Detour(r.Site, now, detour));
             byte[] jmp = [.. Forms.Jmp(r.Site.Address, detour), .. now[5..]];   // a 6-byte site keeps its last byte
             _holding.Add(new HoldingInstruction(Forms.Jmp(r.Site.Address, detour)));
-            optimize.Add(new PatchRequest(r.Site, now, jmp));
+            // The optimizing poke writes only the jmp's five bytes: a 6-byte site's last byte is left
+            // as it is, not rewritten (a store of it would be a byte the patch does not own).
+            optimize.Add(new PatchRequest(r.Site, now, jmp[..5]));
             unoptimize.Add(new PatchRequest(r.Site, jmp, r.New));
         }
         // Optimize: site -> jmp detour (the handler emulates the jmp, into the detour).

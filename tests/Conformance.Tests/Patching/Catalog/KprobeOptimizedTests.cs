@@ -47,6 +47,25 @@ public class KprobeOptimizedTests
     }
 
     [Fact]
+    public void A_6_byte_site_keeps_its_last_byte_unwritten_until_the_new_instruction()
+    {
+        // Optimizing writes only the jmp's five bytes; a store of the kept sixth byte (even of its own
+        // value) is a byte the patch does not own, and the rig reports it as a patcher error (it did,
+        // found by `check --max-cpus 1`).
+        var w = PatchTesting.OneSite(SiteKind.CsCall, -1);
+        var site = w.Sites[0];
+        var rig = PatchTesting.Rig(new KprobeOptimized(), w);
+        rig.Patch([w.Request(0, -1, 1)]);
+        FinishWriter(rig);
+        var covering = BreakpointVisit.WriterLines(rig).Where(l => l.StartsWith("store")).Select(l => l.Split(' ')).Where(f =>
+        {
+            ulong at = Convert.ToUInt64(f[1], 16);
+            return at <= site.Address + 5 && site.Address + 5 < at + (ulong)(f[3].Length / 2);
+        }).ToArray();
+        Assert.Single(covering);   // the new instruction's tail
+    }
+
+    [Fact]
     public void A_cpu_at_the_optimized_site_runs_the_original_in_the_detour_and_comes_back()
     {
         var w = PatchTesting.OneSite(SiteKind.Nop5, -1);
