@@ -14,6 +14,8 @@ namespace Conformance.Checking;
 public static class PatchCheck
 {
     public const string Completion = "P3-completion", Liveness = "P4-liveness", SingleWriter = "P5-single-writer";
+    /// <summary>The writer failed: it threw, or stored bytes the suite refuses (spec/patchers.md).</summary>
+    public const string PatcherError = "patcher-error";
 
     /// <summary>
     /// Checks one case. <paramref name="drive"/>, when given, runs the scheduled part of the run in
@@ -68,7 +70,7 @@ public static class PatchCheck
         long end = rig.Machine.Steps;
         if (rig.WroteOutside is { } outside)
             violations.Add(new Violation(OwnerMap.Violation, outside.Cpu, outside.Step, outside.Message) { Step = outside.Step, OnWriter = true });
-        if (rig.Failure is { } failure && failure != rig.WroteOutside?.Message) violations.Add(new Violation("patcher-error", rig.WriterCpu, end, failure) { Step = end, OnWriter = true });
+        if (rig.Failure is { } failure && failure != rig.WroteOutside?.Message) violations.Add(new Violation(PatcherError, rig.WriterCpu, end, failure) { Step = end, OnWriter = true });
         if (live.Verdict != LivenessVerdict.Completed)
             violations.Add(new Violation(Liveness, rig.WriterCpu, end, live.ToString())
                 { Step = end, FromStep = live.Verdict == LivenessVerdict.Livelock ? live.CycleStart : end - live.Steps, OnWriter = true });
