@@ -47,7 +47,9 @@ public static class CheckCommand
         mutants.AddTo(command);
         command.SetAction(parse =>
         {
-            mutants.CheckOptions(parse, [patchers, emulatorRuns, strategy, shard, layoutsFrom, byClass, failureDb, plugin.Paths, junit]);
+            if (parse.GetValue(junit) is not null && (mutants.Requested(parse) || exhaustive.Requested(parse)))
+                throw new UsageException($"--junit is written by the verdict matrix only, not with {(mutants.Requested(parse) ? "--mutants" : "--exhaustive")} (spec/reports.md)");
+            mutants.CheckOptions(parse, [patchers, emulatorRuns, strategy, shard, layoutsFrom, byClass, failureDb, plugin.Paths]);
             if (mutants.Requested(parse))
             {
                 OutputPath.Check("--json", parse.GetValue(json));
@@ -59,7 +61,7 @@ public static class CheckCommand
                 if (t < 1) throw new UsageException($"--threads {t}: must be at least 1");
                 return mutants.Execute(parse, new MutantsCheck.Settings(a, ParseSeed(parse.GetValue(seed)), max, t, bound, cpus), ChooseModels(parse.GetValue(models)), parse.GetValue(json));
             }
-            exhaustive.CheckOptions(parse, [runs, seed, maxCpus, emulatorRuns, strategy, threads, shard, layoutsFrom, byClass, junit]);
+            exhaustive.CheckOptions(parse, [runs, seed, maxCpus, emulatorRuns, strategy, threads, shard, layoutsFrom, byClass]);
             // Before any work: a bad path must not cost the campaign.
             OutputPath.CheckAll(("--json", parse.GetValue(json)), ("--junit", parse.GetValue(junit)));
             return exhaustive.Requested(parse)

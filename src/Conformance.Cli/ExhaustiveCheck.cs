@@ -260,7 +260,7 @@ public sealed class ExhaustiveCheck
             // The header every report has (spec/reports.md): the format of this shape, the tool, the options as parsed.
             format = ReportHeader.ExhaustiveFormat,
             report = "exhaustive",
-            tool = ToolReport.This,
+            tool = new { name = ToolReport.This.Name, version = ToolReport.This.Version },
             options = new { patchers = patcherNames, models = modelNames, plugins = catalog.Patchers.Where(p => p.IsPlugin).Select(p => p.Name).ToArray() },
             summary = new
             {
