@@ -9,7 +9,7 @@ namespace Conformance.Cli;
 /// non-empty, or when <c>CI</c> is (a CI log is not a terminal even when it says it is). Without a
 /// terminal the lines are laid out for <see cref="PlainWidth"/> columns, so a table widens instead of
 /// breaking names. When a report goes to standard output (<c>--json -</c>), the human output moves to
-/// standard error, so standard output holds the report alone.
+/// standard error, so standard output holds the report alone. Standard error follows the same rule for itself.
 /// </summary>
 public static class Terminal
 {
@@ -36,8 +36,11 @@ public static class Terminal
         _data = null;
         Plain = IsPlain(Console.IsOutputRedirected, Environment.GetEnvironmentVariable);
         AnsiConsole.Console = Create(Console.Out, Plain, Console.IsOutputRedirected);
-        Progress = Console.IsOutputRedirected ? Create(Console.Error, Plain || Console.IsErrorRedirected, Console.IsErrorRedirected) : AnsiConsole.Console;
+        Progress = Console.IsOutputRedirected ? Create(Console.Error, ErrorPlain, Console.IsErrorRedirected) : AnsiConsole.Console;
     }
+
+    /// <summary>Whether what goes to standard error is plain: the same rule, for that stream.</summary>
+    private static bool ErrorPlain => IsPlain(Console.IsErrorRedirected, Environment.GetEnvironmentVariable);
 
     /// <summary>The rule: plain when <paramref name="redirected"/>, or <c>NO_COLOR</c> or <c>CI</c> is non-empty.</summary>
     public static bool IsPlain(bool redirected, Func<string, string?> environment) =>
@@ -51,9 +54,8 @@ public static class Terminal
     {
         if (_data is not null) return;
         _data = Console.Out;
-        bool plain = Plain || Console.IsErrorRedirected;
         Console.SetOut(Console.Error);
-        AnsiConsole.Console = Create(Console.Error, plain, Console.IsErrorRedirected);
+        AnsiConsole.Console = Create(Console.Error, ErrorPlain, Console.IsErrorRedirected);
         Progress = AnsiConsole.Console;
     }
 
