@@ -59,7 +59,11 @@ public sealed class MutantsCheck
         catch (ArgumentException e) { throw new UsageException($"--mutant: {e.Message}"); }
         var report = Run(chosen, models, s, what => Console.Error.WriteLine($"mutants: {what}"));
         Print(report);
-        if (json is not null) OutputPath.Write("--json", json, JsonSerializer.Serialize(report, Json) + "\n");
+        if (json is not null)
+            OutputPath.Write("--json", json, ReportHeader.With(ReportHeader.MutantsFormat, "mutants",
+                new { mutants = names, models = models.Select(m => m.Name).ToArray(), runs = s.Runs, seed = s.Seed, maxCpus = s.MaxCpus, cpus = s.Cpus,
+                    preemptions = s.Bound.Preemptions, maxExecutions = s.Bound.MaxExecutions },
+                JsonSerializer.SerializeToNode(report, Json)!.AsObject(), Json).ToJsonString(Json) + "\n");
         return report.Killed == report.Total ? Cli.Ok : Cli.Failed;
     }
 

@@ -21,6 +21,14 @@ public class ExhaustiveCliTests
             using var json = JsonDocument.Parse(File.ReadAllText(file));
             Assert.Equal(2, json.RootElement.GetProperty("exhaustive").GetProperty("preemptions").GetInt32());
             var results = json.RootElement.GetProperty("results").EnumerateArray().ToArray();
+            // The header and summary every report has (spec/reports.md).
+            Assert.Equal(2, json.RootElement.GetProperty("format").GetInt32());
+            Assert.Equal("exhaustive", json.RootElement.GetProperty("report").GetString());
+            Assert.False(string.IsNullOrEmpty(json.RootElement.GetProperty("tool").GetProperty("version").GetString()));
+            var summary = json.RootElement.GetProperty("summary");
+            Assert.Equal(results.Length, summary.GetProperty("cells").GetInt32());
+            Assert.Equal(results.Count(r => r.GetProperty("outcome").GetString() == "verified"), summary.GetProperty("verified").GetInt32());
+            Assert.Equal(exit, summary.GetProperty("exitCode").GetInt32());
             var bp = results.Single(r => r.GetProperty("patcher").GetString() == "text-poke-bp");
             Assert.Equal("verified", bp.GetProperty("outcome").GetString());
             Assert.True(bp.GetProperty("executions").GetInt64() > 0);
