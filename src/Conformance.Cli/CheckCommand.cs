@@ -209,6 +209,7 @@ public static class CheckCommand
                        $"{(report.Strategy is { } s && s != ScheduleSearch.DefaultName ? $", schedules by {s}" : "")}{(report.Shard is { } sh ? $", shard {sh.Index}/{sh.Count}" : "")})";
         console.Write(new Text(title + Environment.NewLine));
         console.Write(VerdictTable.Of(report, models, console.Profile.Width));
+        foreach (var line in VerdictTable.NeedsBelow(report, models, console.Profile.Width)) console.Write(new Text(line + Environment.NewLine));
         console.MarkupLine(VerdictTable.Legend);
         int disagree = report.Matrix.Count(r => !r.Agrees && !r.Open);
         int open = report.Matrix.Count(r => r.Open);

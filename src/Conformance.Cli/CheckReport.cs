@@ -47,6 +47,10 @@ public sealed record CheckReport(ulong Seed, int RunsPerCell, int MaxCpus,
     [JsonPropertyOrder(10)]
     public SummaryReport Summary => SummaryReport.Of(this);
 
+    /// <summary>Per row (patcher and NMI switch): the weakest fetch model it passes under, with every stronger one (spec/verdicts.md).</summary>
+    [JsonPropertyOrder(11)]
+    public IReadOnlyList<AssumptionReport> Assumptions => AssumptionReport.Of(Matrix);
+
     private static readonly JsonSerializerOptions Serializer = new()
     {
         WriteIndented = true,
@@ -151,6 +155,24 @@ public sealed record CellReport(string Patcher, string Model, bool NmiMayEndStiS
 {
     /// <summary>A cell's name in a shard's list of the run's cells: <c>patcher/model</c>, with <c>/nmi</c> for the NMI switch.</summary>
     public static string NameOf(string patcher, string model, bool nmi) => $"{patcher}/{model}{(nmi ? "/nmi" : "")}";
+}
+
+/// <summary>
+/// What a row of the matrix rests on: <c>needs</c> is the weakest built-in fetch model under which
+/// every cell from it up to atomic passes (<c>nothing</c>: passes under architectural; <c>-</c>: fails
+/// even under atomic; <c>?</c>: a cell it depends on is open or an error), and the sentence for it.
+/// </summary>
+public sealed record AssumptionReport(string Patcher, bool NmiMayEndStiShadow, string Needs, string Sentence)
+{
+    public static IReadOnlyList<AssumptionReport> Of(IReadOnlyList<CellReport> matrix) =>
+        matrix.GroupBy(c => (c.Patcher, c.NmiMayEndStiShadow))
+            .Select(row =>
+            {
+                var passes = row.GroupBy(c => c.Model).ToDictionary(m => m.Key, m => m.First() is var c && !c.Open && c.Verdict is "pass" or "fail" ? c.Verdict == "pass" : (bool?)null);
+                var a = Conformance.Checking.FetchAssumption.Of(passes);
+                return new AssumptionReport(row.Key.Patcher, row.Key.NmiMayEndStiShadow, a.Needs, a.Sentence);
+            })
+            .ToArray();
 }
 
 /// <summary>One instruction family of the emulator-vs-Iced check in the JSON.</summary>

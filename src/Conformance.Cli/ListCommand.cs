@@ -30,6 +30,7 @@ public static class ListCommand
                     patchers = patchers.Select(p => new
                     {
                         name = p.Name, description = p.Description, source = p.Source, plugin = p.IsPlugin,
+                        declaredNeeds = Conformance.Checking.FetchAssumption.Declared(p.Expectations).Needs,
                         expectations = p.Expectations.Select(e => new
                         {
                             verdict = e.Verdict.ToString().ToLowerInvariant(),
@@ -49,10 +50,12 @@ public static class ListCommand
                 return exit;
             }
             // Names and verdicts in the table; descriptions, sources and reasons below it (and all of it with --json).
-            var catalog = new Table().Title("Patchers").AddColumn("name").AddColumn("expected");
+            // "needs": the weakest fetch model its declared expectations pass under (check measures it: the matrix's last column).
+            var catalog = new Table().Title("Patchers").AddColumn("name").AddColumn("expected").AddColumn("needs (declared)");
             foreach (var p in patchers)
                 catalog.AddRow(Markup.Escape(p.Name + (p.IsPlugin ? " (plug-in)" : "")),
-                    Markup.Escape(p.Expectations.Count == 0 ? "pass (none declared)" : string.Join("\n", p.Expectations.Select(e => e.Summary))));
+                    Markup.Escape(p.Expectations.Count == 0 ? "pass (none declared)" : string.Join("\n", p.Expectations.Select(e => e.Summary))),
+                    Markup.Escape(Conformance.Checking.FetchAssumption.Declared(p.Expectations).Needs));
             AnsiConsole.Write(catalog);
             foreach (var f in loaded.Faults)
             {
@@ -63,6 +66,7 @@ public static class ListCommand
             {
                 AnsiConsole.MarkupLine($"[bold]{Markup.Escape(p.Name)}[/]: {Markup.Escape(p.Description)}");
                 AnsiConsole.MarkupLine($"  source: {Markup.Escape(p.Source)}");
+                AnsiConsole.MarkupLine($"  declared: {Markup.Escape(Conformance.Checking.FetchAssumption.Declared(p.Expectations).Sentence)}");
                 foreach (var e in p.Expectations) AnsiConsole.MarkupLine($"  expected {Markup.Escape(e.ToString())}");
             }
             var models = new Table().Title("Fetch models").AddColumn("name").AddColumn("description");

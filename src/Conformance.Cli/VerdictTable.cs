@@ -17,36 +17,66 @@ public static class VerdictTable
     /// <summary>After a cell history expects nothing of (the suite decides).</summary>
     public const string UndecidedMark = "?";
 
+    /// <summary>The last column: the weakest fetch model the row passes under, with every stronger one (<see cref="AssumptionReport"/>).</summary>
+    public const string NeedsHeader = "needs";
+
     /// <summary>What a row adds to the patcher's name when an NMI may end the STI shadow.</summary>
     public const string NmiSuffix = " +NMI";
 
     public static readonly string Legend =
         $"pass / fail: the verdict; P1-P5: the property its counterexample violates; {Mark}: disagrees with history (the run fails); " +
         $"{UndecidedMark}: history expects nothing (the suite decides); open: an open cell not found in this run (spec/verdicts.md); " +
-        $"{NmiSuffix.Trim()}: an NMI may end the STI shadow. [green]green[/] agrees with history, [red]red[/] does not, [yellow]yellow[/]: undecided or open.";
+        $"{NmiSuffix.Trim()}: an NMI may end the STI shadow; {NeedsHeader}: the weakest fetch model it passes under (with every stronger one; nothing: architectural, -: fails even under atomic). [green]green[/] agrees with history, [red]red[/] does not, [yellow]yellow[/]: undecided or open.";
 
     /// <summary>The table for a console <paramref name="width"/> columns wide.</summary>
     public static Table Of(CheckReport report, IReadOnlyList<string> models, int width)
     {
+        var needs = report.Assumptions.ToDictionary(a => (a.Patcher, a.NmiMayEndStiShadow), a => a.Needs);
         var rows = report.Matrix.GroupBy(r => (r.Patcher, r.NmiMayEndStiShadow))
             .Select(row => (Name: row.Key.Patcher + (row.Key.NmiMayEndStiShadow ? NmiSuffix : ""),
-                Cells: models.Select(m => row.FirstOrDefault(r => r.Model == m) is { } c ? Cell(c) : (Text: "", Color: (string?)null)).ToArray()))
+                Cells: models.Select(m => row.FirstOrDefault(r => r.Model == m) is { } c ? Cell(c) : (Text: "", Color: (string?)null))
+                    .Append((Text: needs[row.Key], Color: null)).ToArray()))
             .ToArray();
+        string[] headers = ["patcher", .. models, NeedsHeader];
         // The widest text of each column: the header or a cell.
         var widths = new[] { rows.Select(r => r.Name.Length).Append("patcher".Length).Max() }
-            .Concat(models.Select((m, i) => rows.Select(r => r.Cells[i].Text.Length).Append(m.Length).Max())).ToArray();
+            .Concat(headers.Skip(1).Select((h, i) => rows.Select(r => r.Cells[i].Text.Length).Append(h.Length).Max())).ToArray();
+        if (!NeedsFits(widths, width))
+        {
+            // Too narrow even without borders: the needs column goes below the table (NeedsBelow).
+            headers = headers[..^1];
+            widths = widths[..^1];
+            rows = rows.Select(r => (r.Name, r.Cells[..^1])).ToArray();
+        }
         bool boxed = BoxedWidth(widths) <= width;
         var table = new Table();
         if (!boxed) table.Border(TableBorder.None);
-        foreach (var (header, i) in new[] { "patcher" }.Concat(models).Select((h, i) => (h, i)))
+        foreach (var (header, i) in headers.Select((h, i) => (h, i)))
         {
             var column = new TableColumn(Markup.Escape(header)).NoWrap();
-            if (!boxed) column.Padding(0, 0, i == models.Count ? 0 : 1, 0);
+            if (!boxed) column.Padding(0, 0, i == headers.Length - 1 ? 0 : 1, 0);
             table.AddColumn(column);
         }
         foreach (var (name, cells) in rows)
             table.AddRow([Markup.Escape(name), .. cells.Select(c => c.Color is { } color ? $"[{color}]{Markup.Escape(c.Text)}[/]" : Markup.Escape(c.Text))]);
         return table;
+    }
+
+    /// <summary>Whether the table with its needs column fits <paramref name="width"/> columns, boxed or without borders (a space between columns).</summary>
+    private static bool NeedsFits(IReadOnlyList<int> widths, int width) => widths.Sum() + widths.Count - 1 <= width;
+
+    /// <summary>
+    /// The needs column as lines, when the console is too narrow for it in the table (else none): one
+    /// row a line, so that no name is broken.
+    /// </summary>
+    public static IReadOnlyList<string> NeedsBelow(CheckReport report, IReadOnlyList<string> models, int width)
+    {
+        var names = report.Assumptions.Select(a => (Name: a.Patcher + (a.NmiMayEndStiShadow ? NmiSuffix : ""), a.Needs)).ToArray();
+        var widths = new[] { names.Select(n => n.Name.Length).Append("patcher".Length).Max() }
+            .Concat(models.Select(m => report.Matrix.Where(c => c.Model == m).Select(c => Cell(c).Text.Length).Append(m.Length).Max()))
+            .Append(names.Select(n => n.Needs.Length).Append(NeedsHeader.Length).Max()).ToArray();
+        if (names.Length == 0 || NeedsFits(widths, width)) return [];
+        return [$"{NeedsHeader} (the weakest fetch model each row passes under):", .. names.Select(n => $"  {n.Name}: {n.Needs}")];
     }
 
     /// <summary>The width of the boxed table: each column's text, a space either side and a bar, and the bar on the left.</summary>

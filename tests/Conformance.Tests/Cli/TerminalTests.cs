@@ -41,6 +41,9 @@ public class TerminalTests
             Assert.Contains(lines, l => l.TrimStart().StartsWith(name + (nmi ? VerdictTable.NmiSuffix : "") + " ", StringComparison.Ordinal));
         foreach (var m in models) Assert.Contains(lines, l => l.Contains(m, StringComparison.Ordinal) && l.Contains("patcher", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.Contains($"fail P1 {VerdictTable.Mark}", StringComparison.Ordinal));
+        // Too narrow for the needs column: it is below the table, a row a line, every row there.
+        foreach (var (name, nmi) in rows)
+            Assert.Contains(lines, l => l.TrimEnd('\r') == $"  {name}{(nmi ? VerdictTable.NmiSuffix : "")}: -");
     }
 
     [Fact]
@@ -59,6 +62,8 @@ public class TerminalTests
         Assert.Contains(" pass ?    ", output);
         Assert.Contains(" pass      ", output);
         Assert.Contains("┌", output);   // boxed: it fits
+        Assert.Contains($" {VerdictTable.NeedsHeader} ", output);   // and so does the needs column, in the table
+        Assert.DoesNotContain("each row passes under:", output);
         Assert.Contains($"{VerdictTable.Mark}: disagrees with history", output);
         Assert.Contains($"{VerdictTable.UndecidedMark}: history expects nothing", output);
     }
