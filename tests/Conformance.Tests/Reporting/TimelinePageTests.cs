@@ -1,7 +1,11 @@
 using System.Text.Json;
 using System.Xml;
 using System.Xml.Linq;
+using Conformance.Checking;
+using Conformance.Generators;
 using Conformance.Generators.Campaigns;
+using Conformance.Machine;
+using Conformance.Patching.Mutants;
 using Conformance.Patching;
 using Conformance.Reporting;
 using Conformance.Tests.Support;
@@ -106,6 +110,42 @@ public class TimelinePageTests
         // Every step of the run with an event is in the page, shown or in a cut, once.
         var all = box.Descendants("g").Where(g => (string?)g.Attribute("data-step") is not null).Select(g => (string)g.Attribute("id")!).ToArray();
         Assert.Equal(t.AllRows.Select(r => $"step-{r.Step}"), all);
+    }
+
+    /// <summary>
+    /// Two patches of one site at once (text_poke_bp without text_mutex; the generator at the tests'
+    /// seed finds a torn fetch of their mix): each store the explanation names says which writer made
+    /// it, as the two patcher lanes do.
+    /// </summary>
+    [Fact]
+    public void With_two_writers_each_store_says_which_writer_made_it()
+    {
+        var probe = new TextPokeBpWithoutTextMutex();
+        IReadOnlyList<string> TornMix(PatchCaseGenome g)
+        {
+            var k = PatchCaseRealizer.Realize(g, probe);
+            if (k.Concurrent.Count == 0) return [];
+            var first = PatchCheck.Run(() => new TextPokeBpWithoutTextMutex(), new AtomicFetch(), k).First;
+            return first is { Property: OldNewOrTrap.Id, Fetch: not null } ? [first.ToString()] : [];
+        }
+        var outcome = PropertyRunner.Run("a torn fetch of two writers' mix", PatchCaseGen.Arbitrary(3), TornMix,
+            new PropertySettings(3000, PropertySettings.DefaultSeed, PropertySettings.DefaultGamma, EndSize: 50));
+        var shrunk = Assert.IsType<PatchCaseGenome>(outcome.Shrunk);
+        var k = PatchCaseRealizer.Realize(shrunk, probe);
+        var result = PatchCheck.Run(() => new TextPokeBpWithoutTextMutex(), new AtomicFetch(), k, recordTrace: true);
+        var t = TimelineModel.Build(new Counterexample(probe.Name, probe.Description, "atomic", "atomic", false, k, result));
+
+        Assert.Equal(2, t.Lanes.Count(l => l.IsPatcher));
+        var text = string.Join("\n", t.Explanation.Lines);
+        Assert.DoesNotContain("the patcher's store", text);
+        foreach (var writer in t.Lanes.Where(l => l.IsPatcher))
+            if (result.Events.OfType<WriterStored>().Any(e => e.Cpu == writer.Cpu && t.Explanation.Lines.Any(l => l.Contains($"at step {e.Step}"))))
+                Assert.Contains($"the patcher (cpu{writer.Cpu})'s store", text);
+        Assert.Contains("the patcher (cpu", text);
+        var page = Parse(TimelineHtml.Render(t));
+        Assert.Equal(t.Lanes.Where(l => l.IsPatcher).Select(l => $"patcher (cpu{l.Cpu})"),
+            WithClass(page, "g", "patcher").Select(g => g.Element("text")!.Value));
+        Assert.Contains(page.Descendants("p"), p => p.Value.Contains("the patcher (cpu", StringComparison.Ordinal));
     }
 
     [Fact]
