@@ -43,15 +43,8 @@ public sealed partial class HeadlessChromium : IAsyncDisposable
         return null;
     }
 
-    /// <summary>The browser's version line (<c>chromium --version</c>).</summary>
-    public static string Version(string path)
-    {
-        var start = new ProcessStartInfo(path, "--version") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        using var p = Process.Start(start)!;
-        string text = p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        return text.Trim();
-    }
+    /// <summary>The browser's product and version, as it reports them (<c>Chrome/...</c>; Debian's chromium says Chrome too).</summary>
+    public async Task<string> Product() => (await Send("Browser.getVersion", browserLevel: true)).GetProperty("product").GetString() ?? "";
 
     /// <summary>Starts the browser and opens one blank page of <paramref name="width"/> by <paramref name="height"/> CSS pixels.</summary>
     public static async Task<HeadlessChromium> Start(string path, int width, int height)
