@@ -70,19 +70,19 @@ public sealed record Explanation(IReadOnlyList<string> Lines, IReadOnlyList<long
             ulong a = fetch.Rip + (ulong)i;
             long moment = fetch.Units.FirstOrDefault(u => a >= u.Start && a < u.End).Moment;
             var (before, after) = Around(stores, a, moment);
-            string origin = before is { } b ? $"{Who(b.Store)}'s store at step {b.Store.Step} (t={b.Time})" : "as it was before the patch";
+            string origin = before is { } b ? $"{Who(c, b.Store)}'s store at step {b.Store.Step} (t={b.Time})" : "as it was before the patch";
             if (before is { } bs) landmarks.Add(bs.Store.Step);
             string next = "";
             if (after is { } n)
             {
                 landmarks.Add(n.Store.Step);
                 next = n.Time <= fetch.Time
-                    ? $"; stale: {Who(n.Store)}'s store of {n.Value:x2} at step {n.Store.Step} (t={n.Time}) had already landed"
-                    : $"; {Who(n.Store)}'s store of {n.Value:x2} came later, at step {n.Store.Step} (t={n.Time})";
+                    ? $"; stale: {Who(c, n.Store)}'s store of {n.Value:x2} at step {n.Store.Step} (t={n.Time}) had already landed"
+                    : $"; {Who(c, n.Store)}'s store of {n.Value:x2} came later, at step {n.Store.Step} (t={n.Time})";
             }
             lines.Add($"  0x{a:x} = {fetch.Bytes[i]:x2}: {origin}{next}");
         }
-        lines.Add($"That is neither the old nor the new instruction at that address, nor an int3 the patcher wrote. " +
+        lines.Add($"That is neither the old nor the new instruction at that address, nor an int3 {(Writers(c) > 1 ? "either patcher" : "the patcher")} wrote. " +
                   $"What cpu{fetch.Cpu} did with it: {Outcome(c, fetch)}.");
     }
 
@@ -102,7 +102,14 @@ public sealed record Explanation(IReadOnlyList<string> Lines, IReadOnlyList<long
         return (before, after);
     }
 
-    private static string Who(ICodeStore s) => s is HandlerStored ? "the #BP handler" : "the patcher";
+    /// <summary>Who stored: the #BP handler, or the patcher, named by its CPU (as its lane is) when two patches run at once.</summary>
+    private static string Who(Counterexample c, ICodeStore s) =>
+        s is HandlerStored ? "the #BP handler"
+        : s is TraceEvent e && Writers(c) > 1 ? $"the patcher (cpu{e.Cpu})"
+        : "the patcher";
+
+    /// <summary>How many CPUs ran a patcher's steps (two when a second patch of the site ran at once).</summary>
+    private static int Writers(Counterexample c) => c.Result.Events.Where(x => x.ByWriter).Select(x => x.Cpu).Distinct().Count();
 
     /// <summary>What the fetching CPU did in the same step: executed something, or faulted.</summary>
     private static string Outcome(Counterexample c, FetchRecord fetch)

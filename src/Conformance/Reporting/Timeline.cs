@@ -39,9 +39,10 @@ public sealed class Timeline
     public const int RowsBefore = 18, RowsAfter = 3;
 
     private Timeline(Counterexample source, IReadOnlyList<(string, string)> header, IReadOnlyList<TimelineLane> lanes,
-        IReadOnlyList<TimelineItem> items, Explanation explanation, long lastStep)
+        IReadOnlyList<TimelineItem> items, Explanation explanation, long lastStep, IReadOnlyList<TimelineRow> allRows)
     {
         Source = source;
+        AllRows = allRows;
         Header = header;
         Lanes = lanes;
         Items = items;
@@ -59,6 +60,12 @@ public sealed class Timeline
     public long LastStep { get; }
 
     public IEnumerable<TimelineRow> Rows => Items.OfType<TimelineRow>();
+
+    /// <summary>Every row of the run, shown or cut (the HTML page lets a reader open a cut in place).</summary>
+    public IReadOnlyList<TimelineRow> AllRows { get; }
+
+    /// <summary>The rows a cut leaves out (steps with no event have none).</summary>
+    public IEnumerable<TimelineRow> RowsIn(TimelineCut cut) => AllRows.Where(r => r.Step >= cut.From && r.Step <= cut.To);
 
     /// <summary>The offending stretch before the offending step (a visit for P2, a livelock cycle for P4), or null.</summary>
     public (long From, long To, string What)? Stretch
@@ -117,7 +124,7 @@ public sealed class Timeline
         var explanation = Explanation.Of(c);
         long lastStep = Math.Max(c.Result.Steps - 1, rows.Count == 0 ? 0 : rows[^1].Step);
         var items = Window(rows, v.FromStep, explanation.Landmarks, lastStep);
-        return new Timeline(c, HeaderOf(c), lanes, items, explanation, lastStep);
+        return new Timeline(c, HeaderOf(c), lanes, items, explanation, lastStep, rows);
     }
 
     /// <summary>A lane per CPU that has events of its own code, then one per CPU that ran a patcher's steps.</summary>
