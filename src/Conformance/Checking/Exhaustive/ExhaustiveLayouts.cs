@@ -75,7 +75,7 @@ public static class ExhaustiveLayouts
     }
 
     /// <summary>
-    /// Explores <paramref name="layouts"/> in order, each with its own scenario (<see cref="ExhaustiveScenario.At"/>),
+    /// Explores <paramref name="layouts"/> in order, each with its own scenario (<see cref="ExhaustiveScenario.Moved"/>),
     /// stopping at the first counterexample; <paramref name="combined"/> adds up the counts (the first
     /// counterexample, or incomplete when some layout was, else verified).
     /// </summary>
@@ -85,7 +85,7 @@ public static class ExhaustiveLayouts
         var results = new List<LayoutResult>();
         foreach (var layout in layouts)
         {
-            var scenario = (ExhaustiveScenario.At(create(), basis.Cpus, basis.SiteCount, layout.Offsets, out string? declined, basis.InterruptsOff)
+            var scenario = (basis.Moved(create(), layout.Offsets, out string? declined)
                 ?? throw new InvalidOperationException($"layout {layout}: {declined}")) with { Layout = layout.Name };
             var result = ExhaustiveExplorer.Explore(create, model, scenario.Case, bound);
             results.Add(new LayoutResult(layout, scenario, result));

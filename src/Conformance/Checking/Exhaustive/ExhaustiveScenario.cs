@@ -68,21 +68,27 @@ public sealed record ExhaustiveScenario(string Patcher, int Cpus, int SiteCount,
     public static ExhaustiveScenario? At(IPatcher patcher, int cpus, int sites, IReadOnlyList<int> offsets, out string? declined, bool interruptsOff = false)
     {
         if (offsets.Count != sites) throw new ArgumentException($"{offsets.Count} line offset(s) for {sites} site(s)");
+        return For(patcher, cpus, sites, out declined, interruptsOff) is { } basis ? basis.Moved(patcher, offsets, out declined) : null;
+    }
+
+    /// <summary>This scenario with site <c>i</c> at line offset <paramref name="offsets"/>[i] of its slot, its changes kept; null when the patcher declines one there.</summary>
+    public ExhaustiveScenario? Moved(IPatcher patcher, IReadOnlyList<int> offsets, out string? declined)
+    {
+        if (offsets.Count != SiteCount) throw new ArgumentException($"{offsets.Count} line offset(s) for {SiteCount} site(s)");
         if (offsets.Any(o => o is < 0 or > 63)) throw new ArgumentException($"line offsets {string.Join(",", offsets)}: each is 0 to 63");
-        if (For(patcher, cpus, sites, out declined, interruptsOff) is not { } basis) return null;
-        if (basis.Offsets.SequenceEqual(offsets)) return basis;
-        var specs = basis.Case.Sites.ToList();
-        for (int i = 0; i < sites; i++)
+        declined = null;
+        if (Offsets.SequenceEqual(offsets)) return this;
+        var specs = Case.Sites.ToList();
+        for (int i = 0; i < SiteCount; i++)
         {
             specs[i] = specs[i] with { Address = SlotOf(i) + (ulong)offsets[i] };
-            if (Candidate(patcher, basis, specs, i, out string? why) is null)
+            if (Candidate(patcher, this, specs, i, out string? why) is null)
             {
-                declined = $"{patcher.Name} declines site {i} ({specs[i].Kind}, t{basis.Case.Batches[0][i].From}->t{basis.Case.Batches[0][i].To}) at line offset {offsets[i]}: {why}";
+                declined = $"{patcher.Name} declines site {i} ({specs[i].Kind}, t{Case.Batches[0][i].From}->t{Case.Batches[0][i].To}) at line offset {offsets[i]}: {why}";
                 return null;
             }
         }
-        declined = null;
-        return basis with { Case = basis.Case with { Sites = specs } };
+        return this with { Case = Case with { Sites = specs } };
     }
 
     /// <summary>
