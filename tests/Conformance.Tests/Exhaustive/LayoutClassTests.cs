@@ -61,6 +61,20 @@ public class LayoutClassTests(ITestOutputHelper output)
         Assert.Equal(7, withPadding.Count);   // one unit, or split after padding byte 1..5 or site byte 1
     }
 
+    [Fact]
+    public void A_token_carries_the_line_offsets_of_a_layout_other_than_the_preferred()
+    {
+        var token = new ExhaustiveToken("naive-text-poke", "block16", 2, 1, false, Schedule.Empty) { Offsets = [13] };
+        Assert.Equal([13], ExhaustiveToken.Parse(token.ToString()).Offsets);
+        Assert.Contains(":-:13:", token.ToString());
+        // The preferred layout's token is as before (no offsets field).
+        Assert.Null(ExhaustiveToken.Parse((token with { Offsets = null }).ToString()).Offsets);
+        Assert.Equal(9, (token with { Offsets = null }).ToString().Split(':').Length);   // version, 7 fields, checksum
+        Assert.Equal(11, token.ToString().Split(':').Length);                          // and the plug-in (none) and the offsets
+        var e = Assert.Throws<ArgumentException>(() => ExhaustiveToken.Parse((token with { Offsets = [13, 30] }).ToString()));
+        Assert.Contains("2 line offset(s) for 1 site(s)", e.Message);
+    }
+
     /// <summary>What the exploration of one layout found, made independent of where the site lies: per execution, each fetch of a site byte (which bytes were old, new, common to both, or something else) and the properties violated.</summary>
     private static SortedSet<string> Outcomes(Func<IPatcher> create, IFetchModel model, ExhaustiveScenario scenario, ExhaustiveBound bound, out ExhaustiveResult result)
     {
