@@ -186,7 +186,9 @@ public sealed class ExhaustiveCheck
 
         /// <summary>", over 5 layout classes (one-unit @0, split@2 @62, ...)", or nothing for the preferred layout alone.</summary>
         public string LayoutNote => Layouts is not { } ls ? ""
-            : $" over {ls.Count} layout(s): {string.Join(", ", ls.Select(l => l.Layout.ToString()))}";
+            : ls.Count <= 12 ? $" over {ls.Count} layout(s): {string.Join(", ", ls.Select(l => l.Layout.ToString()))}"
+            : $" over {ls.Count} layout(s) in {ls.Select(l => l.Layout.Name).Distinct().Count()} class(es): " +
+              string.Join(", ", ls.GroupBy(l => l.Layout.Name).Select(g => $"{g.Key} x{g.Count()}"));
 
         public (ExpectedVerdict Verdict, FailureKind? Failure) Expected => Scenario.Expectation(Patcher.Expectations, Model.Name);
 

@@ -59,7 +59,7 @@ public class ExhaustiveCliTests
         var (exit, output, error) = Run("check", "--exhaustive", "--preemptions", "1", "--patcher", "text-poke-bp", "--model", "block16", "--layout-classes", "all");
         Assert.True(exit == 0, output + error);
         Assert.Contains("text-poke-bp / block16: verified: no counterexample within 1 preemption(s), ", output);
-        Assert.Contains("over 5 layout(s): split@2 @62, one-unit @0, split@4 @12, split@3 @13, split@1 @15", output);
+        Assert.Contains("over 9 layout(s): split@2+line@2 @62, one-unit @0, split@4 @12, split@3 @13, split@2 @14, split@1 @15, split@4+line@4 @60, split@3+line@3 @61, split@1+line@1 @63", output);
 
         // every-offset goes by offset, so naive-text-poke is refuted at offset 0, which the token names and replays.
         (exit, output, error) = Run("check", "--exhaustive", "--preemptions", "1", "--patcher", "naive-text-poke", "--model", "block16", "--layout-classes", "every-offset");

@@ -22,18 +22,28 @@ public class LayoutClassTests(ITestOutputHelper output)
         Enumerable.Range(0, 64).Select(o => new LayoutCandidate(o, new byte[length], Enumerable.Range(0, length).Select(i => (byte)(i is 1 or 2 ? 1 : 0)).ToArray()));
 
     [Fact]
-    public void A_5_byte_site_has_one_class_under_atomic_and_architectural_and_five_under_each_block_model()
+    public void A_5_byte_site_has_a_class_per_split_of_its_fetch_units_and_of_its_64_byte_line()
     {
-        Assert.Equal(["one-unit"], LayoutClasses.Of(Model("atomic"), 0x40_0040, EveryOffset(), 62).Select(c => c.Name));
-        Assert.Equal(["split@1,2,3,4"], LayoutClasses.Of(Model("architectural"), 0x40_0040, EveryOffset(), 62).Select(c => c.Name));
-        foreach (var (model, unit) in new[] { ("block64", 64), ("block32", 32), ("block16", 16) })
+        // atomic: one fetch unit; the line a store may straddle (one event inside a line, bytes across one) splits it.
+        Assert.Equal(["one-unit+line@2", "one-unit", "one-unit+line@4", "one-unit+line@3", "one-unit+line@1"],
+            LayoutClasses.Of(Model("atomic"), 0x40_0040, EveryOffset(), 62).Select(c => c.Name));
+        Assert.Equal(["split@1,2,3,4+line@2", "split@1,2,3,4", "split@1,2,3,4+line@4", "split@1,2,3,4+line@3", "split@1,2,3,4+line@1"],
+            LayoutClasses.Of(Model("architectural"), 0x40_0040, EveryOffset(), 62).Select(c => c.Name));
+        // block64: its units are the lines.
+        Assert.Equal(["split@2+line@2", "one-unit", "split@4+line@4", "split@3+line@3", "split@1+line@1"],
+            LayoutClasses.Of(Model("block64"), 0x40_0040, EveryOffset(), 62).Select(c => c.Name));
+        foreach (var (model, unit) in new[] { ("block32", 32), ("block16", 16) })
         {
             var classes = LayoutClasses.Of(Model(model), 0x40_0040, EveryOffset(), 62);
-            Assert.Equal(["split@2", "one-unit", "split@4", "split@3", "split@1"], classes.Select(c => c.Name));
+            Assert.Equal(9, classes.Count);   // one unit; split after byte 1..4 inside a line or across one
+            Assert.Equal("split@2+line@2", classes[0].Name);
             Assert.Equal(62, classes[0].Representative);   // the preferred offset represents its class
-            // Split after byte k: the offsets k bytes before a unit boundary.
+            // Split after byte k inside a line: the offsets k bytes before a unit boundary that is not a line's.
             foreach (int k in new[] { 1, 2, 3, 4 })
-                Assert.Equal(Enumerable.Range(0, 64).Where(o => (o + k) % unit == 0), classes.Single(c => c.Name == $"split@{k}").Offsets);
+            {
+                Assert.Equal(Enumerable.Range(0, 64).Where(o => (o + k) % unit == 0 && o + k != 64), classes.Single(c => c.Name == $"split@{k}").Offsets);
+                Assert.Equal([64 - k], classes.Single(c => c.Name == $"split@{k}+line@{k}").Offsets);
+            }
             Assert.Equal(64, classes.Sum(c => c.Offsets.Count));
             Assert.All(classes, c => Assert.Contains(c.Representative, c.Offsets));
         }
@@ -45,8 +55,8 @@ public class LayoutClassTests(ITestOutputHelper output)
         // At offsets 0..31 the change rewrites byte 1, at 32..63 byte 4: under atomic two classes.
         var candidates = Enumerable.Range(0, 64).Select(o => new LayoutCandidate(o, new byte[5], o < 32 ? [0, 9, 0, 0, 0] : [0, 0, 0, 0, 9]));
         var classes = LayoutClasses.Of(Model("atomic"), 0x40_0040, candidates, 62);
-        Assert.Equal(["one-unit+d4", "one-unit+d1"], classes.Select(c => c.Name));
-        Assert.Equal([62, 0], classes.Select(c => c.Representative));
+        Assert.Equal(["one-unit+line@2+d4", "one-unit+d1", "one-unit+d4", "one-unit+line@4+d4", "one-unit+line@3+d4", "one-unit+line@1+d4"], classes.Select(c => c.Name));
+        Assert.Equal([62, 0, 32, 60, 61, 63], classes.Select(c => c.Representative));
     }
 
     [Fact]
@@ -57,8 +67,8 @@ public class LayoutClassTests(ITestOutputHelper output)
         var candidates = Enumerable.Range(0, 64).Select(o => new LayoutCandidate(o, [0x66, 0x90], [0xeb, 0xf9])).Where(o => o.Offset >= 5);
         var withPadding = LayoutClasses.Of(Model("block16"), 0x40_0040, candidates, 21, padding: [-5, -4, -3, -2, -1]);
         var siteOnly = LayoutClasses.Of(Model("block16"), 0x40_0040, candidates, 21);
-        Assert.Equal(2, siteOnly.Count);
-        Assert.Equal(7, withPadding.Count);   // one unit, or split after padding byte 1..5 or site byte 1
+        Assert.Equal(["one-unit", "split@1", "split@1+line@1"], siteOnly.Select(c => c.Name));   // in one block, split inside a line, split across one (offset 63)
+        Assert.Equal(["one-unit", "split@1", "split@0", "split@-1", "split@-2", "split@-3", "split@-4", "split@1+line@1"], withPadding.Select(c => c.Name));
     }
 
     [Fact]
@@ -102,7 +112,6 @@ public class LayoutClassTests(ITestOutputHelper output)
         { "text-poke-bp", "block16", 1, false },                  // correct: verified at every offset
         { "aligned-rel32", "block16", 1, false },                 // torn where a 16-byte block cuts the rel32 between its changed bytes
         { "mutant-text-poke-bp-no-sync2", "block32", 2, false },  // Rostedt's split: fails only where a unit boundary falls after byte 2 of the call
-        { "naive-text-poke", "block16", 1, false },               // fails everywhere
         // V8's slots go jmp -> jmp; the scenario's t0 -> t1 rewrites only rel32 byte 0 (jmp targets
         // lie 0x20 apart), which nothing can tear. To a far target every rel32 byte changes, and the
         // one 4-byte store tears wherever a 32-byte window cuts the rel32 (only at offset 30 among its slots).

@@ -22,7 +22,9 @@ public sealed record SiteLayoutClass(string Name, int Representative, IReadOnlyL
 /// model makes of a layout is, for every fetch that may start at a written byte (any byte the patch
 /// writes may begin an instruction of some intermediate state), which of the written bytes it reads
 /// share a fetch unit: a unit is read at one moment, so bytes in one unit are seen from one moment and
-/// bytes in two units may be seen from two. Bytes the patch never writes hold the same value at every
+/// bytes in two units may be seen from two. The store side is the machine's, the same under every
+/// model: which written bytes share a 64-byte line (a store inside one is one event, one across a
+/// line lands byte by byte), named <c>+line@K</c>. Bytes the patch never writes hold the same value at every
 /// moment, so whose unit they share does not matter. What the patch writes matters by which bytes old
 /// and new differ in (a tear mixing bytes where they agree is no tear). Both come from the
 /// model's own <see cref="IFetchModel.UnitOf"/>, so a model added by a plug-in gets its classes too.
@@ -41,7 +43,20 @@ public static class LayoutClasses
     /// <param name="model">The fetch model.</param>
     /// <param name="address">Where relative position 0 lies (the site's first byte).</param>
     /// <param name="written">The positions the patch writes, relative to <paramref name="address"/> (the site's 0 to length-1, and any padding before it).</param>
-    public static string Partition(IFetchModel model, ulong address, IReadOnlyList<int> written)
+    public static string Partition(IFetchModel model, ulong address, IReadOnlyList<int> written) => Partition(model.UnitOf, address, written);
+
+    /// <summary>
+    /// The machine's store units: a store of at most 8 bytes inside one 64-byte line is one event,
+    /// any other a byte at a tick (<see cref="Emulation.Memory.IsOneEvent"/>), so which written bytes
+    /// share a line decides whether one store of the patch can be seen half done, under every model.
+    /// </summary>
+    public static (ulong Start, ulong End) StoreUnitOf(ulong address, ulong rip)
+    {
+        ulong start = address / Emulation.Memory.LineSize * Emulation.Memory.LineSize;
+        return (start, start + Emulation.Memory.LineSize);
+    }
+
+    private static string Partition(Func<ulong, ulong, (ulong, ulong)> unitOf, ulong address, IReadOnlyList<int> written)
     {
         var w = written.Distinct().Order().ToArray();
         var s = new StringBuilder();
@@ -50,7 +65,7 @@ public static class LayoutClasses
             ulong rip = At(address, r);
             var reach = w.Where(p => p >= r && p < r + MaxInstruction).ToArray();
             for (int k = 1; k < reach.Length; k++)
-                s.Append(model.UnitOf(At(address, reach[k]), rip) == model.UnitOf(At(address, reach[k - 1]), rip) ? '.' : '|');
+                s.Append(unitOf(At(address, reach[k]), rip) == unitOf(At(address, reach[k - 1]), rip) ? '.' : '|');
             s.Append(';');
         }
         return s.ToString();
@@ -60,14 +75,16 @@ public static class LayoutClasses
     /// The written positions that begin a new unit for a fetch at the first written byte: empty when
     /// the model reads them all at one moment, [1, 2, 3, 4] for a 5-byte site read byte by byte.
     /// </summary>
-    public static int[] Splits(IFetchModel model, ulong address, IReadOnlyList<int> written)
+    public static int[] Splits(IFetchModel model, ulong address, IReadOnlyList<int> written) => Splits(model.UnitOf, address, written);
+
+    private static int[] Splits(Func<ulong, ulong, (ulong, ulong)> unitOf, ulong address, IReadOnlyList<int> written)
     {
         var w = written.Distinct().Order().ToArray();
         if (w.Length == 0) return [];
         ulong rip = At(address, w[0]);
         var reach = w.Where(p => p < w[0] + MaxInstruction).ToArray();
         return Enumerable.Range(1, reach.Length - 1)
-            .Where(k => model.UnitOf(At(address, reach[k]), rip) != model.UnitOf(At(address, reach[k - 1]), rip))
+            .Where(k => unitOf(At(address, reach[k]), rip) != unitOf(At(address, reach[k - 1]), rip))
             .Select(k => reach[k]).ToArray();
     }
 
@@ -100,15 +117,18 @@ public static class LayoutClasses
         if (list.Any(c => c.Offset is < 0 or > 63)) throw new ArgumentException("a line offset is 0 to 63");
         IReadOnlyList<int> Written(LayoutCandidate c) => [.. Enumerable.Range(0, c.Old.Length), .. padding ?? []];
 
-        var groups = list.GroupBy(c => (Partition(model, lineBase + (ulong)c.Offset, Written(c)), string.Join(',', Differ(c)))).ToArray();
-        bool masksVary = groups.Select(g => g.Key.Item2).Distinct().Count() > 1;
+        var groups = list.GroupBy(c => (Partition(model, lineBase + (ulong)c.Offset, Written(c)), Partition(StoreUnitOf, lineBase + (ulong)c.Offset, Written(c)),
+            string.Join(',', Differ(c)))).ToArray();
+        bool masksVary = groups.Select(g => g.Key.Item3).Distinct().Count() > 1;
         var classes = groups.Select(g =>
         {
             var first = g.First();
             int[] offsets = g.Select(c => c.Offset).ToArray();
             int rep = offsets.Contains(preferred) ? preferred : offsets[0];
             int[] splits = Splits(model, lineBase + (ulong)rep, Written(first));
+            int[] lines = Splits(StoreUnitOf, lineBase + (ulong)rep, Written(first));
             string name = splits.Length == 0 ? "one-unit" : $"split@{string.Join(',', splits)}";
+            if (lines.Length > 0) name += $"+line@{string.Join(',', lines)}";
             if (masksVary) name += $"+d{string.Join(',', Differ(first))}";
             return (Name: name, Rep: rep, Offsets: offsets);
         }).ToList();
