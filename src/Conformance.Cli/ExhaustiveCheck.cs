@@ -27,6 +27,12 @@ public sealed class ExhaustiveCheck
     private readonly Option<bool> _irqsOff = new("--irqs-off") { Description = "With --exhaustive: run every site inside an IRQs-off region (cli ... sti)." };
     private readonly Option<bool> _noReduction = new("--no-reduction") { Description = "With --exhaustive: a scheduling point after every step (to audit the reduction; many more executions)." };
 
+    private readonly Option<string> _layouts = new("--layout-classes")
+    {
+        Description = "With --exhaustive: which layouts of the sites to explore: preferred (site 0 at line offset 62, site 1 at 30), all (one line offset per layout class of each fetch model, spec/exhaustive.md) or every-offset (every offset the patcher accepts).",
+        DefaultValueFactory = _ => "preferred",
+    };
+
     private Option<bool>[] Flags => [_irqsOff, _noReduction];
     private Option<int>[] Numbers => [_preemptions, _cpus, _sites, _iterations, _stepBudget, _maxExecutions];
 
@@ -36,6 +42,7 @@ public sealed class ExhaustiveCheck
         check.Options.Add(_exhaustive);
         foreach (var o in Numbers) check.Options.Add(o);
         foreach (var o in Flags) check.Options.Add(o);
+        check.Options.Add(_layouts);
     }
 
     /// <summary>Whether the command line asks for the exhaustive mode.</summary>
@@ -48,7 +55,7 @@ public sealed class ExhaustiveCheck
     public void CheckOptions(ParseResult parse, IEnumerable<Option> matrixOnly)
     {
         bool exhaustive = Requested(parse);
-        foreach (var o in Numbers.Cast<Option>().Concat(Flags))
+        foreach (var o in Numbers.Cast<Option>().Concat(Flags).Append(_layouts))
             if (!exhaustive && Given(parse, o)) throw new UsageException($"{o.Name} belongs to the exhaustive mode: add --exhaustive");
         foreach (var o in matrixOnly)
             if (exhaustive && Given(parse, o)) throw new UsageException($"{o.Name} has no meaning with --exhaustive (it sets the random matrix)");
@@ -63,7 +70,7 @@ public sealed class ExhaustiveCheck
     /// </summary>
     public (ExhaustiveBound Bound, int Cpus) ForMutants(ParseResult parse)
     {
-        foreach (var o in new Option[] { _exhaustive, _sites, _irqsOff, _noReduction })
+        foreach (var o in new Option[] { _exhaustive, _sites, _irqsOff, _noReduction, _layouts })
             if (Given(parse, o)) throw new UsageException($"{o.Name} has no meaning with --mutants (each mutant sets its own scenario)");
         int cpus = parse.GetValue(_cpus);
         if (cpus is < 2 or > 3) throw new UsageException($"--cpus {cpus}: the exhaustive scenario has 2 or 3 CPUs");
@@ -87,10 +94,19 @@ public sealed class ExhaustiveCheck
         };
         try { bound.Validate(); }
         catch (ArgumentException e) { throw new UsageException($"{OptionOf(e.Message)}: {e.Message}"); }
+        LayoutChoice layouts;
+        try { layouts = ExhaustiveLayouts.Parse(parse.GetValue(_layouts)!); }
+        catch (ArgumentException e) { throw new UsageException($"--layout-classes: {e.Message}"); }
 
         Console.WriteLine($"Exhaustive exploration: {cpus} CPUs (the last patches), {sites} site(s){(irqsOff ? " run with IRQs off" : "")}; {bound}; " +
-                          "staleness bounded by serialization only (spec/exhaustive.md).");
-        var job = new Worker.ExhaustiveJob(models.Select(m => m.Name).ToArray(), cpus, sites, irqsOff, bound.Preemptions, bound.Iterations, bound.StepBudget, bound.MaxExecutions, bound.Reduce);
+                          "staleness bounded by serialization only (spec/exhaustive.md)" + layouts switch
+                          {
+                              LayoutChoice.All => "; every layout class of each fetch model, one line offset each.",
+                              LayoutChoice.EveryOffset => "; every line offset the patcher accepts.",
+                              _ => ".",
+                          });
+        var job = new Worker.ExhaustiveJob(models.Select(m => m.Name).ToArray(), cpus, sites, irqsOff, bound.Preemptions, bound.Iterations, bound.StepBudget, bound.MaxExecutions, bound.Reduce,
+            ExhaustiveLayouts.Name(layouts));
         var cells = new List<CellResult>();
         void Cell(CellResult cell)
         {
@@ -114,7 +130,7 @@ public sealed class ExhaustiveCheck
             ? $"All {cells.Count - outOfReach} cells within the scenario's reach agree with their expectations (undecided ones: the suite decides){(outOfReach > 0 ? $"; {outOfReach} expected failure(s) out of its reach" : "")}."
             : $"{disagree} of {cells.Count} cells disagree with their expectations.");
         // Its path was checked before the exploration (CheckCommand).
-        if (json is not null) WriteJson(json, cpus, sites, irqsOff, bound, cells, Names(parse, "--patcher"), Names(parse, "--model"), patchers);
+        if (json is not null) WriteJson(json, cpus, sites, irqsOff, bound, job.Layouts, cells, Names(parse, "--patcher"), Names(parse, "--model"), patchers);
         return disagree == 0 ? Cli.Ok : Cli.Failed;
     }
 
@@ -129,17 +145,28 @@ public sealed class ExhaustiveCheck
         var scenario = ExhaustiveScenario.For(p.Create(), job.Cpus, job.Sites, out string? declined, job.IrqsOff);
         header(scenario is null ? $"{p.Name}: no scenario: {declined}" : $"{p.Name}: {scenario}");
         if (scenario is null) return;
+        var choice = ExhaustiveLayouts.Parse(job.Layouts);
         foreach (var m in models)
         {
             var clock = Stopwatch.StartNew();
             ExhaustiveResult result;
-            try { result = ExhaustiveExplorer.Explore(p.Create, m, scenario.Case, bound); }
+            IReadOnlyList<LayoutResult>? layouts = null;
+            var explored = scenario;
+            try
+            {
+                if (choice == LayoutChoice.Preferred) result = ExhaustiveExplorer.Explore(p.Create, m, scenario.Case, bound);
+                else
+                {
+                    layouts = ExhaustiveLayouts.Explore(p.Create, m, scenario, ExhaustiveLayouts.For(p.Create(), scenario, m, choice), bound, out result);
+                    explored = layouts.LastOrDefault(l => l.Result.Counterexample is not null)?.Scenario ?? scenario;
+                }
+            }
             catch (ExhaustiveAssumptionException e)
             {
                 cell(CellResult.Of(new Cell(p, m, scenario, null, e.Message), clock.Elapsed));
                 continue;
             }
-            cell(CellResult.Of(new Cell(p, m, scenario, result, null), clock.Elapsed));
+            cell(CellResult.Of(new Cell(p, m, explored, result, null) { Layouts = layouts }, clock.Elapsed));
         }
     }
 
@@ -155,6 +182,15 @@ public sealed class ExhaustiveCheck
     /// <summary>One patcher under one model: the scenario, what the exploration found, and how it compares with history.</summary>
     public sealed record Cell(PatcherInfo Patcher, IFetchModel Model, ExhaustiveScenario Scenario, ExhaustiveResult? Result, string? Error)
     {
+        /// <summary>With <c>--layout-classes all</c> or <c>every-offset</c>: each layout explored, in order (the last holds the counterexample, if any).</summary>
+        public IReadOnlyList<LayoutResult>? Layouts { get; init; }
+
+        /// <summary>", over 5 layout classes (one-unit @0, split@2 @62, ...)", or nothing for the preferred layout alone.</summary>
+        public string LayoutNote => Layouts is not { } ls ? ""
+            : ls.Count <= 12 ? $" over {ls.Count} layout(s): {string.Join(", ", ls.Select(l => l.Layout.ToString()))}"
+            : $" over {ls.Count} layout(s) in {ls.Select(l => l.Layout.Name).Distinct().Count()} class(es): " +
+              string.Join(", ", ls.GroupBy(l => l.Layout.Name).Select(g => $"{g.Key} x{g.Count()}"));
+
         public (ExpectedVerdict Verdict, FailureKind? Failure) Expected => Scenario.Expectation(Patcher.Expectations, Model.Name);
 
         /// <summary>An expected failure not found because the scenario cannot show it: reported, not counted.</summary>
@@ -175,7 +211,11 @@ public sealed class ExhaustiveCheck
         };
 
         public string? Token => Result?.Counterexample is { } cx
-            ? new ExhaustiveToken(Patcher.Name, Model.Name, Scenario.Cpus, Scenario.SiteCount, Scenario.InterruptsOff, cx.Case.Schedule) { Plugin = Patcher.Plugin }.ToString()
+            ? new ExhaustiveToken(Patcher.Name, Model.Name, Scenario.Cpus, Scenario.SiteCount, Scenario.InterruptsOff, cx.Case.Schedule)
+            {
+                Plugin = Patcher.Plugin,
+                Offsets = Scenario.Layout is null ? null : Scenario.Offsets,
+            }.ToString()
             : null;
     }
 
@@ -195,9 +235,10 @@ public sealed class ExhaustiveCheck
                 : c.Expected.Verdict == ExpectedVerdict.Undecided ? ("yellow", "undecided")
                 : c.Agrees ? ("green", "agrees") : ("red", "DISAGREES");
             string note = c.OutOfReach is { } why ? $"{c.ExpectedText}: {why}" : c.ExpectedText;
-            var lines = new List<string> { $"{c.Patcher.Name} / {c.Model.Name}: {r.Summary} ({note}; {elapsed.TotalSeconds:F1} s)" };
+            var lines = new List<string> { $"{c.Patcher.Name} / {c.Model.Name}: {r.Summary}{c.LayoutNote} ({note}; {elapsed.TotalSeconds:F1} s)" };
             if (r.Counterexample is { } cx)
             {
+                if (c.Scenario.Layout is { } layout) lines.Add($"      layout: {layout} (line offsets {string.Join(",", c.Scenario.Offsets)})");
                 lines.Add($"      schedule: {cx.Case.Schedule}");
                 lines.Add($"      {TokenLines.Replay(c.Token!)}");
             }
@@ -243,6 +284,10 @@ public sealed class ExhaustiveCheck
         counterexampleSteps = c.Result?.Counterexample?.Steps,
         schedule = c.Result?.Counterexample?.Case.Schedule.ToString(),
         replay = c.Token,
+        layouts = c.Layouts?.Select(l => new
+        {
+            name = l.Layout.Name, offsets = l.Layout.Offsets, outcome = l.Result.Outcome.ToString().ToLowerInvariant(), executions = l.Result.Executions,
+        }),
     };
 
     /// <summary>A repeatable option's values as given (empty: not given).</summary>
@@ -250,7 +295,7 @@ public sealed class ExhaustiveCheck
         parse.CommandResult.Children.OfType<System.CommandLine.Parsing.OptionResult>().Where(o => o.Option.Name == option)
             .SelectMany(o => o.Tokens.Select(t => t.Value)).ToArray();
 
-    private static void WriteJson(FileInfo file, int cpus, int sites, bool irqsOff, ExhaustiveBound bound, List<CellResult> cells,
+    private static void WriteJson(FileInfo file, int cpus, int sites, bool irqsOff, ExhaustiveBound bound, string layouts, List<CellResult> cells,
         string[] patcherNames, string[] modelNames, PluginCatalog catalog)
     {
         string Outcome(CellResult c) => c.Json.GetProperty("outcome").GetString()!;
@@ -276,7 +321,7 @@ public sealed class ExhaustiveCheck
             exhaustive = new
             {
                 cpus, sites, irqsOff, preemptions = bound.Preemptions, iterations = bound.Iterations, stepBudget = bound.StepBudget,
-                maxExecutions = bound.MaxExecutions, reduction = bound.Reduce,
+                maxExecutions = bound.MaxExecutions, reduction = bound.Reduce, layoutClasses = layouts,
             },
             results = cells.Select(c => c.Json),
         };

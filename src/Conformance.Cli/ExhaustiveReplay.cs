@@ -52,7 +52,9 @@ public static class ExhaustiveReplay
             var patcher = Checking.Tokens.TokenPatcher.Find(token.Patcher, token.Plugin, catalog);
             var model = FetchModelRegistry.BuiltIn.FirstOrDefault(m => m.Name == token.Model)
                 ?? throw new ArgumentException($"replay token names fetch model '{token.Model}', which does not exist");
-            var scenario = ExhaustiveScenario.For(patcher.Create(), token.Cpus, token.Sites, out string? declined, token.InterruptsOff)
+            var scenario = (token.Offsets is { } offsets
+                    ? ExhaustiveScenario.At(patcher.Create(), token.Cpus, token.Sites, offsets, out string? declined, token.InterruptsOff)
+                    : ExhaustiveScenario.For(patcher.Create(), token.Cpus, token.Sites, out declined, token.InterruptsOff))
                 ?? throw new ArgumentException($"replay token's scenario does not exist: {declined}");
             token.Schedule.Validate(token.Cpus);
             ExhaustiveTokenCheck.FetchChoices(patcher.Create, model, scenario.WithSchedule(token.Schedule));

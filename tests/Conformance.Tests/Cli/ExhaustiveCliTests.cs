@@ -79,7 +79,29 @@ public class ExhaustiveCliTests
         Assert.Contains("mutant-text-poke-bp-no-sync2 / block16: counterexample", output);
     }
 
+    [Fact]
+    public void Layout_classes_all_explores_one_offset_per_class_and_its_tokens_carry_the_offsets()
+    {
+        var (exit, output, error) = Run("check", "--exhaustive", "--preemptions", "1", "--patcher", "text-poke-bp", "--model", "block16", "--layout-classes", "all");
+        Assert.True(exit == 0, output + error);
+        Assert.Contains("text-poke-bp / block16: verified: no counterexample within 1 preemption(s), ", output);
+        Assert.Contains("over 9 layout(s): split@2+line@2 @62, one-unit @0, split@4 @12, split@3 @13, split@2 @14, split@1 @15, split@4+line@4 @60, split@3+line@3 @61, split@1+line@1 @63", output);
+
+        // every-offset goes by offset, so naive-text-poke is refuted at offset 0, which the token names and replays.
+        (exit, output, error) = Run("check", "--exhaustive", "--preemptions", "1", "--patcher", "naive-text-poke", "--model", "block16", "--layout-classes", "every-offset");
+        Assert.True(exit == 0, output + error);
+        Assert.Contains("layout: one-unit (line offsets 0)", output);
+        string token = output.Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith("replay cx2:", StringComparison.Ordinal))["replay ".Length..];
+        Assert.Matches(@":-:0:[0-9a-f]+$", token);
+        var replay = Run("replay", token);
+        Assert.Equal(1, replay.Exit);
+        Assert.Contains("P1-old-new-or-trap violated", replay.Out);
+        Assert.Contains("0x400040", replay.Out);   // the site at line offset 0 of its slot
+    }
+
     [Theory]
+    [InlineData("check --exhaustive --layout-classes some", "--layout-classes: 'some' is not a layout choice")]
+    [InlineData("check --layout-classes all", "--layout-classes belongs to the exhaustive mode")]
     [InlineData("check --exhaustive --preemptions 9", "--preemptions")]
     [InlineData("check --exhaustive --cpus 4", "--cpus 4")]
     [InlineData("check --exhaustive --sites 3", "--sites 3")]

@@ -57,6 +57,79 @@ public sealed record ExhaustiveScenario(string Patcher, int Cpus, int SiteCount,
         return new ExhaustiveScenario(patcher.Name, cpus, sites, interruptsOff, c, transitions);
     }
 
+    /// <summary>The line offset of each site (its address mod 64).</summary>
+    public IReadOnlyList<int> Offsets => Case.Sites.Select(s => (int)(s.Address % 64)).ToArray();
+
+    /// <summary>The layout class the sites' offsets stand for (spec/exhaustive.md), when the scenario was placed by class; null for the preferred placement.</summary>
+    public string? Layout { get; init; }
+
+    /// <summary>
+    /// The scenario <see cref="For"/> makes, with site <c>i</c> moved to line offset
+    /// <paramref name="offsets"/>[i] of its slot: the same kinds, changes and targets, only the
+    /// layout differs. Null when the patcher declines a site or change there (<paramref name="declined"/> says which).
+    /// </summary>
+    public static ExhaustiveScenario? At(IPatcher patcher, int cpus, int sites, IReadOnlyList<int> offsets, out string? declined, bool interruptsOff = false)
+    {
+        if (offsets.Count != sites) throw new ArgumentException($"{offsets.Count} line offset(s) for {sites} site(s)");
+        return For(patcher, cpus, sites, out declined, interruptsOff) is { } basis ? basis.Moved(patcher, offsets, out declined) : null;
+    }
+
+    /// <summary>This scenario with site <c>i</c> at line offset <paramref name="offsets"/>[i] of its slot, its changes kept; null when the patcher declines one there.</summary>
+    public ExhaustiveScenario? Moved(IPatcher patcher, IReadOnlyList<int> offsets, out string? declined)
+    {
+        if (offsets.Count != SiteCount) throw new ArgumentException($"{offsets.Count} line offset(s) for {SiteCount} site(s)");
+        if (offsets.Any(o => o is < 0 or > 63)) throw new ArgumentException($"line offsets {string.Join(",", offsets)}: each is 0 to 63");
+        declined = null;
+        if (Offsets.SequenceEqual(offsets)) return this;
+        var specs = Case.Sites.ToList();
+        for (int i = 0; i < SiteCount; i++)
+        {
+            specs[i] = specs[i] with { Address = SlotOf(i) + (ulong)offsets[i] };
+            if (Candidate(patcher, this, specs, i, out string? why) is null)
+            {
+                declined = $"{patcher.Name} declines site {i} ({specs[i].Kind}, t{Case.Batches[0][i].From}->t{Case.Batches[0][i].To}) at line offset {offsets[i]}: {why}";
+                return null;
+            }
+        }
+        return this with { Case = Case with { Sites = specs } };
+    }
+
+    /// <summary>
+    /// The line offsets site <paramref name="index"/> of this scenario may take, the others staying
+    /// where they are, with the old and new bytes of its change there: the offsets at which the patcher
+    /// accepts the same kind and change.
+    /// </summary>
+    public IReadOnlyList<LayoutCandidate> Candidates(IPatcher patcher, int index)
+    {
+        var list = new List<LayoutCandidate>();
+        for (int offset = 0; offset < 64; offset++)
+        {
+            var specs = Case.Sites.ToList();
+            specs[index] = specs[index] with { Address = SlotOf(index) + (ulong)offset };
+            if (Candidate(patcher, this, specs, index, out _) is { } c) list.Add(c with { Offset = offset });
+        }
+        return list;
+    }
+
+    /// <summary>The first byte of site <paramref name="index"/>'s slot (line offset 0).</summary>
+    public static ulong SlotOf(int index) => Workload.SiteArea + (ulong)index * SiteStride;
+
+    private static LayoutCandidate? Candidate(IPatcher patcher, ExhaustiveScenario basis, IReadOnlyList<SiteSpec> specs, int index, out string? why)
+    {
+        Workload workload;
+        try { workload = Workload.Build(specs, Targets); }
+        catch (ArgumentException e) { why = e.Message; return null; }
+        var site = workload.Sites[index];
+        var decision = patcher.Accepts(site);
+        if (!decision.Accepted) { why = decision.Fallback; return null; }
+        var change = basis.Case.Batches[0][index];
+        var request = workload.Request(index, change.From, change.To);
+        decision = patcher.Accepts(request);
+        if (!decision.Accepted) { why = decision.Fallback; return null; }
+        why = null;
+        return new LayoutCandidate((int)(site.Address % 64), request.Old, request.New);
+    }
+
     /// <summary>The same scenario running <paramref name="schedule"/> (a recorded execution, to replay it).</summary>
     public PatchCase WithSchedule(Schedule schedule) => Case with { Schedule = schedule };
 
@@ -86,7 +159,7 @@ public sealed record ExhaustiveScenario(string Patcher, int Cpus, int SiteCount,
     };
 
     public override string ToString() =>
-        $"{Cpus} CPUs, {string.Join(", ", Case.Sites.Select((s, i) => $"{s.Name} {s.Kind} at 0x{s.Address:x} (line offset {s.Address % 64}) {Transitions[i]} t{Case.Batches[0][i].From}->t{Case.Batches[0][i].To}"))}{(InterruptsOff ? ", sites run with IRQs off" : "")}";
+        $"{Cpus} CPUs, {(Layout is { } layout ? $"layout {layout}: " : "")}{string.Join(", ", Case.Sites.Select((s, i) => $"{s.Name} {s.Kind} at 0x{s.Address:x} (line offset {s.Address % 64}) {Transitions[i]} t{Case.Batches[0][i].From}->t{Case.Batches[0][i].To}"))}{(InterruptsOff ? ", sites run with IRQs off" : "")}";
 
     private sealed record Placed(SiteSpec Spec, int From, int To, Transition Transition);
 

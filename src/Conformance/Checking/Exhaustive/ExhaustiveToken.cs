@@ -7,10 +7,11 @@ namespace Conformance.Checking.Exhaustive;
 
 /// <summary>
 /// The replay token of an exhaustive counterexample,
-/// <c>cx2:PATCHER:MODEL:CPUS:SITES:IRQS:RUNS:CHOICES[:PLUGIN]:CHECKSUM</c>: the patcher and model,
+/// <c>cx2:PATCHER:MODEL:CPUS:SITES:IRQS:RUNS:CHOICES[:PLUGIN[:OFFSETS]]:CHECKSUM</c>: the patcher and model,
 /// the scenario (CPUs, sites, IRQs-off sites), the execution as schedule data (runs as
 /// <c>CPUxSTEPS</c> joined by dots, fetch choices joined by dots, <c>-</c> for none), the plug-in
-/// the patcher comes from, and a checksum (<see cref="TokenChecksum"/>), e.g.
+/// the patcher comes from, the sites' line offsets when they are not the preferred ones (a layout
+/// class's representative, joined by dots), and a checksum (<see cref="TokenChecksum"/>), e.g.
 /// <c>cx2:naive-text-poke:atomic:2:1:-:1x6.0x8.1x1:0.3:CHECKSUM</c>. <c>replay TOKEN</c> runs exactly
 /// that execution again: the schedule says everything, so no bound is needed. Every field is
 /// checked against what the format allows (runs within the step budget); fetch choices are checked
@@ -23,6 +24,9 @@ public sealed record ExhaustiveToken(string Patcher, string Model, int Cpus, int
     /// <summary>The plug-in the patcher comes from, as given to <c>--plugin</c>; null for a built-in patcher.</summary>
     public string? Plugin { get; init; }
 
+    /// <summary>The line offset of each site when the execution is of another layout than the preferred one (<c>--layout-classes</c>); null for the preferred.</summary>
+    public IReadOnlyList<int>? Offsets { get; init; }
+
     /// <summary>The format: one row per field, in order. A new scenario field is one row here (before the plug-in, whose default lets it be left out).</summary>
     public static TokenFormat<ExhaustiveToken> Format { get; } = new("exhaustive replay token", Version, new ExhaustiveToken("", "", 0, 0, false, Schedule.Empty),
     [
@@ -34,6 +38,8 @@ public sealed record ExhaustiveToken(string Patcher, string Model, int Cpus, int
         new TokenField<ExhaustiveToken>("runs", t => WriteRuns(t.Schedule.Runs), (t, v) => t with { Schedule = t.Schedule with { Runs = ReadRuns(v) } }),
         new TokenField<ExhaustiveToken>("fetch choices", t => WriteChoices(t.Schedule.FetchChoices), (t, v) => t with { Schedule = t.Schedule with { FetchChoices = ReadChoices(v) } }),
         F.OptionalText<ExhaustiveToken>("plug-in", t => t.Plugin, (t, v) => t with { Plugin = v }),
+        new TokenField<ExhaustiveToken>("line offsets", t => t.Offsets is { } o ? string.Join('.', o.Select(x => x.ToString(CultureInfo.InvariantCulture))) : "-",
+            (t, v) => t with { Offsets = v == "-" ? null : v.Split('.').Select(x => Part(x, "line offset", v, 0, 63)).ToArray() }) { Default = "-" },
     ], Validate);
 
     public override string ToString() => Format.Write(this);
@@ -68,6 +74,8 @@ public sealed record ExhaustiveToken(string Patcher, string Model, int Cpus, int
 
     private static void Validate(ExhaustiveToken t)
     {
+        if (t.Offsets is { } offsets && offsets.Count != t.Sites)
+            throw new TokenFieldException($"it gives {offsets.Count} line offset(s) for {t.Sites} site(s)");
         var runs = t.Schedule.Runs;
         for (int i = 0; i < runs.Count; i++)
             if (runs[i].Cpu >= t.Cpus)
