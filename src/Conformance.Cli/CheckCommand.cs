@@ -191,7 +191,7 @@ public static class CheckCommand
             table.AddRow([Markup.Escape(row.Key.Patcher + (row.Key.NmiMayEndStiShadow ? " (NMI ends STI shadow)" : "")), .. cellsText]);
         }
         AnsiConsole.Write(table);
-        AnsiConsole.MarkupLine("pass / fail: the verdict; [green]green[/] agrees with history, [red]red[/] does not, [yellow]yellow[/]: undecided (the suite decides) or open (spec/verdicts.md). P1-P4: the property a counterexample violates.");
+        AnsiConsole.MarkupLine("pass / fail: the verdict; [green]green[/] agrees with history, [red]red[/] does not, [yellow]yellow[/]: undecided (the suite decides) or open (spec/verdicts.md). P1-P5: the property a counterexample violates; patcher error: the patcher itself failed.");
         int disagree = report.Matrix.Count(r => !r.Agrees && !r.Open);
         int open = report.Matrix.Count(r => r.Open);
         if (lines is not null)
@@ -218,8 +218,8 @@ public static class CheckCommand
         string color = c.Expected == "none" || c.Open ? "yellow" : c.Agrees ? "green" : "red";
         if (c.Open) return $"[{color}]open[/]";
         if (c.Verdict == CellOutcome.Error) return "[red]error[/]";
-        // P1..P5 by number; anything else (a patcher's own error) by its name.
-        string property = c.Property is { } p ? " " + (p.Length > 2 && p[0] == 'P' && char.IsAsciiDigit(p[1]) ? p[..2] : p) : "";
+        // P1..P5 by number; a patcher's own error in words ("fail patcher error").
+        string property = c.Property is { } p ? " " + Conformance.Reporting.PropertyLabel.Short(p) : "";
         return $"[{color}]{c.Verdict}{property}[/]";
     }
 }
