@@ -90,7 +90,7 @@ public static class PatchCheck
                 if (FinalBytes(rig, site, batches.SelectMany(b => b).LastOrDefault(r => r.Site == site), rival.LastOrDefault(r => r.Site == site)) is { } v)
                     violations.Add(v);
         if (live.Verdict == LivenessVerdict.Completed) violations.AddRange(PaddingChecks.FinalBytes(rig, batches.SelectMany(b => b).Concat(rival)));
-        return new CaseResult(Earliest(violations), end, rig.Machine.Trace) { Events = rig.Machine.Events, WriterCpu = rig.WriterCpu, Requests = all, Schedule = followed, LongestStall = stall, LivenessWindowSteps = c.LivenessWindowSteps };
+        return new CaseResult(Earliest(violations), rig.Machine.Steps, rig.Machine.Trace) { Events = rig.Machine.Events, WriterCpu = rig.WriterCpu, Requests = all, Schedule = followed, LongestStall = stall, LivenessWindowSteps = c.LivenessWindowSteps };
     }
 
     /// <summary>The run's last step, where a violation found once it had ended is placed (0 when it took none).</summary>
