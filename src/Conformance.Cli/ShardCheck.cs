@@ -20,7 +20,8 @@ public static class ShardCheck
         new("verdict", S.Kind.String) { Words = ["pass", "fail", CellOutcome.Error] }, new("expected", S.Kind.String) { Words = ["pass", "fail", "none"] },
         new("agrees", S.Kind.Bool), new("open", S.Kind.Bool), new("runs", S.Kind.Int), new("property", S.Kind.String, Nullable: true),
         new("shrunkCpus", S.Kind.Int, Nullable: true), new("shrunkSteps", S.Kind.Long, Nullable: true),
-        new("violation", S.Kind.String, Nullable: true), new("replay", S.Kind.String, Nullable: true));
+        new("violation", S.Kind.String, Nullable: true), new("replay", S.Kind.String, Nullable: true),
+        new("case", S.Kind.String, Optional: true), new("violationStep", S.Kind.Long, Optional: true), new("violationClock", S.Kind.Long, Optional: true));
 
     private static readonly S Family = S.Object("",
         new("family", S.Kind.String), new("forms", S.Kind.Int), new("cases", S.Kind.Int), new("verdict", S.Kind.String) { Words = ["pass", "fail"] });
