@@ -34,7 +34,8 @@ public static class BenchCommand
             catch (ArgumentException e) { throw new UsageException(e.Message); }
             Print(report);
             if (parse.GetValue(json) is { } file)
-                OutputPath.Write("--json", file, JsonSerializer.Serialize(report, Options) + "\n");
+                OutputPath.Write("--json", file, ReportHeader.With(ReportHeader.BenchFormat, "bench", new { seeds = n, cap = max, rows = parse.GetValue(rows) ?? [], quick = parse.GetValue(quick) },
+                    JsonSerializer.SerializeToNode(report, Options)!.AsObject(), Options).ToJsonString(Options) + "\n");
             return Cli.Ok;
         });
         return command;

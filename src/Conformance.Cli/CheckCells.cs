@@ -29,7 +29,7 @@ public sealed record CellOutcome(CellReport Report, string? Line)
 
     /// <summary>A cell that has no verdict because of a plug-in fault: an error that disagrees with any expectation.</summary>
     public static CellOutcome Faulted(string patcher, string model, bool nmi, IReadOnlyList<Expectation> expectations, string message) =>
-        new(new CellReport(patcher, model, nmi, Error, ExpectedText(MatrixCampaign.CellExpectation(expectations, model, nmi)), false, false, 0,
+        new(new CellReport(patcher, model, nmi, Error, ExpectedText(MatrixCampaign.CellExpectation(expectations, model, nmi)), false, false, 0, null, null,
                 PluginError, null, null, message, null),
             $"{patcher} / {model}{(nmi ? " (NMI)" : "")}: {PluginError}: {message}");
 

@@ -33,12 +33,13 @@ public static class CheckCommand
         var threads = new Option<int>("--threads") { Description = "Threads running cells at once (default: the processor count); the results do not depend on it.", DefaultValueFactory = _ => Environment.ProcessorCount };
         var shard = new Option<string>("--shard") { Description = "Run only part I of N of the campaign (I/N, e.g. 1/2); merge joins the parts' JSON." };
         var plugin = new Worker.PluginOptions();
-        var json = new Option<FileInfo?>("--json") { Description = "Also write the results as JSON to this file." };
+        var json = new Option<FileInfo?>("--json") { Description = "Also write the results as JSON to this file (- for standard output; the table then goes to standard error). Schema: spec/check-report.schema.json." };
+        var junit = new Option<FileInfo?>("--junit") { Description = "Also write the results as JUnit XML to this file: one test case per cell, a failure for each cell that disagrees with its expectation." };
         var failureDb = StoredCases.Option();
         var layoutsFrom = LayoutsFrom.Option();
         var byClass = new Option<bool>("--by-class") { Description = "With --layouts-from: run each cell once per layout class of the scan and weigh the verdicts by the sites in each (spec/scan.md)." };
         var command = new Command("check", "Run the verdict matrix and the emulator check, and print a table of verdicts (--exhaustive: explore every schedule of a small scenario within a preemption bound; --mutants: the kill score of the suite's mutants).")
-            { patchers, models, runs, seed, maxCpus, emulatorRuns, strategy, threads, shard, json, layoutsFrom, byClass, failureDb };
+            { patchers, models, runs, seed, maxCpus, emulatorRuns, strategy, threads, shard, json, junit, layoutsFrom, byClass, failureDb };
         plugin.AddTo(command);
         var exhaustive = new ExhaustiveCheck();
         exhaustive.AddTo(command);
@@ -46,6 +47,8 @@ public static class CheckCommand
         mutants.AddTo(command);
         command.SetAction(parse =>
         {
+            if (parse.GetValue(junit) is not null && (mutants.Requested(parse) || exhaustive.Requested(parse)))
+                throw new UsageException($"--junit is written by the verdict matrix only, not with {(mutants.Requested(parse) ? "--mutants" : "--exhaustive")} (spec/reports.md)");
             mutants.CheckOptions(parse, [patchers, emulatorRuns, strategy, shard, layoutsFrom, byClass, failureDb, plugin.Paths]);
             if (mutants.Requested(parse))
             {
@@ -59,12 +62,13 @@ public static class CheckCommand
                 return mutants.Execute(parse, new MutantsCheck.Settings(a, ParseSeed(parse.GetValue(seed)), max, t, bound, cpus), ChooseModels(parse.GetValue(models)), parse.GetValue(json));
             }
             exhaustive.CheckOptions(parse, [runs, seed, maxCpus, emulatorRuns, strategy, threads, shard, layoutsFrom, byClass]);
-            OutputPath.Check("--json", parse.GetValue(json));   // before any work: a bad path must not cost the campaign
+            // Before any work: a bad path must not cost the campaign.
+            OutputPath.CheckAll(("--json", parse.GetValue(json)), ("--junit", parse.GetValue(junit)));
             return exhaustive.Requested(parse)
                 ? exhaustive.Execute(parse, ChoosePatchers(parse.GetValue(patchers), plugin.Read(parse)), ChooseModels(parse.GetValue(models)), parse.GetValue(json))
                 : Execute(new CheckArguments(parse.GetValue(patchers), parse.GetValue(models), parse.GetValue(runs), parse.GetValue(seed),
                     parse.GetValue(maxCpus), parse.GetValue(emulatorRuns), parse.GetValue(strategy)!, parse.GetValue(threads), parse.GetValue(shard),
-                    plugin.Read(parse), parse.GetValue(json)) { LayoutsFrom = parse.GetValue(layoutsFrom), ByClass = parse.GetValue(byClass), FailureDb = parse.GetValue(failureDb) });
+                    plugin.Read(parse), parse.GetValue(json)) { LayoutsFrom = parse.GetValue(layoutsFrom), ByClass = parse.GetValue(byClass), FailureDb = parse.GetValue(failureDb), Junit = parse.GetValue(junit) });
         });
         return command;
     }
@@ -96,6 +100,7 @@ public static class CheckCommand
         public string? LayoutsFrom { get; init; }
         public bool ByClass { get; init; }
         public string? FailureDb { get; init; }
+        public FileInfo? Junit { get; init; }
     }
 
     private static int Execute(CheckArguments a)
@@ -116,6 +121,7 @@ public static class CheckCommand
         {
             if (layouts is null) throw new UsageException("--by-class needs --layouts-from FILE (the scan whose classes it weighs)");
             if (a.Shard is not null) throw new UsageException("--by-class runs whole patcher/model pairs: it has no --shard");
+            if (a.Junit is not null) throw new UsageException("--junit has no meaning with --by-class (its JSON weighs classes, not cells)");
             // Plug-ins' cells by class run in one worker process, the whole command (a fault there is one line, exit 1).
             if (Worker.CommandRelay.Needed(a.Plugins ?? [])) return Worker.CommandRelay.Run(a.Plugins!);
             return ByClassCheck.Execute(chosen.Patchers, fetchModels, layouts, a.LayoutsFrom!, a.Runs, seed, a.MaxCpus, search, a.Json);
@@ -127,7 +133,7 @@ public static class CheckCommand
         var families = shard.Of(allFamilies);
         CellOutcome[] results = [];
         FamilyResult[] emulator = [];
-        AnsiConsole.Progress()
+        new Progress(Terminal.Progress)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
             .Start(ctx =>
             {
@@ -152,14 +158,25 @@ public static class CheckCommand
 
         var report = new CheckReport(seed, a.Runs, a.MaxCpus, results.Select(r => r.Report).ToArray(), emulator.Select(CheckReport.Family).ToArray())
         {
-            Strategy = search.IsDefault ? null : search.Name,
+            Options = new CheckOptionsReport(a.Patchers ?? [], a.Models ?? [], a.Runs, seed, a.MaxCpus, a.EmulatorRuns, search.Name, a.Plugins ?? [],
+                a.LayoutsFrom, a.ByClass, a.FailureDb),
+            Strategy = search.Name,
+            Plugins = chosen.Patchers.Where(p => p.IsPlugin).Select(p => new PluginReport(p.Name, Path.GetFileName((p.Origin ?? PluginOrigin.Of(p.Type)).AssemblyPath))).ToArray(),
             Shard = shard.IsAll ? null : new ShardReport(shard.Index, shard.Count, allCells.Count, allFamilies.Count)
                 { CellNames = allCells.Select(c => CellReport.NameOf(c.Name, c.Model.Name, c.Nmi)).ToArray() },
         };
         stored.Print();
         Print(report, fetchModels.Select(m => m.Name).ToArray(), results.Select(r => r.Line).OfType<string>().ToArray());
-        if (a.Json is not null) OutputPath.Write("--json", a.Json, report.ToJson());
-        return report.Agrees ? Cli.Ok : Cli.Failed;
+        WriteReports(report, a.Json, a.Junit);
+        return report.ExitCode;
+    }
+
+    /// <summary>The reports a run writes besides its table: <c>--json</c>, <c>--junit</c>, and GitHub's annotations when it runs in GitHub Actions.</summary>
+    public static void WriteReports(CheckReport report, FileInfo? json, FileInfo? junit)
+    {
+        foreach (var line in Annotations.For(report, Environment.GetEnvironmentVariable)) Console.WriteLine(line);
+        if (json is not null) OutputPath.Write("--json", json, report.ToJson());
+        if (junit is not null) OutputPath.Write("--junit", junit, JunitReport.Xml(report));
     }
 
     /// <summary>The run's seed: <c>--seed</c>, or the default.</summary>
@@ -179,47 +196,40 @@ public static class CheckCommand
     }
 
     /// <summary>The table of verdicts, one line per counterexample with its replay token (or per plug-in error), and the summary lines.</summary>
-    public static void Print(CheckReport report, IReadOnlyList<string> models, IReadOnlyList<string>? lines = null, string replaySuffix = "")
+    public static void Print(CheckReport report, IReadOnlyList<string> models, IReadOnlyList<string>? lines = null, string replaySuffix = "") =>
+        Print(AnsiConsole.Console, Console.Out, report, models, lines, replaySuffix);
+
+    /// <summary>
+    /// The same on <paramref name="console"/> (the table and the coloured lines) and <paramref name="text"/>
+    /// (the lines that must not be wrapped: counterexamples and tokens).
+    /// </summary>
+    public static void Print(IAnsiConsole console, TextWriter text, CheckReport report, IReadOnlyList<string> models, IReadOnlyList<string>? lines = null, string replaySuffix = "")
     {
         string title = $"Verdict matrix (seed {report.Seed}, {report.RunsPerCell} cases per cell" +
-                       $"{(report.Strategy is { } s ? $", schedules by {s}" : "")}{(report.Shard is { } sh ? $", shard {sh.Index}/{sh.Count}" : "")})";
-        var table = new Table().Title(title).AddColumn("patcher");
-        foreach (var m in models) table.AddColumn(m);
-        foreach (var row in report.Matrix.GroupBy(r => (r.Patcher, r.NmiMayEndStiShadow)))
-        {
-            var cellsText = models.Select(m => row.FirstOrDefault(r => r.Model == m) is { } c ? CellMarkup(c) : "").ToArray();
-            table.AddRow([Markup.Escape(row.Key.Patcher + (row.Key.NmiMayEndStiShadow ? " (NMI ends STI shadow)" : "")), .. cellsText]);
-        }
-        AnsiConsole.Write(table);
-        AnsiConsole.MarkupLine("pass / fail: the verdict; [green]green[/] agrees with history, [red]red[/] does not, [yellow]yellow[/]: undecided (the suite decides) or open (spec/verdicts.md). P1-P5: the property a counterexample violates; patcher error: the patcher itself failed.");
+                       $"{(report.Strategy is { } s && s != ScheduleSearch.DefaultName ? $", schedules by {s}" : "")}{(report.Shard is { } sh ? $", shard {sh.Index}/{sh.Count}" : "")})";
+        console.Write(new Text(title + Environment.NewLine));
+        console.Write(VerdictTable.Of(report, models, console.Profile.Width));
+        console.MarkupLine(VerdictTable.Legend);
         int disagree = report.Matrix.Count(r => !r.Agrees && !r.Open);
         int open = report.Matrix.Count(r => r.Open);
+        text.Flush();
         if (lines is not null)
-            foreach (var line in lines) Console.WriteLine(line);
+            foreach (var line in lines) text.WriteLine(line);
         else
             foreach (var r in report.Matrix.Where(r => r.Verdict is "fail" or CellOutcome.Error && r.Violation is not null))
-                Console.WriteLine(r.Verdict == CellOutcome.Error
+                text.WriteLine(r.Verdict == CellOutcome.Error
                     ? $"{r.Patcher} / {r.Model}{(r.NmiMayEndStiShadow ? " (NMI)" : "")}: {r.Property}: {r.Violation}"
                     : $"{r.Patcher} / {r.Model}{(r.NmiMayEndStiShadow ? " (NMI)" : "")}: {r.Property} {r.Violation} | {TokenLines.Replay(r.Replay!)}");
         if (report.Matrix.Any(r => r.Verdict == "fail" && r.Violation is not null))
-            Console.WriteLine($"Read one as a timeline: {TokenLines.ExplainHint(report.Matrix.Select(r => r.Replay))}{replaySuffix} (add --html page.html for a drawing, --json trace.json for the events).");
+            text.WriteLine($"Read one as a timeline: {TokenLines.ExplainHint(report.Matrix.Select(r => r.Replay))}{replaySuffix} (add --html page.html for a drawing, --json trace.json for the events).");
+        text.Flush();
         var emulator = report.Emulator;
         if (emulator.Count > 0)
-            AnsiConsole.MarkupLine(emulator.All(e => e.Verdict == "pass")
+            console.MarkupLine(emulator.All(e => e.Verdict == "pass")
                 ? $"[green]Emulator: all {emulator.Count} instruction families agree with Iced[/] ({emulator.Sum(e => e.Cases)} cases)."
                 : $"[red]Emulator: {emulator.Count(e => e.Verdict != "pass")} instruction families disagree with Iced[/]: {string.Join(", ", emulator.Where(e => e.Verdict != "pass").Select(e => e.Family))}.");
-        AnsiConsole.MarkupLine(disagree == 0
+        console.MarkupLine(disagree == 0
             ? $"[green]All {report.Matrix.Count - open} decided cells agree with their expectations[/]{(open > 0 ? $"; {open} open cell(s) not found in this run (spec/verdicts.md)" : "")}."
-            : $"[red]{disagree} of {report.Matrix.Count} cells disagree with their expectations.[/]");
-    }
-
-    private static string CellMarkup(CellReport c)
-    {
-        string color = c.Expected == "none" || c.Open ? "yellow" : c.Agrees ? "green" : "red";
-        if (c.Open) return $"[{color}]open[/]";
-        if (c.Verdict == CellOutcome.Error) return "[red]error[/]";
-        // P1..P5 by number; a patcher's own error in words ("fail patcher error").
-        string property = c.Property is { } p ? " " + Conformance.Reporting.PropertyLabel.Short(p) : "";
-        return $"[{color}]{c.Verdict}{property}[/]";
+            : $"[red]{disagree} of {report.Matrix.Count} cells disagree with their expectations (marked {VerdictTable.Mark}).[/]");
     }
 }

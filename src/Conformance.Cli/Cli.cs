@@ -25,6 +25,11 @@ public static class Cli
             Console.Error.WriteLine($"conformance: {ParseErrorText.Describe(parse)}");
             return Usage;
         }
+        Terminal.Configure();
+        // A report to standard output (--json -, --junit -, --html -) has standard output to itself: the human output goes to standard error.
+        if (parse.CommandResult.Children.OfType<System.CommandLine.Parsing.OptionResult>()
+            .Any(o => o.Option.Name is "--json" or "--junit" or "--html" && o.Tokens is [{ Value: OutputPath.Stdout }]))
+            Terminal.ReserveStdout();
         try
         {
             // Our handler, not System.CommandLine's: a usage error is one line and exit code 2.

@@ -113,7 +113,8 @@ public sealed class ExhaustiveCheck
         Console.WriteLine(disagree == 0
             ? $"All {cells.Count - outOfReach} cells within the scenario's reach agree with their expectations (undecided ones: the suite decides){(outOfReach > 0 ? $"; {outOfReach} expected failure(s) out of its reach" : "")}."
             : $"{disagree} of {cells.Count} cells disagree with their expectations.");
-        if (json is not null) WriteJson(json, cpus, sites, irqsOff, bound, cells);   // its path was checked before the exploration (CheckCommand)
+        // Its path was checked before the exploration (CheckCommand).
+        if (json is not null) WriteJson(json, cpus, sites, irqsOff, bound, cells, Names(parse, "--patcher"), Names(parse, "--model"), patchers);
         return disagree == 0 ? Cli.Ok : Cli.Failed;
     }
 
@@ -244,10 +245,34 @@ public sealed class ExhaustiveCheck
         replay = c.Token,
     };
 
-    private static void WriteJson(FileInfo file, int cpus, int sites, bool irqsOff, ExhaustiveBound bound, List<CellResult> cells)
+    /// <summary>A repeatable option's values as given (empty: not given).</summary>
+    private static string[] Names(ParseResult parse, string option) =>
+        parse.CommandResult.Children.OfType<System.CommandLine.Parsing.OptionResult>().Where(o => o.Option.Name == option)
+            .SelectMany(o => o.Tokens.Select(t => t.Value)).ToArray();
+
+    private static void WriteJson(FileInfo file, int cpus, int sites, bool irqsOff, ExhaustiveBound bound, List<CellResult> cells,
+        string[] patcherNames, string[] modelNames, PluginCatalog catalog)
     {
+        string Outcome(CellResult c) => c.Json.GetProperty("outcome").GetString()!;
+        int disagreeing = cells.Count(c => !c.Agrees);
         var data = new
         {
+            // The header every report has (spec/reports.md): the format of this shape, the tool, the options as parsed.
+            format = ReportHeader.ExhaustiveFormat,
+            report = "exhaustive",
+            tool = new { name = ToolReport.This.Name, version = ToolReport.This.Version },
+            options = new { patchers = patcherNames, models = modelNames, plugins = catalog.Patchers.Where(p => p.IsPlugin).Select(p => p.Name).ToArray() },
+            summary = new
+            {
+                cells = cells.Count,
+                agreeing = cells.Count(c => c.Agrees && !c.OutOfReach),
+                disagreeing,
+                outOfReach = cells.Count(c => c.OutOfReach),
+                verified = cells.Count(c => Outcome(c) == "verified"),
+                counterexamples = cells.Count(c => Outcome(c) == "counterexample"),
+                errors = cells.Count(c => Outcome(c) == "error"),
+                exitCode = disagreeing == 0 ? Cli.Ok : Cli.Failed,
+            },
             exhaustive = new
             {
                 cpus, sites, irqsOff, preemptions = bound.Preemptions, iterations = bound.Iterations, stepBudget = bound.StepBudget,

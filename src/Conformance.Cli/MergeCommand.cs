@@ -13,15 +13,16 @@ public static class MergeCommand
     public static Command Create()
     {
         var files = new Argument<FileInfo[]>("shards") { Description = "The JSON of every shard (check --shard I/N --json FILE), in any order.", Arity = ArgumentArity.OneOrMore };
-        var json = new Option<FileInfo?>("--json") { Description = "Write the merged JSON to this file." };
-        var command = new Command("merge", "Join the JSON of the shards of one check campaign into the whole run's JSON.") { files, json };
+        var json = new Option<FileInfo?>("--json") { Description = "Write the merged JSON to this file (- for standard output; the table then goes to standard error)." };
+        var junit = new Option<FileInfo?>("--junit") { Description = "Write the merged run as JUnit XML to this file (as check --junit)." };
+        var command = new Command("merge", "Join the JSON of the shards of one check campaign into the whole run's JSON.") { files, json, junit };
         command.SetAction(parse =>
         {
-            OutputPath.Check("--json", parse.GetValue(json));
+            OutputPath.CheckAll(("--json", parse.GetValue(json)), ("--junit", parse.GetValue(junit)));
             var merged = Merge(parse.GetValue(files)!.Select(f => f.ToString()).ToArray());
             CheckCommand.Print(merged, merged.Matrix.Select(c => c.Model).Distinct().ToArray());
-            if (parse.GetValue(json) is { } file) OutputPath.Write("--json", file, merged.ToJson());
-            return merged.Agrees ? Cli.Ok : Cli.Failed;
+            CheckCommand.WriteReports(merged, parse.GetValue(json), parse.GetValue(junit));
+            return merged.ExitCode;
         });
         return command;
     }
@@ -35,6 +36,6 @@ public static class MergeCommand
         // Each shard was checked to hold exactly its part, so the parts interleave into the whole run.
         var matrix = Shard.Interleave(ordered.Select(r => r.Matrix).ToArray());
         var emulator = Shard.Interleave(ordered.Select(r => r.Emulator).ToArray());
-        return new CheckReport(first.Seed, first.RunsPerCell, first.MaxCpus, matrix, emulator) { Strategy = first.Strategy };
+        return new CheckReport(first.Seed, first.RunsPerCell, first.MaxCpus, matrix, emulator) { Strategy = first.Strategy, Options = first.Options, Plugins = first.Plugins };
     }
 }

@@ -59,7 +59,11 @@ public sealed class MutantsCheck
         catch (ArgumentException e) { throw new UsageException($"--mutant: {e.Message}"); }
         var report = Run(chosen, models, s, what => Console.Error.WriteLine($"mutants: {what}"));
         Print(report);
-        if (json is not null) OutputPath.Write("--json", json, JsonSerializer.Serialize(report, Json) + "\n");
+        if (json is not null)
+            OutputPath.Write("--json", json, ReportHeader.With(ReportHeader.MutantsFormat, "mutants",
+                new { mutants = names, models = models.Select(m => m.Name).ToArray(), runs = s.Runs, seed = s.Seed, maxCpus = s.MaxCpus, cpus = s.Cpus,
+                    preemptions = s.Bound.Preemptions, maxExecutions = s.Bound.MaxExecutions },
+                JsonSerializer.SerializeToNode(report, Json)!.AsObject(), Json).ToJsonString(Json) + "\n");
         return report.Killed == report.Total ? Cli.Ok : Cli.Failed;
     }
 
@@ -81,6 +85,7 @@ public sealed class MutantsCheck
     /// <summary>The random search of one cell: the matrix's cell, with the budget of a cell expected to fail.</summary>
     private static RandomKill Random(MutantInfo m, IFetchModel model, Settings s)
     {
+        if (m.RandomOutOfReach is { } why) return RandomKill.Unreachable(why);
         var clock = Stopwatch.StartNew();
         var cell = MatrixCampaign.RunCell(m.Patcher, model, nmi: false, s.Runs, s.Seed, s.MaxCpus, failRuns: CheckCells.FailRuns(m.Patcher, false, s.Runs));
         return new RandomKill(!cell.Passed, cell.Property, cell.Runs, Math.Round(clock.Elapsed.TotalSeconds, 2), cell.Shrunk?.First?.Message, cell.Token?.ToString());
@@ -91,7 +96,7 @@ public sealed class MutantsCheck
     {
         var clock = Stopwatch.StartNew();
         double Seconds() => Math.Round(clock.Elapsed.TotalSeconds, 2);
-        var scenario = ExhaustiveScenario.For(m.Patcher.Create(), s.Cpus, m.ExhaustiveSites, out string? declined);
+        var scenario = ExhaustiveScenario.For(m.Patcher.Create(), s.Cpus, m.ExhaustiveSites, out string? declined, adjacent: m.AdjacentSites);
         if (scenario is null) return ExhaustiveKill.Unreachable(declined!, Seconds());
         var c = m.NeedsConcurrentWriter ? WithRival(scenario.Case) : scenario.Case;
         ExhaustiveResult result;
@@ -124,6 +129,8 @@ public sealed class MutantsCheck
             AnsiConsole.Write(table);
             Console.WriteLine($"  mutates {row.Mutates}; must be killed by {string.Join(" or ", row.Properties)} under {string.Join(", ", row.Models)}");
             Console.WriteLine($"  stands for: {row.Source}");
+            foreach (var reason in row.Cells.Select(c => c.Random.OutOfReach).OfType<string>().Distinct())
+                Console.WriteLine($"  random search out of reach: {reason}");
             foreach (var reason in row.Cells.Select(c => c.Exhaustive.OutOfReach).OfType<string>().Distinct())
                 Console.WriteLine($"  exhaustive out of reach: {reason}");
             foreach (var c in row.Cells.Where(c => c.Random.Killed && !row.Properties.Contains(c.Random.Property!)))
@@ -157,7 +164,14 @@ public sealed record MutantCell(string Model, RandomKill Random, ExhaustiveKill 
 /// <summary>The random search's result: the property of the shrunk counterexample and the cases it took to find the first failure.</summary>
 public sealed record RandomKill(bool Killed, string? Property, int Cases, double Seconds, string? Violation, string? Replay)
 {
-    public string Text => Killed ? $"{MutantText.Short(Property)} after {Cases} case(s), {Seconds:F1} s" : $"survived {Cases} case(s), {Seconds:F1} s";
+    /// <summary>Why the generators cannot make a case that shows the mutant (then nothing was run), or null.</summary>
+    public string? OutOfReach { get; init; }
+
+    public static RandomKill Unreachable(string reason) => new(false, null, 0, 0, null, null) { OutOfReach = reason };
+
+    public string Text => Killed ? $"{MutantText.Short(Property)} after {Cases} case(s), {Seconds:F1} s"
+        : OutOfReach is not null ? "out of reach (not run)"
+        : $"survived {Cases} case(s), {Seconds:F1} s";
 }
 
 /// <summary>The exhaustive mode's result: the property and the execution of the first counterexample, or why the scenario cannot show it.</summary>

@@ -70,8 +70,9 @@ public static class OutputPath
     {
         if (IsStdout(path))
         {
-            Console.Out.Write(text);
-            Console.Out.Flush();
+            // Standard output itself, even when the human output was moved to standard error for this report (Terminal).
+            Terminal.Data.Write(text);
+            Terminal.Data.Flush();
             return;
         }
         string full = Path.GetFullPath(path);

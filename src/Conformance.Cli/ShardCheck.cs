@@ -18,7 +18,8 @@ public static class ShardCheck
     private static readonly S Cell = S.Object("",
         new("patcher", S.Kind.String), new("model", S.Kind.String), new("nmiMayEndStiShadow", S.Kind.Bool),
         new("verdict", S.Kind.String) { Words = ["pass", "fail", CellOutcome.Error] }, new("expected", S.Kind.String) { Words = ["pass", "fail", "none"] },
-        new("agrees", S.Kind.Bool), new("open", S.Kind.Bool), new("runs", S.Kind.Int), new("property", S.Kind.String, Nullable: true),
+        new("agrees", S.Kind.Bool), new("open", S.Kind.Bool), new("casesChecked", S.Kind.Int), new("casesToFirstFailure", S.Kind.Int, Nullable: true),
+        new("shrinks", S.Kind.Int, Nullable: true), new("property", S.Kind.String, Nullable: true),
         new("shrunkCpus", S.Kind.Int, Nullable: true), new("shrunkSteps", S.Kind.Long, Nullable: true),
         new("violation", S.Kind.String, Nullable: true), new("replay", S.Kind.String, Nullable: true),
         new("case", S.Kind.String, Optional: true), new("violationStep", S.Kind.Long, Optional: true), new("violationClock", S.Kind.Long, Optional: true));
@@ -28,7 +29,7 @@ public static class ShardCheck
 
     /// <summary>The shape of a shard's document (what <see cref="CheckReport"/> writes with <c>--shard</c>).</summary>
     internal static readonly S Shape = S.Object("",
-        new("seed", S.Kind.UInt64), new("runsPerCell", S.Kind.Int), new("maxCpus", S.Kind.Int),
+        new("format", S.Kind.Int), new("seed", S.Kind.UInt64), new("runsPerCell", S.Kind.Int), new("maxCpus", S.Kind.Int),
         new("strategy", S.Kind.String, Optional: true),
         S.Object("shard", new("index", S.Kind.Int), new("count", S.Kind.Int), new("cells", S.Kind.Int), new("families", S.Kind.Int),
             S.ArrayOf("cellNames", new S("", S.Kind.String))) with { Optional = true },
@@ -46,6 +47,8 @@ public static class ShardCheck
         {
             using var doc = JsonDocument.Parse(text);
             if (Shape.Check(doc.RootElement, "") is { } why) throw new UsageException($"{path}: {why}");
+            if (doc.RootElement.GetProperty("format").GetInt32() is var format and not CheckReport.CurrentFormat)
+                throw new UsageException($"{path}: field 'format' is {format}, expected {CheckReport.CurrentFormat}: a shard of another version (run every shard with one version)");
         }
         catch (JsonException e)
         {

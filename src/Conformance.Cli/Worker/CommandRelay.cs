@@ -24,7 +24,7 @@ public static class CommandRelay
         {
             switch (line.Kind)
             {
-                case WorkerLine.Out: Console.Out.Write(line.Text); return true;
+                case WorkerLine.Out: Terminal.Data.Write(line.Text); return true;   // standard output, even when a report has it (--json -)
                 case WorkerLine.Err: Console.Error.Write(line.Text); return true;
                 default: return false;
             }

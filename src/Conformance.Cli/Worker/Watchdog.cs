@@ -83,6 +83,7 @@ internal sealed class Watchdog : IDisposable
                 if (used > _limits.Timeout)
                     Stop(c.Fault($"used more than {_limits.TimeoutText} of CPU time in {{member}}"));
             }
+            call ??= PluginCalls.OutOfMemory;   // a call that ran out of memory and ended while its fault was being reported
             if (Environment.WorkingSet > memoryLimit)
                 Stop(call is { } m ? m.Fault($"exceeded {_limits.MemoryMb} MB in {{member}}") : _outsideCalls() with { Cause = $"exceeded {_limits.MemoryMb} MB in {{member}}" });
             if (tick % TicksPerHeartbeat == 0) _slot?.Beat();

@@ -112,7 +112,7 @@ public static class WorkerProcess
                 if (Stopwatch.GetElapsedTime(said.Value) > TimeSpan.FromSeconds(5)) { Kill(process); break; }
                 continue;
             }
-            if (MemoryOf(process) > backstop) stopped = $"exceeded {limits.MemoryMb} MB in {{member}}";
+            if (MemoryOf(process) > backstop) stopped = $"exceeded {limits.MemoryMb} MB (its worker process passed the {backstop >> 20} MB backstop) in {{member}}";
             else if (quiet > (linesSeen == 0 && beatsSeen == 0 ? startup : silence))
                 stopped = $"stopped answering: nothing from its worker process for {quiet.TotalSeconds:0} s, in {{member}}";
             if (stopped is null) continue;

@@ -14,6 +14,8 @@ namespace Conformance.Checking;
 public static class PatchCheck
 {
     public const string Completion = "P3-completion", Liveness = "P4-liveness", SingleWriter = "P5-single-writer";
+    /// <summary>The writer failed: it threw, or stored bytes the suite refuses (spec/patchers.md).</summary>
+    public const string PatcherError = Violation.PatcherError;
 
     /// <summary>
     /// Checks one case. <paramref name="drive"/>, when given, runs the scheduled part of the run in

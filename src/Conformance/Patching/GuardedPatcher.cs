@@ -175,11 +175,14 @@ public sealed class GuardedPatcher : IPatcher
     private Exception Stop(PluginMember member, int step, Exception e) =>
         e is OutOfMemoryException ? Fatal(Origin, _name, member, step, e) : new PatcherException(PluginFault.Threw(Origin, _name, member, step, e).Message);
 
-    private static PluginFaultException Fatal(PluginOrigin origin, string? name, PluginMember member, int step, Exception e) =>
-        PluginCalls.Fatal(e is OutOfMemoryException
+    private static PluginFaultException Fatal(PluginOrigin origin, string? name, PluginMember member, int step, Exception e)
+    {
+        if (e is OutOfMemoryException) PluginCalls.NoteOutOfMemory();   // first, before anything allocates
+        return PluginCalls.Fatal(e is OutOfMemoryException
             ? new PluginFault(origin, name, member, step,
                 PluginCalls.MemoryLimitMb is { } mb ? $"exceeded {mb} MB (OutOfMemoryException) in {{member}}" : "ran out of memory (OutOfMemoryException) in {member}")
             : PluginFault.Threw(origin, name, member, step, e));
+    }
 
     private PluginFaultException Bad(PluginMember member, string what, string? why = null) =>
         PluginCalls.Fatal(PluginFault.Returned(Origin, _name, member, what, why));

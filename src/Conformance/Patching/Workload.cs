@@ -213,7 +213,7 @@ public sealed class Workload
     };
 
     /// <summary>Bytes after a site that the loop needs: the 8-byte counter of a 2-byte site, then a 5-byte jmp.</summary>
-    private static ulong TailLength(SiteKind kind) => kind == SiteKind.Short ? 8UL + 5 : 5;
+    public static ulong TailLength(SiteKind kind) => kind == SiteKind.Short ? 8UL + 5 : 5;
 
     private byte[] Assemble()
     {

@@ -21,6 +21,9 @@ public class BenchCommandTests
             Assert.Contains("emulated instructions", output);
             using var json = JsonDocument.Parse(File.ReadAllText(file));
             var root = json.RootElement;
+            Assert.Equal(2, root.GetProperty("format").GetInt32());   // the header every report has (spec/reports.md)
+            Assert.Equal("bench", root.GetProperty("report").GetString());
+            Assert.Equal(["naive-text-poke"], root.GetProperty("options").GetProperty("rows").EnumerateArray().Select(r => r.GetString()));
             Assert.True(root.GetProperty("machine").GetProperty("processors").GetInt32() >= 1);
             var rates = root.GetProperty("rates").EnumerateArray().ToArray();
             Assert.Contains(rates, r => r.GetProperty("unit").GetString() == "instructions");

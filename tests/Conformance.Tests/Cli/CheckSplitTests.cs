@@ -35,7 +35,7 @@ public class CheckSplitTests
         Assert.Equal(one, two);
         using var json = JsonDocument.Parse(one);
         Assert.Equal(6, json.RootElement.GetProperty("matrix").GetArrayLength());
-        Assert.False(json.RootElement.TryGetProperty("strategy", out _));   // the default search adds nothing to the document
+        Assert.Equal("uniform-random", json.RootElement.GetProperty("strategy").GetString());   // the default search is named too (format 2)
     }
 
     [Fact]

@@ -59,6 +59,7 @@ public class MergeValidationTests(ShardFiles shards) : IClassFixture<ShardFiles>
     {
         // what is done to b.json, the field named, what is said
         { "delete seed", "seed", "field 'seed' is missing" },
+        { "format=1", "format", "field 'format' is 1, expected 2: a shard of another version" },
         { "delete matrix[1].verdict", "matrix[1].verdict", "field 'matrix[1].verdict' is missing" },
         { "delete shard.cellNames", "shard.cellNames", "field 'shard.cellNames' is missing" },
         { "delete emulator[0].forms", "emulator[0].forms", "field 'emulator[0].forms' is missing" },
@@ -99,6 +100,7 @@ public class MergeValidationTests(ShardFiles shards) : IClassFixture<ShardFiles>
         switch (change)
         {
             case "delete seed": doc.AsObject().Remove("seed"); break;
+            case "format=1": doc["format"] = 1; break;
             case "delete matrix[1].verdict": Cell(1).AsObject().Remove("verdict"); break;
             case "delete shard.cellNames": doc["shard"]!.AsObject().Remove("cellNames"); break;
             case "delete emulator[0].forms": doc["emulator"]![0]!.AsObject().Remove("forms"); break;
@@ -156,7 +158,7 @@ public class MergeValidationTests(ShardFiles shards) : IClassFixture<ShardFiles>
     [Fact]
     public void Through_the_command_line_each_is_one_line_and_exit_code_2()
     {
-        string bad = Changed(shards.Second, doc => doc["matrix"]![0]!.AsObject().Remove("runs"), "no-runs.json");
+        string bad = Changed(shards.Second, doc => doc["matrix"]![0]!.AsObject().Remove("casesChecked"), "no-cases.json");
         foreach (var args in new[] { new[] { "merge", shards.First, bad }, ["merge", shards.Directory], ["merge", shards.First, shards.OtherRun] })
         {
             var (exit, output, error) = CliProcess.Run(args);

@@ -14,6 +14,8 @@ public class OutputPathTests
     {
         // Each would run for a while (or fail on its input) if its output were checked after the work.
         { "check --runs 100000 --json", "--json" },
+        { "check --runs 100000 --junit", "--junit" },
+        { "merge /no/such/shard.json --junit", "--junit" },
         { "check --exhaustive --preemptions 3 --json", "--json" },
         { "bench --json", "--json" },
         { "alarms --json", "--json" },

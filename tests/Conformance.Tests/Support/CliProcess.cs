@@ -15,8 +15,7 @@ public static class CliProcess
         var start = new ProcessStartInfo("dotnet");
         start.ArgumentList.Add(Cli);
         foreach (var a in args) start.ArgumentList.Add(a);
-        foreach (var (name, value) in environment) start.Environment[name] = value;
-        return Start(start);
+        return Start(start, environment);
     }
 
     /// <summary>
@@ -31,7 +30,9 @@ public static class CliProcess
         return Start(start);
     }
 
-    private static (int Exit, string Out, string Err) Start(ProcessStartInfo start)
+    /// <param name="start">The process.</param>
+    /// <param name="environment">Variables to set after the defaults below; an empty value removes the variable (<c>NO_COLOR</c>, <c>CI</c>).</param>
+    private static (int Exit, string Out, string Err) Start(ProcessStartInfo start, IReadOnlyDictionary<string, string>? environment = null)
     {
         start.RedirectStandardOutput = true;
         start.RedirectStandardError = true;
@@ -39,6 +40,9 @@ public static class CliProcess
         start.Environment["NO_COLOR"] = "1";
         // No failure database unless a test asks for one (--failure-db): a run must not depend on what an earlier one stored.
         start.Environment[Conformance.Generators.Campaigns.FailureDatabase.Variable] = "off";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+            if (value.Length == 0) start.Environment.Remove(name);
+            else start.Environment[name] = value;
         using var p = Process.Start(start)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();

@@ -31,8 +31,10 @@ public sealed record ExhaustiveScenario(string Patcher, int Cpus, int SiteCount,
     /// <param name="sites">1 or 2.</param>
     /// <param name="declined">Why there is no scenario, when there is none.</param>
     /// <param name="interruptsOff">Run every site inside an IRQs-off region (<c>cli</c> before, <c>sti</c> after), as code under a spinlock taken with IRQs off.</param>
-    public static ExhaustiveScenario? For(IPatcher patcher, int cpus, int sites, out string? declined, bool interruptsOff = false)
+    /// <param name="adjacent">With 2 sites: site 1 right after site 0's tail (the loop's <c>jmp</c>), so that both can share a fetch block, instead of in the next 128-byte slot.</param>
+    public static ExhaustiveScenario? For(IPatcher patcher, int cpus, int sites, out string? declined, bool interruptsOff = false, bool adjacent = false)
     {
+        if (adjacent && sites != 2) throw new ArgumentException($"sites = {sites}: adjacent sites need 2");
         if (cpus is < 2 or > 3) throw new ArgumentException($"cpus = {cpus}: the exhaustive scenario has 2 or 3 CPUs");
         if (sites is < 1 or > 2) throw new ArgumentException($"sites = {sites}: the exhaustive scenario has 1 or 2 sites");
         var specs = new List<SiteSpec>();
@@ -40,7 +42,8 @@ public sealed record ExhaustiveScenario(string Patcher, int Cpus, int SiteCount,
         var transitions = new List<Transition>();
         for (int i = 0; i < sites; i++)
         {
-            if (Place(patcher, i, out string? why) is not { } placed)
+            var at = adjacent && i == 1 ? specs[0].Address + (ulong)Workload.LengthOf(specs[0].Kind) + Workload.TailLength(specs[0].Kind) : (ulong?)null;
+            if (Place(patcher, i, at, out string? why) is not { } placed)
             {
                 declined = $"{patcher.Name} declines every place and change tried for site {i}: {why}";
                 return null;
@@ -87,14 +90,15 @@ public sealed record ExhaustiveScenario(string Patcher, int Cpus, int SiteCount,
 
     private sealed record Placed(SiteSpec Spec, int From, int To, Transition Transition);
 
-    private static Placed? Place(IPatcher patcher, int index, out string? why)
+    /// <summary>Site <paramref name="index"/> at a preferred offset of its slot, or exactly at <paramref name="at"/> when given.</summary>
+    private static Placed? Place(IPatcher patcher, int index, ulong? at, out string? why)
     {
-        why = "no site kind is accepted at any line offset";
+        why = at is { } a ? $"no site kind is accepted at 0x{a:x}" : "no site kind is accepted at any line offset";
         var offsets = new[] { PreferredOffsets[index % 2], PreferredOffsets[(index + 1) % 2] }.Concat(Enumerable.Range(0, 64)).Distinct().ToArray();
         foreach (var kind in Kinds)
-            foreach (int offset in offsets)
+            foreach (int offset in at is null ? offsets : [0])
             {
-                ulong address = Workload.SiteArea + (ulong)index * SiteStride + (ulong)offset;
+                ulong address = at ?? Workload.SiteArea + (ulong)index * SiteStride + (ulong)offset;
                 var site = new PatchSite($"s{index}", address, kind, Workload.LengthOf(kind));
                 var decision = patcher.Accepts(site);
                 if (!decision.Accepted) { why = decision.Fallback; continue; }
@@ -104,11 +108,18 @@ public sealed record ExhaustiveScenario(string Patcher, int Cpus, int SiteCount,
         return null;
     }
 
-    /// <summary>Target index -> index + 1 if accepted, else the first accepted pair in a fixed order (-1: the NOP form).</summary>
+    /// <summary>
+    /// Target index -> the far target (<see cref="Workload.FirstFarTarget"/>) if accepted, else the
+    /// first accepted pair in a fixed order (-1: the NOP form). A retarget to a far target changes
+    /// every byte of the rel32 (<see cref="Workload.FarDistance"/>); to a near one only its low
+    /// bytes change, and a fetch split between unchanged bytes cannot tear: jmp targets are 0x20
+    /// apart, so a near jmp retarget changes rel32's first byte alone, and v8-jump-table's slot at
+    /// line offset 30 (split after e9 and that byte) was "verified" under block32 (a false pass).
+    /// </summary>
     private static Placed? Change(IPatcher patcher, int index, PatchSite site)
     {
         int[] targets = site.Kind == SiteKind.Short ? [-1, 0] : [0, 1, 2, 3, -1];
-        var pairs = new[] { (From: index % Targets, To: (index + 1) % Targets) }
+        var pairs = new[] { (From: index % Workload.FirstFarTarget, To: Workload.FirstFarTarget) }
             .Concat(from f in targets from t in targets where f != t select (From: f, To: t))
             .Where(p => targets.Contains(p.From) && targets.Contains(p.To));
         foreach (var (from, to) in pairs)

@@ -15,6 +15,18 @@ public sealed record MutantInfo(PatcherInfo Patcher, string Mutates, IReadOnlyLi
     /// <summary>Sites the exhaustive scenario patches in its batch (2: the mutation needs two sites in one batch).</summary>
     public int ExhaustiveSites { get; init; } = 1;
 
+    /// <summary>
+    /// The mutation only shows with two sites in one fetch block: the exhaustive scenario places its
+    /// second site right after the first one's tail. The generators place sites 0x80 apart, so the
+    /// random search cannot show it (<see cref="RandomOutOfReach"/>).
+    /// </summary>
+    public bool AdjacentSites { get; init; }
+
+    /// <summary>Why the random search cannot show this mutant, or null when it can.</summary>
+    public string? RandomOutOfReach => AdjacentSites
+        ? "needs two sites in one fetch block; the generators place sites 0x80 apart (PatchCaseRealizer.SiteStride)"
+        : null;
+
     /// <summary>The mutation only shows with a second patch running at once (no text_mutex).</summary>
     public bool NeedsConcurrentWriter { get; init; }
 
@@ -43,6 +55,7 @@ public static class MutantRegistry
     public static bool IsMutant(Type type) => type.Namespace == Namespace && type.Assembly == typeof(MutantRegistry).Assembly;
 
     private const string TextPokeBp = "text-poke-bp";
+    private const string Atomic8Byte = "atomic-8byte";
 
     public static IReadOnlyList<MutantInfo> All { get; } =
     [
@@ -58,6 +71,7 @@ public static class MutantRegistry
         Of<TextPokeBpReturnInsideSite>(TextPokeBp, EquivalentEffect.Id),
         Of<TextPokeBpHandlerLeavesIfClear>(TextPokeBp, PatchCheck.Liveness),
         Of<TextPokeBpWithoutTextMutex>(TextPokeBp, PatchCheck.SingleWriter, OldNewOrTrap.Id, EquivalentEffect.Id) with { NeedsConcurrentWriter = true },
+        Of<Atomic8ByteBlockSnapshot>(Atomic8Byte, PatchCheck.PatcherError, PatchCheck.Completion, OldNewOrTrap.Id) with { ExhaustiveSites = 2, AdjacentSites = true },
     ];
 
     /// <summary>The mutant called <paramref name="name"/>; an unknown name throws, listing the known ones.</summary>

@@ -37,6 +37,17 @@ public static class PluginCalls
         get { lock (Everyone) return Everyone.ToArray(); }
     }
 
+    /// <summary>Threads inside a plug-in call now.</summary>
+    private static int _threadsInCalls;
+
+    /// <summary>The call in progress on a thread other than <paramref name="mine"/>, or null.</summary>
+    private static Call? OtherCall(Calls mine)
+    {
+        foreach (var t in Threads)
+            if (t != mine && t.Current is { } c) return c;
+        return null;
+    }
+
     private static Calls Register(Calls calls)
     {
         lock (Everyone) Everyone.Add(calls);
@@ -51,6 +62,25 @@ public static class PluginCalls
     /// The worker process reports it as its cell's result and exits; in-process it is only thrown.
     /// </summary>
     public static Action<PluginFault>? OnFatal { get; set; }
+
+    private static Call _outOfMemory;
+    private static volatile bool _ranOutOfMemory;
+
+    /// <summary>
+    /// The plug-in call in which an <see cref="OutOfMemoryException"/> was thrown, or null. With the
+    /// heap full, reporting the fault may itself run out of memory after the call has ended, and the
+    /// worker's watchdog, finding no call in progress, would blame the suite's code between calls; it
+    /// names this call instead.
+    /// </summary>
+    public static Call? OutOfMemory => _ranOutOfMemory ? _outOfMemory : null;
+
+    /// <summary>Notes that the calling thread's call in progress ran out of memory (no allocation: the heap may be full).</summary>
+    internal static void NoteOutOfMemory()
+    {
+        if (_ranOutOfMemory || Current is not { } call) return;
+        _outOfMemory = call;
+        _ranOutOfMemory = true;
+    }
 
     /// <summary>The memory limit a worker runs plug-ins under, in MB (named when a plug-in runs out), or null.</summary>
     public static int? MemoryLimitMb { get; set; }
@@ -114,6 +144,7 @@ public static class PluginCalls
         private void Mark(PluginOrigin? origin, string? name, PluginMember member, int step, long since)
         {
             long s = _sequence;
+            bool was = _member != PluginMember.None, now = member != PluginMember.None;
             Volatile.Write(ref _sequence, s + 1);
             _origin = origin;
             _name = name;
@@ -121,7 +152,14 @@ public static class PluginCalls
             _step = step;
             _since = since;
             Volatile.Write(ref _sequence, s + 2);
-            Observer?.Invoke(member, step);
+            if (was != now) Interlocked.Add(ref _threadsInCalls, now ? 1 : -1);
+            if (Observer is not { } observe) return;
+            // The observer keeps one member for the whole process (the worker's call slot). When this
+            // thread's call ends while another thread is still inside the plug-in, the slot must keep
+            // naming that call: else a worker stopped for the other thread's memory or hang is said to
+            // be "between its calls".
+            if (!now && Volatile.Read(ref _threadsInCalls) > 0 && OtherCall(this) is { } other) observe(other.Member, other.Step);
+            else observe(member, step);
         }
 
         /// <summary>The call that was in progress when this one started; restored when this one ends.</summary>

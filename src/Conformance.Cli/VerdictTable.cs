@@ -1,0 +1,65 @@
+using Spectre.Console;
+
+namespace Conformance.Cli;
+
+/// <summary>
+/// <c>check</c>'s table of verdicts: a row per patcher (and NMI switch), a column per fetch model.
+/// What a cell says is in its text, not only its colour: <see cref="Mark"/> after a cell that
+/// disagrees with history, <see cref="UndecidedMark"/> after one history leaves undecided. Names are
+/// never broken across lines: when the boxed table is wider than the console, it is drawn without
+/// borders (which fits 80 columns); without a terminal the console is wide (<see cref="Terminal.PlainWidth"/>).
+/// </summary>
+public static class VerdictTable
+{
+    /// <summary>After a cell whose verdict is not what history expects (or that has none: an error).</summary>
+    public const string Mark = "!";
+
+    /// <summary>After a cell history expects nothing of (the suite decides).</summary>
+    public const string UndecidedMark = "?";
+
+    /// <summary>What a row adds to the patcher's name when an NMI may end the STI shadow.</summary>
+    public const string NmiSuffix = " +NMI";
+
+    public static readonly string Legend =
+        $"pass / fail: the verdict; P1-P5: the property its counterexample violates (patcher error: the patcher itself failed); {Mark}: disagrees with history (the run fails); " +
+        $"{UndecidedMark}: history expects nothing (the suite decides); open: an open cell not found in this run (spec/verdicts.md); " +
+        $"{NmiSuffix.Trim()}: an NMI may end the STI shadow. [green]green[/] agrees with history, [red]red[/] does not, [yellow]yellow[/]: undecided or open.";
+
+    /// <summary>The table for a console <paramref name="width"/> columns wide.</summary>
+    public static Table Of(CheckReport report, IReadOnlyList<string> models, int width)
+    {
+        var rows = report.Matrix.GroupBy(r => (r.Patcher, r.NmiMayEndStiShadow))
+            .Select(row => (Name: row.Key.Patcher + (row.Key.NmiMayEndStiShadow ? NmiSuffix : ""),
+                Cells: models.Select(m => row.FirstOrDefault(r => r.Model == m) is { } c ? Cell(c) : (Text: "", Color: (string?)null)).ToArray()))
+            .ToArray();
+        // The widest text of each column: the header or a cell.
+        var widths = new[] { rows.Select(r => r.Name.Length).Append("patcher".Length).Max() }
+            .Concat(models.Select((m, i) => rows.Select(r => r.Cells[i].Text.Length).Append(m.Length).Max())).ToArray();
+        bool boxed = BoxedWidth(widths) <= width;
+        var table = new Table();
+        if (!boxed) table.Border(TableBorder.None);
+        foreach (var (header, i) in new[] { "patcher" }.Concat(models).Select((h, i) => (h, i)))
+        {
+            var column = new TableColumn(Markup.Escape(header)).NoWrap();
+            if (!boxed) column.Padding(0, 0, i == models.Count ? 0 : 1, 0);
+            table.AddColumn(column);
+        }
+        foreach (var (name, cells) in rows)
+            table.AddRow([Markup.Escape(name), .. cells.Select(c => c.Color is { } color ? $"[{color}]{Markup.Escape(c.Text)}[/]" : Markup.Escape(c.Text))]);
+        return table;
+    }
+
+    /// <summary>The width of the boxed table: each column's text, a space either side and a bar, and the bar on the left.</summary>
+    public static int BoxedWidth(IReadOnlyList<int> widths) => 1 + widths.Sum(w => w + 3);
+
+    /// <summary>A cell's text and colour: the verdict, the property by number (or a patcher's own error by its name), and its mark.</summary>
+    public static (string Text, string? Color) Cell(CellReport c)
+    {
+        if (c.Open) return ("open", "yellow");
+        if (c.Verdict == CellOutcome.Error) return ($"error {Mark}", "red");
+        string property = c.Property is { } p ? " " + Conformance.Reporting.PropertyLabel.Short(p) : "";   // "fail P1", "fail patcher error"
+        string text = c.Verdict + property;
+        if (c.Expected == "none") return ($"{text} {UndecidedMark}", "yellow");
+        return c.Agrees ? (text, "green") : ($"{text} {Mark}", "red");
+    }
+}
