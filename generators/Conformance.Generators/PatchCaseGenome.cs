@@ -8,8 +8,8 @@ namespace Conformance.Generators;
 public sealed record SiteGenome(int Kind, int Offset, bool CalleeSaved, int From, int To, int Again, bool InterruptsOff = false, int Rival = -2, bool Spinlock = false)
 {
     public override string ToString() =>
-        $"site(kind {Kind}, offset {Offset}{(CalleeSaved ? ", callee-saved" : "")}{(InterruptsOff ? ", IRQs off" : "")}{(Spinlock ? ", under a spinlock" : "")}, t{From}->t{To}" +
-        $"{(Again >= -1 ? $"->t{Again}" : "")}{(Rival >= -1 ? $", concurrently ->t{Rival}" : "")})";
+        $"site(kind {Kind}, offset {Offset}{(CalleeSaved ? ", callee-saved" : "")}{(InterruptsOff ? ", IRQs off" : "")}{(Spinlock ? ", under a spinlock" : "")}, target {From} -> {To}" +
+        $"{(Again >= -1 ? $" -> {Again}" : "")}{(Rival >= -1 ? $", concurrently -> {Rival}" : "")})";
 }
 
 /// <summary>A raw run of the schedule: which CPU (taken modulo the CPU count) and how many steps.</summary>
@@ -39,6 +39,7 @@ public sealed record PatchCaseGenome(int Cpus, SiteGenome[] Sites, int TasksPerC
     /// <summary>When set, a strategy picks the CPU of each of the <see cref="Steps"/> scheduled steps (the runs give only their number).</summary>
     public ExploreGenome? Explore { get; init; }
 
+    /// <summary>The raw choices (not yet a case: the tests' and tools' messages show the realized case, in Reporting.CaseNotation).</summary>
     public override string ToString() =>
         $"{Cpus} CPUs, {string.Join(", ", Sites.Select(s => s.ToString()))}, {TasksPerCpu} task(s)/CPU{(PatcherRunsSites ? " (the patching CPU too)" : "")}, " +
         (Explore is { } x ? $"{Steps} steps explored by {x.Strategy} (seed {x.Seed}), " : $"{Runs.Length} runs / {Steps} steps [{string.Join(" ", Runs.Select(r => $"{r.Cpu}x{r.Steps}"))}], ") +

@@ -20,7 +20,10 @@ public sealed record PropertyOutcome(string Name, bool Passed, int Tests, int Sh
 /// </summary>
 public static class PropertyRunner
 {
-    public static PropertyOutcome Run<T>(string name, Arbitrary<T> arbitrary, Func<T, IReadOnlyList<string>> problems, PropertySettings settings)
+    // describe: how the report writes a case (a generated genome as the case it realizes, in
+    // Reporting.CaseNotation); null: its own ToString.
+    public static PropertyOutcome Run<T>(string name, Arbitrary<T> arbitrary, Func<T, IReadOnlyList<string>> problems, PropertySettings settings,
+        Func<T, string>? describe = null)
         where T : notnull
     {
         var runner = new CapturingRunner();
@@ -54,9 +57,9 @@ public static class PropertyRunner
                 var report = string.Join(Environment.NewLine, (string[])
                 [
                     $"{name}: FAILED after {f.Item1.NumberOfTests} cases and {f.Item1.NumberOfShrinks} shrinks.",
-                    $"Shrunk case: {shrunk}",
+                    $"Shrunk case: {Describe(shrunk, describe)}",
                     .. shrunkProblems.Select(p => $"  - {p}"),
-                    $"Original case: {original}",
+                    $"Original case: {Describe(original, describe)}",
                     $"Replay just this case: {PropertySettings.ReplayVariable}={triple}",
                     $"Replay the whole run:  {PropertySettings.SeedVariable}={f.Item5.Seed},{f.Item5.Gamma} {PropertySettings.RunsVariable}={settings.MaxTest}",
                 ]);
@@ -68,6 +71,13 @@ public static class PropertyRunner
             default:
                 throw new InvalidOperationException($"{name}: FsCheck returned no result");
         }
+    }
+
+    private static string? Describe<T>(object? value, Func<T, string>? describe)
+    {
+        if (describe is null || value is not T t) return value?.ToString();
+        try { return describe(t); }
+        catch (Exception e) { return $"{value} (not realizable: {e.GetType().Name}: {e.Message})"; }
     }
 
     private static IReadOnlyList<string> SafeProblems<T>(Func<T, IReadOnlyList<string>> problems, T value)

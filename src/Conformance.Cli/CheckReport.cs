@@ -82,7 +82,10 @@ public sealed record CheckReport(ulong Seed, int RunsPerCell, int MaxCpus,
     public static CellReport Cell(MatrixCell r) => new(r.Patcher, r.Model, r.NmiMayEndStiShadow, r.Verdict,
         r.Expected switch { ExpectedVerdict.Pass => "pass", ExpectedVerdict.Fail => "fail", _ => "none" },
         r.Agrees, r.IsOpen, r.Runs, r.Passed ? null : r.Runs, r.Failure?.Shrinks, r.Property, r.ShrunkCase?.Cpus, r.ShrunkCase?.Schedule.TotalSteps,
-        r.Shrunk?.First?.Message, r.Token?.ToString());
+        r.Shrunk?.First?.Message, r.Token?.ToString())
+    {
+        Case = r.ShrunkCase?.ToString(), ViolationStep = r.Shrunk?.First?.Step, ViolationClock = r.Shrunk?.First?.Clock,
+    };
 
     public static FamilyReport Family(FamilyResult e) => new(e.Family, e.Codes.Count, e.Cases, e.Passed ? "pass" : "fail");
 
@@ -153,6 +156,18 @@ public sealed record EmulatorSummary(bool Checked, int Families, int Forms, int 
 public sealed record CellReport(string Patcher, string Model, bool NmiMayEndStiShadow, string Verdict, string Expected, bool Agrees, bool Open,
     int CasesChecked, int? CasesToFirstFailure, int? Shrinks, string? Property, int? ShrunkCpus, long? ShrunkSteps, string? Violation, string? Replay)
 {
+    /// <summary>The shrunk case in the case notation (spec/timelines.md), the text <c>replay</c> and <c>explain</c> print.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Case { get; init; }
+
+    /// <summary>The machine step of the first violation's offending event (spec/timelines.md, "Steps and the clock").</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? ViolationStep { get; init; }
+
+    /// <summary>The memory clock there (never a step).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? ViolationClock { get; init; }
+
     /// <summary>A cell's name in a shard's list of the run's cells: <c>patcher/model</c>, with <c>/nmi</c> for the NMI switch.</summary>
     public static string NameOf(string patcher, string model, bool nmi) => $"{patcher}/{model}{(nmi ? "/nmi" : "")}";
 }

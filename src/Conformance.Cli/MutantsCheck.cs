@@ -187,5 +187,5 @@ public sealed record ExhaustiveKill(bool Killed, string Outcome, string? Propert
 internal static class MutantText
 {
     /// <summary>P1..P5 by number; anything else (a patcher's error) by its name.</summary>
-    public static string Short(string? property) => property is { Length: > 2 } p && p[0] == 'P' && char.IsAsciiDigit(p[1]) ? p[..2] : property ?? "?";
+    public static string Short(string? property) => Conformance.Reporting.PropertyLabel.Short(property);
 }

@@ -21,7 +21,8 @@ public static class ShardCheck
         new("agrees", S.Kind.Bool), new("open", S.Kind.Bool), new("casesChecked", S.Kind.Int), new("casesToFirstFailure", S.Kind.Int, Nullable: true),
         new("shrinks", S.Kind.Int, Nullable: true), new("property", S.Kind.String, Nullable: true),
         new("shrunkCpus", S.Kind.Int, Nullable: true), new("shrunkSteps", S.Kind.Long, Nullable: true),
-        new("violation", S.Kind.String, Nullable: true), new("replay", S.Kind.String, Nullable: true));
+        new("violation", S.Kind.String, Nullable: true), new("replay", S.Kind.String, Nullable: true),
+        new("case", S.Kind.String, Optional: true), new("violationStep", S.Kind.Long, Optional: true), new("violationClock", S.Kind.Long, Optional: true));
 
     private static readonly S Family = S.Object("",
         new("family", S.Kind.String), new("forms", S.Kind.Int), new("cases", S.Kind.Int), new("verdict", S.Kind.String) { Words = ["pass", "fail"] });

@@ -157,7 +157,8 @@ public static class MatrixCampaign
                 Explore = null,
                 Runs = PatchCheck.Run(patcher.Create, model, PatchCaseRealizer.Realize(g, probe), nmi).Schedule!.Runs.Select(r => new RunGenome(r.Cpu, r.Steps)).ToArray(),
             };
-        var outcome = PropertyRunner.Run(name, PatchCaseGen.Arbitrary(maxCpus, search, Record, layouts), Problems, settings);
+        var outcome = PropertyRunner.Run(name, PatchCaseGen.Arbitrary(maxCpus, search, Record, layouts), Problems, settings,
+            describe: g => PatchCaseRealizer.Realize(g, probe).ToString());
         var expected = CellExpectation(patcher.Expectations, model.Name, nmi);
         if (outcome.Passed) return new MatrixCell(patcher.Name, model.Name, nmi, expected, true, outcome.Tests, null, null, null) { Token = token, Strategy = search.Name };
         var shrunkCase = outcome.Shrunk is PatchCaseGenome g ? PatchCaseRealizer.Realize(g, probe) : null;

@@ -170,6 +170,6 @@ public sealed class EquivalentEffect
     private string TopOfStack(CpuState now, Visit v) => now.Rsp == v.Rsp - 8 ? $" and 0x{StackWord(now.Rsp):x} pushed" : "";
 
     private void Report(int cpu, Visit v, string what) =>
-        _violations.Add(new Violation(Id, cpu, v.Step, $"visit of {v.Site.Name} (from step {v.Step}{(v.AfterCompletion ? ", after the patch completed" : "")}): {what}")
-            { Step = _rig.Machine.Steps, FromStep = v.Step, Site = v.Site });
+        _violations.Add(new Violation(Id, cpu, _rig.Machine.Steps, _rig.Machine.Memory.Now, $"visit of {v.Site.Name} (from step {v.Step}{(v.AfterCompletion ? ", after the patch completed" : "")}): {what}")
+            { FromStep = v.Step, Site = v.Site });
 }

@@ -40,9 +40,9 @@ public static class OldNewOrTrap
 
         string units = string.Join(", ", fetch.Units.Select(u => $"[0x{u.Start:x}, 0x{u.End:x}) read at t={u.Moment}"));
         string expected = string.Join(" or ", mine.SelectMany(r => new[] { r.Old, r.New }).Distinct(ByteArrays.Comparer).Select(v => Forms.Hex(v[offset..])));
-        return new Violation(Id, fetch.Cpu, fetch.Time,
-            $"torn decode at {site.Name}+{offset} (0x{fetch.Rip:x}): fetched {Forms.Hex(bytes)} ({fetch.Instruction}), " +
-            $"which is neither the old nor the new instruction ({expected}) nor an int3; fetch units: {units}", fetch) { Step = fetch.Step, Site = site };
+        return new Violation(Id, fetch.Cpu, fetch.Step, fetch.Time,
+            $"torn decode at {site.Name}+{offset} (0x{fetch.Rip:x}): fetched {Forms.Hex(bytes)} ({Reporting.Disassembly.Format(fetch.Instruction)}), " +
+            $"which is neither the old nor the new instruction ({expected}) nor an int3; fetch units: {units}", fetch) { Site = site };
     }
 
     /// <summary>Whether <paramref name="bytes"/> is the instruction that <paramref name="version"/> holds at <paramref name="offset"/>.</summary>

@@ -25,9 +25,9 @@ public static class PaddingChecks
                 var bytes = new byte[p.Bytes.Length];
                 rig.Machine.Memory.ReadCurrent(p.Address, bytes);
                 if (!bytes.AsSpan().SequenceEqual(p.Bytes))
-                    yield return new Violation(PatchCheck.Completion, rig.WriterCpu, rig.Machine.Steps,
+                    yield return new Violation(PatchCheck.Completion, rig.WriterCpu, PatchCheck.LastStep(rig), rig.Machine.Memory.Now,
                         $"after the patcher returned, {r.Site.Name}'s padding at 0x{p.Address:x} holds {Forms.Hex(bytes)}, not {Forms.Hex(p.Bytes)}")
-                        { Step = rig.Machine.Steps, Site = r.Site, OnWriter = true };
+                        { Site = r.Site, OnWriter = true, AtRunEnd = true };
             }
     }
 

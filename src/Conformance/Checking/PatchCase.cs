@@ -37,11 +37,8 @@ public sealed record PatchCase(IReadOnlyList<SiteSpec> Sites, IReadOnlyList<IRea
     /// ignored; its interrupts and fetch choices apply), and <see cref="CaseResult.Schedule"/> records them.</summary>
     public ScheduleExploration? Exploration { get; init; }
 
-    public override string ToString() =>
-        $"{Cpus} CPUs, sites [{string.Join(", ", Sites.Select(s => $"{s.Name} {s.Kind} at 0x{s.Address:x} (line offset {s.Address % 64}) -> t{s.Target}"))}], " +
-        $"batches [{string.Join(" ; ", Batches.Select(b => string.Join(", ", b.Select(c => $"s{c.Site}: t{c.From}->t{c.To}"))))}], " +
-        (Concurrent.Count > 0 ? $"concurrently [{string.Join(", ", Concurrent.Select(c => $"s{c.Site}: t{c.From}->t{c.To}"))}] on cpu{Cpus - 2}, " : "") +
-        $"{TasksPerCpu} task(s)/CPU{(PatcherRunsSites ? " (the patching CPU too)" : "")}{(InterruptsOffCpus.Count > 0 ? $", IF=0 on cpu{string.Join(",cpu", InterruptsOffCpus)}" : "")}, schedule {(Exploration is { } x ? $"explored by {x}, " : "")}{Schedule}";
+    /// <summary>The case in the suite's one notation (<see cref="Reporting.CaseNotation"/>, spec/timelines.md).</summary>
+    public override string ToString() => Reporting.CaseNotation.Of(this);
 }
 
 /// <summary>The outcome of one checked run.</summary>

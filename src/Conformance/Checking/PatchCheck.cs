@@ -15,7 +15,7 @@ public static class PatchCheck
 {
     public const string Completion = "P3-completion", Liveness = "P4-liveness", SingleWriter = "P5-single-writer";
     /// <summary>The writer failed: it threw, or stored bytes the suite refuses (spec/patchers.md).</summary>
-    public const string PatcherError = "patcher-error";
+    public const string PatcherError = Violation.PatcherError;
 
     /// <summary>
     /// Checks one case. <paramref name="drive"/>, when given, runs the scheduled part of the run in
@@ -67,13 +67,15 @@ public static class PatchCheck
 
         if (OldNewOrTrap.FirstViolation(rig.Machine.Fetches, [.. all, .. PaddingChecks.AsRequests(workload, all)], patcher) is { } torn) violations.Add(torn);
         violations.AddRange(effect.Violations);
-        long end = rig.Machine.Steps;
+        // What is found now, the run having ended, is at the run's last step (the steps are 0 to Steps - 1).
+        long end = LastStep(rig), clock = rig.Machine.Memory.Now;
         if (rig.WroteOutside is { } outside)
-            violations.Add(new Violation(OwnerMap.Violation, outside.Cpu, outside.Step, outside.Message) { Step = outside.Step, OnWriter = true });
-        if (rig.Failure is { } failure && failure != rig.WroteOutside?.Message) violations.Add(new Violation(PatcherError, rig.WriterCpu, end, failure) { Step = end, OnWriter = true });
+            violations.Add(new Violation(OwnerMap.Violation, outside.Cpu, outside.Step, outside.Time, outside.Message) { OnWriter = true });
+        if (rig.Failure is { } failure && failure != rig.WroteOutside?.Message)
+            violations.Add(new Violation(Violation.PatcherError, rig.WriterCpu, end, clock, failure) { OnWriter = true, AtRunEnd = true });
         if (live.Verdict != LivenessVerdict.Completed)
-            violations.Add(new Violation(Liveness, rig.WriterCpu, end, live.ToString())
-                { Step = end, FromStep = live.Verdict == LivenessVerdict.Livelock ? live.CycleStart : end - live.Steps, OnWriter = true });
+            violations.Add(new Violation(Liveness, rig.WriterCpu, end, clock, live.ToString())
+                { FromStep = live.Verdict == LivenessVerdict.Livelock ? live.CycleStart : rig.Machine.Steps - live.Steps, OnWriter = true, AtRunEnd = true });
         else
         {
             // No task may be left suspended inside a stub the patcher may reuse for its next patch.
@@ -81,8 +83,8 @@ public static class PatchCheck
             {
                 ulong rip = rig.Machine.RipOf(task);
                 if (rip >= rig.Stubs.Base && rip < rig.Stubs.Base + Workload.StubSize)
-                    violations.Add(new Violation(Completion, task.Cpu, end,
-                        $"after the patcher returned, {task} is still inside the patcher's stub at 0x{rip:x}: the next patch may rewrite it under the task") { Step = end });
+                    violations.Add(new Violation(Completion, task.Cpu, end, clock,
+                        $"after the patcher returned, {task} is still inside the patcher's stub at 0x{rip:x}: the next patch may rewrite it under the task") { AtRunEnd = true });
             }
         }
         if (live.Verdict == LivenessVerdict.Completed)
@@ -90,21 +92,25 @@ public static class PatchCheck
                 if (FinalBytes(rig, site, batches.SelectMany(b => b).LastOrDefault(r => r.Site == site), rival.LastOrDefault(r => r.Site == site)) is { } v)
                     violations.Add(v);
         if (live.Verdict == LivenessVerdict.Completed) violations.AddRange(PaddingChecks.FinalBytes(rig, batches.SelectMany(b => b).Concat(rival)));
-        return new CaseResult(Earliest(violations), end, rig.Machine.Trace) { Events = rig.Machine.Events, WriterCpu = rig.WriterCpu, Requests = all, Schedule = followed, LongestStall = stall, LivenessWindowSteps = c.LivenessWindowSteps };
+        return new CaseResult(Earliest(violations), rig.Machine.Steps, rig.Machine.Trace) { Events = rig.Machine.Events, WriterCpu = rig.WriterCpu, Requests = all, Schedule = followed, LongestStall = stall, LivenessWindowSteps = c.LivenessWindowSteps };
     }
 
+    /// <summary>The run's last step, where a violation found once it had ended is placed (0 when it took none).</summary>
+    public static long LastStep(PatchRig rig) => Math.Max(0, rig.Machine.Steps - 1);
+
     /// <summary>
-    /// The violations in the order they happened: by the step of the offending event, then by property
-    /// (a patcher's error first, then P1..P5), so the first is the earliest, and what came later
-    /// (often its consequence) follows. Stable: one property's violations keep their order.
+    /// The violations in the order they happened: by the step of the offending event (one found when
+    /// the run had ended after those found during its last step), then by property (a patcher's error
+    /// first, then P1..P5), so the first is the earliest, and what came later (often its consequence)
+    /// follows. Stable: one property's violations keep their order.
     /// </summary>
     public static IReadOnlyList<Violation> Earliest(IEnumerable<Violation> violations) =>
-        violations.OrderBy(v => v.Step < 0 ? long.MaxValue : v.Step).ThenBy(v => Rank(v.Property)).ToArray();
+        violations.OrderBy(v => v.Step < 0 ? long.MaxValue : v.Step).ThenBy(v => v.AtRunEnd).ThenBy(v => Rank(v.Property)).ToArray();
 
     /// <summary>The tie-break between violations at one step: the patcher's own error, then the properties by number.</summary>
     private static int Rank(string property) => property switch
     {
-        "patcher-error" or OwnerMap.Violation => 0,
+        Violation.PatcherError or OwnerMap.Violation => 0,
         _ when property.Length > 1 && property[0] == 'P' && char.IsAsciiDigit(property[1]) => property[1] - '0',
         _ => 10,
     };
@@ -119,11 +125,11 @@ public static class PatchCheck
         var finals = new[] { mine, rival }.OfType<PatchRequest>().ToArray();
         if (finals.Length == 0 || finals.Any(r => bytes.AsSpan().SequenceEqual(r.New))) return null;
         if (finals.Length == 1)
-            return new Violation(Completion, rig.WriterCpu, rig.Machine.Steps,
-                $"after the patcher returned, {site.Name} holds {Forms.Hex(bytes)}, not the new instruction {Forms.Hex(finals[0].New)}") { Step = rig.Machine.Steps, Site = site, OnWriter = true };
-        return new Violation(SingleWriter, rig.ConcurrentCpu, rig.Machine.Steps,
+            return new Violation(Completion, rig.WriterCpu, LastStep(rig), rig.Machine.Memory.Now,
+                $"after the patcher returned, {site.Name} holds {Forms.Hex(bytes)}, not the new instruction {Forms.Hex(finals[0].New)}") { Site = site, OnWriter = true, AtRunEnd = true };
+        return new Violation(SingleWriter, rig.ConcurrentCpu, LastStep(rig), rig.Machine.Memory.Now,
             $"two patches of {site.Name} ran at once (to {Forms.Hex(mine!.New)} on cpu{rig.WriterCpu}, to {Forms.Hex(rival!.New)} on cpu{rig.ConcurrentCpu}); " +
-            $"it ends holding {Forms.Hex(bytes)}, a mix: {Mix(bytes, mine.New, rival.New)}") { Step = rig.Machine.Steps, Site = site, OnWriter = true };
+            $"it ends holding {Forms.Hex(bytes)}, a mix: {Mix(bytes, mine.New, rival.New)}") { Site = site, OnWriter = true, AtRunEnd = true };
     }
 
     /// <summary>Which patch each byte came from: "a" (first), "b" (concurrent), "=" (both), "?" (neither).</summary>

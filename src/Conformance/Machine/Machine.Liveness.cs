@@ -39,7 +39,7 @@ public sealed record LivenessResult(LivenessVerdict Verdict, long Steps, long Cy
 
     public override string ToString() => Verdict switch
     {
-        LivenessVerdict.Livelock => $"livelock: the state at step {CycleStart + CycleLength} repeats step {CycleStart} (a cycle of {CycleLength} steps)" +
+        LivenessVerdict.Livelock => $"livelock: the state after step {CycleStart + CycleLength - 1} is the one before step {CycleStart} (a cycle of {CycleLength} steps)" +
                                     (Confirmed ? $", and no writer made progress in {Window} steps; " : "; ") +
                                     (Cycle.Count > 0 ? $"the cycle:{Environment.NewLine}{string.Join(Environment.NewLine, Cycle)}" : ""),
         LivenessVerdict.BudgetExhausted when HitLimit => $"no end: the writer kept taking steps but did not finish within {Steps} steps",

@@ -133,7 +133,7 @@ public sealed record Explanation(IReadOnlyList<string> Lines, IReadOnlyList<long
         string waiting = wait is null ? "" : $" while the patcher waits for {wait.For}";
         bool livelock = v.Message.StartsWith("livelock", StringComparison.Ordinal);
         lines.Add(livelock
-            ? $"The patcher never finishes: at step {v.Step} the machine is back in the state it had at step {v.FromStep}{waiting}, so under the fair schedule (every CPU in turn) it loops for ever. The rows marked * are the cycle."
+            ? $"The patcher never finishes: after step {v.Step} the machine is back in the state it had before step {v.FromStep}{waiting}, so under the fair schedule (every CPU in turn) it loops for ever. The rows marked * are the cycle."
             : $"The patcher did not finish within the fair run's budget (steps {v.FromStep} to {v.Step}){waiting}.");
         landmarks.Add(v.FromStep);
         if (events.OfType<SyncIpiSent>().LastOrDefault(s => s.Step <= v.Step) is not { } sent) return;

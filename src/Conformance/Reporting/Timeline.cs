@@ -11,8 +11,8 @@ public sealed record TimelineEntry(TraceEvent Event, string Text, bool Offending
 /// <summary>A line of a timeline: a step with its events, or a cut saying which steps are left out.</summary>
 public abstract record TimelineItem;
 
-/// <summary>One step: its memory clock time and, per lane, the events it had there.</summary>
-public sealed record TimelineRow(long Step, long Time, IReadOnlyList<IReadOnlyList<TimelineEntry>> Cells) : TimelineItem
+/// <summary>One step: the memory clock after it and, per lane, the events it had there.</summary>
+public sealed record TimelineRow(long Step, long Clock, IReadOnlyList<IReadOnlyList<TimelineEntry>> Cells) : TimelineItem
 {
     public bool Offending => Cells.Any(c => c.Any(e => e.Offending));
 }
@@ -66,6 +66,9 @@ public sealed class Timeline
 
     /// <summary>The rows a cut leaves out (steps with no event have none).</summary>
     public IEnumerable<TimelineRow> RowsIn(TimelineCut cut) => AllRows.Where(r => r.Step >= cut.From && r.Step <= cut.To);
+
+    /// <summary>The step of the row marked as offending (the header names it), or the violation's step when no row is.</summary>
+    public long OffendingStep { get; private init; }
 
     /// <summary>The offending stretch before the offending step (a visit for P2, a livelock cycle for P4), or null.</summary>
     public (long From, long To, string What)? Stretch
@@ -124,7 +127,8 @@ public sealed class Timeline
         var explanation = Explanation.Of(c);
         long lastStep = Math.Max(c.Result.Steps - 1, rows.Count == 0 ? 0 : rows[^1].Step);
         var items = Window(rows, v.FromStep, explanation.Landmarks, lastStep);
-        return new Timeline(c, HeaderOf(c), lanes, items, explanation, lastStep, rows);
+        long marked = rows.FirstOrDefault(r => r.Offending)?.Step ?? v.Step;
+        return new Timeline(c, HeaderOf(c, marked), lanes, items, explanation, lastStep, rows) { OffendingStep = marked };
     }
 
     /// <summary>A lane per CPU that has events of its own code, then one per CPU that ran a patcher's steps.</summary>
@@ -194,50 +198,20 @@ public sealed class Timeline
         return items;
     }
 
-    private static List<(string, string)> HeaderOf(Counterexample c)
+    private static List<(string, string)> HeaderOf(Counterexample c, long marked)
     {
         var v = c.Violation;
+        // The step the table marks; a violation found when the run had ended is marked at its CPU's last event.
+        string at = marked == v.Step ? $"at step {marked}" : $"at step {marked} (its last event; found when the run ended, at its last step {v.Step})";
         var header = new List<(string, string)>
         {
             ("patcher", $"{c.Patcher}: {c.PatcherDescription}"),
             ("model", $"{c.Model}: {c.ModelDescription}{(c.NmiMayEndStiShadow ? " (an NMI may end the STI shadow)" : "")}"),
-            ("property", $"{v.Property}, violated on cpu{v.Cpu} at step {v.Step}"),
+            ("property", $"{v.Property}, violated on cpu{v.Cpu} {at}"),
         };
         if (c.Seed is { } seed) header.Add(("seed", seed));
         if (c.ExplainCommand is { } command) header.Add(("replay", command));
-        header.Add(("case", CaseText(c)));
+        header.Add(("case", CaseNotation.Of(c.Case)));
         return header;
-    }
-
-    /// <summary>The case in one line: CPUs, sites, the plan, tasks, interrupts, the schedule.</summary>
-    private static string CaseText(Counterexample c)
-    {
-        var k = c.Case;
-        var sites = c.Result.Requests.Select(r => r.Site).Distinct().Select(s =>
-        {
-            var spec = k.Sites.FirstOrDefault(x => x.Name == s.Name);
-            string irq = spec is null ? "" : spec.Spinlock ? ", under a spinlock with IRQs off" : spec.InterruptsOff ? ", with IRQs off" : "";
-            return $"{s.Name} {s.Kind} at 0x{s.Address:x} (line offset {s.Address % 64}, {s.Abi} ABI{irq})";
-        });
-        var requests = c.Result.Requests;
-        int planned = k.Batches.Sum(b => b.Count);
-        string Text(IEnumerable<Patching.PatchRequest> rs) =>
-            string.Join(", then ", rs.Select(r => $"{r.Site.Name}: {Disassembly.Format(r.Site.Address, r.Old)} -> {Disassembly.Format(r.Site.Address, r.New)}"));
-        return $"{k.Cpus} CPU{(k.Cpus == 1 ? "" : "s")}; {string.Join(", ", sites)}; patch {Text(requests.Take(planned))}" +
-               (requests.Count > planned ? $"; at the same time on cpu{k.Cpus - 2}: {Text(requests.Skip(planned))}" : "") +
-               $"; {k.TasksPerCpu} task(s) per CPU{(k.PatcherRunsSites ? " (the patching CPU runs the sites too)" : "")}" +
-               (k.InterruptsOffCpus.Count > 0 ? $", IF=0 around the sites on cpu{string.Join(",cpu", k.InterruptsOffCpus)}" : "") +
-               $"; schedule {ScheduleText(k.Schedule)}, then fair (every CPU in turn)";
-    }
-
-    private static string ScheduleText(Schedule s)
-    {
-        var text = string.Join(" ", s.Runs.Select(r => $"cpu{r.Cpu}x{r.Steps}"));
-        if (text.Length == 0) text = "none";
-        if (s.Interrupts.Count > 0)
-            text += "; interrupts " + string.Join(", ", s.Interrupts.Select(x =>
-                $"{x.Kind} on cpu{x.Cpu} {(x.InShadow ? $"at its first interrupt shadow from step {x.AtStep} on" : $"before step {x.AtStep}")}"));
-        if (s.FetchChoices.Any(f => f != 0)) text += $"; fetch choices [{string.Join(",", s.FetchChoices)}] (k: the k-th older version of a unit)";
-        return text;
     }
 }

@@ -36,9 +36,9 @@ public static class TimelineHtml
             Versions(t),
             new XElement("h2", "Timeline"),
             new XElement("p", new XAttribute("class", "legend"),
-                "One lane per CPU and one per patcher (named by the CPU it runs on); one row per step, time going down. The offending event is red; " +
+                "One lane per CPU and one per patcher (named by the CPU it runs on); one row per machine step, steps going down. The offending event is red; " +
                 (t.Stretch is { } st ? $"rows shaded yellow are {st.What}; " : "") +
-                "t is the memory clock after the step (fetch units say when they were read, stores when they landed). Hover a box for its full text" +
+                "step N is the machine step; t=N (everywhere) is the memory clock after the step (fetch units say when they were read, stores when they landed). Hover a box for its full text" +
                 (cuts ? "; click a cut line to open the steps it leaves out." : ".")),
             cuts ? new XElement("p", new XAttribute("class", "toolbar"),
                 new XElement("button", new XAttribute("type", "button"), new XAttribute("id", "open-cuts"), "Open every cut"),
@@ -179,7 +179,7 @@ public static class TimelineHtml
             new XElement("rect", new XAttribute("class", "band"), A("x", 0), A("y", y), A("width", width), A("height", height)),
             new XElement("text", new XAttribute("class", "gutter"), A("x", 6), A("y", y + Pad + LineHeight - 3),
                 new XElement("tspan", new XAttribute("class", "step"), $"step {row.Step}"),
-                new XElement("tspan", new XAttribute("class", "time"), $" t={row.Time}")));
+                new XElement("tspan", new XAttribute("class", "time"), $" t={row.Clock}")));
         for (int lane = 0; lane < lanes; lane++)
         {
             int by = y + Pad;

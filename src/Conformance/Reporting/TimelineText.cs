@@ -11,7 +11,7 @@ namespace Conformance.Reporting;
 public static class TimelineText
 {
     public const int MaxWidth = 160;
-    private const int MaxLaneWidth = 48, Gutter = 17;   // ">> " + step + " " + time + " | "
+    private const int MaxLaneWidth = 48, Gutter = 17;   // ">> " + step + " " + clock + " | "
 
     public static string Render(Timeline t)
     {
@@ -24,7 +24,7 @@ public static class TimelineText
         s.Append('\n');
 
         int lane = Math.Min(MaxLaneWidth, (MaxWidth - Gutter) / Math.Max(1, t.Lanes.Count) - 3);
-        s.Append(Line(" step", "     t", t.Lanes.Select(l => l.Title), lane));
+        s.Append(Line(" step", " clock", t.Lanes.Select(l => l.Title), lane));
         s.Append(new string('-', Gutter - 1)).Append('+').Append(string.Join("+", t.Lanes.Select(_ => new string('-', lane + 2)))).Append('\n');
         foreach (var item in t.Items)
         {
@@ -36,12 +36,12 @@ public static class TimelineText
             {
                 string mark = k > 0 ? "  " : row.Offending ? ">>" : t.InStretch(row) ? " *" : "  ";
                 string step = k == 0 ? $"{mark} {row.Step,5}" : "        ";
-                string time = k == 0 ? $"{row.Time,6}" : "      ";
+                string time = k == 0 ? $"{row.Clock,6}" : "      ";
                 s.Append(Line(step, time, cells.Select(c => k < c.Length ? c[k] : ""), lane));
             }
         }
         AppendWrapped(s, "  ", ">> the offending step, !! the offending event" + (t.Stretch is { } st ? $", * {st.What}" : "") +
-                               "; t: the memory clock after the step (fetch units say when they were read, stores when they landed)", MaxWidth);
+                               "; step: the machine step; clock (and every t=): the memory clock after the step (fetch units say when they were read, stores when they landed)", MaxWidth);
         s.Append('\n');
 
         s.Append($"Why this violates {v.Property}:\n");

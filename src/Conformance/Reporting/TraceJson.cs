@@ -8,8 +8,9 @@ namespace Conformance.Reporting;
 /// <summary>
 /// The structured trace of a counterexample as JSON: what was checked, the case, every violation,
 /// the lanes, and every event of the run (not only the timeline's window), each with its
-/// <c>type</c> (<see cref="EventKinds"/>), step, CPU, time and its own fields; the offending event
-/// has <c>"offending": true</c>. Addresses are hex strings (JSON numbers lose 64-bit precision).
+/// <c>type</c> (<see cref="EventKinds"/>), <c>step</c> (the machine step), CPU, <c>clock</c> (the memory clock
+/// after the step) and its own fields; the offending event has <c>"offending": true</c>. A figure is named
+/// for what it counts: <c>step</c>, <c>fromStep</c>, <c>atStep</c> are steps, <c>clock</c> the memory clock. Addresses are hex strings (JSON numbers lose 64-bit precision).
 /// </summary>
 public static class TraceJson
 {
@@ -59,6 +60,7 @@ public static class TraceJson
     {
         var k = c.Case;
         w.WriteStartObject("case");
+        w.WriteString("notation", CaseNotation.Of(k));
         w.WriteNumber("cpus", k.Cpus);
         w.WriteNumber("tasksPerCpu", k.TasksPerCpu);
         w.WriteStartArray("interruptsOffCpus");
@@ -105,7 +107,7 @@ public static class TraceJson
         foreach (int f in k.Schedule.FetchChoices) w.WriteNumberValue(f);
         w.WriteEndArray();
         w.WriteEndObject();
-        w.WriteNumber("livenessWindow", k.LivenessWindowSteps);
+        w.WriteNumber("livenessWindowSteps", k.LivenessWindowSteps);
         w.WriteBoolean("patcherRunsSites", k.PatcherRunsSites);
         w.WriteNumber("concurrentRequests", c.Result.Requests.Count - k.Batches.Sum(b => b.Count));
         w.WriteEndObject();
@@ -118,7 +120,8 @@ public static class TraceJson
         w.WriteNumber("cpu", v.Cpu);
         w.WriteNumber("step", v.Step);
         if (v.FromStep >= 0) w.WriteNumber("fromStep", v.FromStep);
-        w.WriteNumber("time", v.Time);
+        w.WriteNumber("clock", v.Clock);
+        if (v.AtRunEnd) w.WriteBoolean("atRunEnd", true);
         if (v.Site is not null) w.WriteString("site", v.Site.Name);
         w.WriteString("message", v.Message);
         w.WriteEndObject();
@@ -130,7 +133,7 @@ public static class TraceJson
         w.WriteString("type", EventKinds.Of(e));
         w.WriteNumber("step", e.Step);
         w.WriteNumber("cpu", e.Cpu);
-        w.WriteNumber("time", e.Time);
+        w.WriteNumber("clock", e.Time);
         if (offending) w.WriteBoolean("offending", true);
         switch (e)
         {
@@ -166,7 +169,7 @@ public static class TraceJson
                     w.WriteStartObject();
                     w.WriteString("start", Hex(unit.Start));
                     w.WriteString("end", Hex(unit.End));
-                    w.WriteNumber("moment", unit.Moment);
+                    w.WriteNumber("clock", unit.Moment);
                     w.WriteString("bytes", Disassembly.Hex(bytes));
                     w.WriteEndObject();
                 }

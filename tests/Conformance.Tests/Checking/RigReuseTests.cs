@@ -47,6 +47,6 @@ public class RigReuseTests
             if (Outcome(freshOther) != Outcome(again))
                 problems.Add($"under {model.Name}, the other schedule: fresh {Outcome(freshOther)}; reset {Outcome(again)}");
             return problems;
-        }, maxTest: 8);
+        }, maxTest: 8, describe: g => PatchCaseRealizer.Realize(g, probe).ToString());
     }
 }

@@ -64,8 +64,10 @@ public class SingleWriterTests
                 .Violations.Where(v => v.Property == PatchCheck.SingleWriter).Select(v => v.ToString()).ToArray();
         // The search for the mix stops at the first; the correct patcher gets fewer cases to survive.
         var outcome = PropertyRunner.Run($"P5 for {probe.Name}", PatchCaseGen.Arbitrary(3), SingleWriterViolations,
-            new PropertySettings(passes ? 300 : 3000, PropertySettings.DefaultSeed, PropertySettings.DefaultGamma, EndSize: 50));
-        TestContext.Current.TestOutputHelper?.WriteLine($"{probe.Name}: {(outcome.Passed ? "passed" : "failed")} after {outcome.Tests} case(s); shrunk: {outcome.Shrunk}");
+            new PropertySettings(passes ? 300 : 3000, PropertySettings.DefaultSeed, PropertySettings.DefaultGamma, EndSize: 50),
+            describe: g => PatchCaseRealizer.Realize(g, probe).ToString());
+        TestContext.Current.TestOutputHelper?.WriteLine($"{probe.Name}: {(outcome.Passed ? "passed" : "failed")} after {outcome.Tests} case(s); shrunk: " +
+            (outcome.Shrunk is PatchCaseGenome g ? PatchCaseRealizer.Realize(g, probe).ToString() : "none"));
         Assert.Equal(passes, outcome.Passed);
         if (!passes)
         {

@@ -39,12 +39,23 @@ public class ViolationOrderTests
     {
         var order = PatchCheck.Earliest(
         [
-            new Violation(PatchCheck.Completion, 0, 9, "c") { Step = 9 },
-            new Violation(PatchCheck.Liveness, 0, 9, "d") { Step = 9 },
-            new Violation("patcher-error", 0, 9, "e") { Step = 9 },
-            new Violation(EquivalentEffect.Id, 0, 5, "b") { Step = 5 },
-            new Violation(OldNewOrTrap.Id, 0, 7, "a") { Step = 7 },
+            new Violation(PatchCheck.Completion, 0, 9, 30, "c"),
+            new Violation(PatchCheck.Liveness, 0, 9, 30, "d"),
+            new Violation(Violation.PatcherError, 0, 9, 30, "e"),
+            new Violation(EquivalentEffect.Id, 0, 5, 12, "b"),
+            new Violation(OldNewOrTrap.Id, 0, 7, 20, "a"),
         ]);
         Assert.Equal(["b", "a", "e", "c", "d"], order.Select(v => v.Message));
+    }
+
+    [Fact]
+    public void A_violation_found_when_the_run_ended_goes_after_those_of_the_runs_last_step()
+    {
+        var order = PatchCheck.Earliest(
+        [
+            new Violation(Violation.PatcherError, 1, 9, 30, "end") { AtRunEnd = true },
+            new Violation(EquivalentEffect.Id, 0, 9, 30, "during"),
+        ]);
+        Assert.Equal(["during", "end"], order.Select(v => v.Message));
     }
 }

@@ -140,6 +140,12 @@ public class BadPluginTests(BadPluginRun run) : IClassFixture<BadPluginRun>
         Assert.False(cell.Agrees);   // it declares nothing, so it is expected to pass
         Assert.Contains($"{patcher} ({Dll}: Conformance.BadPlugins.{type}) {cause}", cell.Violation);
         Assert.StartsWith($"{ReplayToken.Version}:{patcher}:", cell.Replay);
+        if (patcher == "throwing-on-breakpoint") return;   // its handler's throw faults the visiting CPU: the visit's P2 comes first
+        // The patcher's own throw is its error; the table's cell says it in words, never a name cut in the middle ("fail pa").
+        Assert.Equal(Conformance.Checking.Violation.PatcherError, cell.Property);
+        Assert.Contains($"{patcher} / atomic: {Conformance.Checking.Violation.PatcherError} ", run.Check.Out);
+        Assert.Equal("patcher error", Conformance.Reporting.PropertyLabel.Short(cell.Property));
+        Assert.DoesNotMatch(@"fail pa\s*[│|\n]", run.Check.Out);
     }
 
     /// <summary>The worker is a place, not a change: a well-behaved plug-in's cell is what it is in process, guarded or not.</summary>

@@ -92,6 +92,12 @@ public class CliTests
             Assert.Equal("P1-old-new-or-trap", naive.GetProperty("property").GetString());
             Assert.Equal(2, naive.GetProperty("shrunkCpus").GetInt32());
             Assert.StartsWith("cf2:naive-text-poke:", naive.GetProperty("replay").GetString());
+            // The case in the one notation, and the violation's step and memory clock apart (spec/timelines.md).
+            Assert.StartsWith("2 CPUs; sites s0 (call site at ", naive.GetProperty("case").GetString());
+            Assert.InRange(naive.GetProperty("violationStep").GetInt64(), 0, naive.GetProperty("shrunkSteps").GetInt64() + 10_000);
+            Assert.True(naive.GetProperty("violationClock").GetInt64() > 0);
+            var passing = cells.First(c => c.GetProperty("patcher").GetString() == "text-poke-bp");
+            Assert.False(passing.TryGetProperty("case", out _));
         }
         finally
         {

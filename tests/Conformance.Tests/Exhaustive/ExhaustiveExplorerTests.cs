@@ -48,7 +48,7 @@ public class ExhaustiveExplorerTests
         // The schedule alone replays it (also through the token the CLI prints).
         var token = ExhaustiveToken.Parse(new ExhaustiveToken("naive-text-poke", model, 2, 1, false, cx.Case.Schedule).ToString());
         var replayed = PatchCheck.Run(() => new NaiveTextPoke(), Model(model), scenario.WithSchedule(token.Schedule));
-        Assert.Equal(cx.Result.Violations.Select(v => (v.Property, v.Cpu, v.Time)), replayed.Violations.Select(v => (v.Property, v.Cpu, v.Time)));
+        Assert.Equal(cx.Result.Violations.Select(v => (v.Property, v.Cpu, v.Step, v.Clock)), replayed.Violations.Select(v => (v.Property, v.Cpu, v.Step, v.Clock)));
     }
 
     [Theory]

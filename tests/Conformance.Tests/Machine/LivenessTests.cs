@@ -41,7 +41,7 @@ public class LivenessTests
         Assert.False(result.Confirmed);
         var line = Assert.Single(result.Cycle);
         Assert.Equal("2 cpu0 0x400000 jmp short 0000000000400000h", line.Trim());
-        Assert.StartsWith("livelock: the state at step 4 repeats step 2 (a cycle of 2 steps); ", result.ToString());
+        Assert.StartsWith("livelock: the state after step 3 is the one before step 2 (a cycle of 2 steps); ", result.ToString());
         Assert.Contains(line, result.ToString());
     }
 
@@ -59,7 +59,7 @@ public class LivenessTests
         Assert.Equal(2, result.CycleStart);
         Assert.Equal(2, result.CycleLength);
         Assert.Single(result.Cycle);
-        Assert.StartsWith("livelock: the state at step 4 repeats step 2 (a cycle of 2 steps), and no writer made progress in 1000 steps; ", result.ToString());
+        Assert.StartsWith("livelock: the state after step 3 is the one before step 2 (a cycle of 2 steps), and no writer made progress in 1000 steps; ", result.ToString());
     }
 
     [Fact]

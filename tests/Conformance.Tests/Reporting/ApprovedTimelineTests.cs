@@ -82,6 +82,40 @@ public class ApprovedTimelineTests
         Snapshot.Match(TimelineText.Render(TimelineModel.Build(CounterexampleOf(cell))), Parameters(patcher, model, nmi), method: nameof(Timeline), mayAccept: false);
     }
 
+    /// <summary>
+    /// Exact labels: the header's "at step N" is the step of the row the table marks (>>), a violation
+    /// found during the run is that step itself, its text says "step" for the step and "t=" for the
+    /// memory clock, and the JSON trace gives the violation's <c>step</c> and <c>clock</c> apart, the
+    /// clock of a torn fetch being the offending event's.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Rows))]
+    public void The_header_the_table_and_the_json_agree_on_the_offending_step_and_label_step_and_clock(string patcher, string model, bool nmi)
+    {
+        var c = CounterexampleOf(MatrixCells.Get(patcher, model, nmi));
+        var v = c.Violation;
+        var timeline = TimelineModel.Build(c);
+        string text = TimelineText.Render(timeline);
+        var marked = Assert.Single(timeline.Rows, r => r.Offending);
+        Assert.Equal(marked.Step, timeline.OffendingStep);
+        Assert.StartsWith($"{v.Property}, violated on cpu{v.Cpu} at step {marked.Step}", CaseNotationTests.HeaderValue(text, "property"));
+        Assert.Contains(text.Split('\n'), l => l.StartsWith($">> {marked.Step,5} {marked.Clock,6} |", StringComparison.Ordinal));
+        if (!v.AtRunEnd) Assert.Equal(v.Step, marked.Step);
+        else Assert.True(marked.Step <= v.Step && v.Step == c.Result.Steps - 1, $"found at the run's end: step {v.Step} of {c.Result.Steps}");
+        Assert.StartsWith($"{v.Property} violated on cpu{v.Cpu} at step {v.Step} (t={v.Clock}): ", v.ToString());
+
+        using var json = System.Text.Json.JsonDocument.Parse(TraceJson.Render(timeline));
+        var first = json.RootElement.GetProperty("violations")[0];
+        Assert.Equal(v.Step, first.GetProperty("step").GetInt64());
+        Assert.Equal(v.Clock, first.GetProperty("clock").GetInt64());
+        Assert.False(first.TryGetProperty("time", out _));
+        var offending = json.RootElement.GetProperty("events").EnumerateArray().Where(e => e.TryGetProperty("offending", out _)).ToArray();
+        Assert.NotEmpty(offending);
+        Assert.All(offending, e => Assert.Equal(marked.Step, e.GetProperty("step").GetInt64()));
+        if (v.Fetch is { } fetch) Assert.Equal(fetch.Time, Assert.Single(offending).GetProperty("clock").GetInt64());
+        if (v.FromStep >= 0) Assert.Equal(v.FromStep, first.GetProperty("fromStep").GetInt64());
+    }
+
     /// <summary>The replay token a timeline's header records.</summary>
     public static string TokenIn(string timeline)
     {

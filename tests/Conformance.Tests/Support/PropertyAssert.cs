@@ -10,10 +10,11 @@ namespace Conformance.Tests.Support;
 /// </summary>
 public static class PropertyAssert
 {
-    public static PropertyOutcome Holds<T>(string name, Arbitrary<T> arbitrary, Func<T, IReadOnlyList<string>> problems, int maxTest)
+    public static PropertyOutcome Holds<T>(string name, Arbitrary<T> arbitrary, Func<T, IReadOnlyList<string>> problems, int maxTest,
+        Func<T, string>? describe = null)
         where T : notnull
     {
-        var outcome = PropertyRunner.Run(name, arbitrary, problems, PropertySettings.FromEnvironment(maxTest));
+        var outcome = PropertyRunner.Run(name, arbitrary, problems, PropertySettings.FromEnvironment(maxTest), describe);
         TestContext.Current.TestOutputHelper?.WriteLine(outcome.Report);
         if (!outcome.Passed) Assert.Fail(outcome.Report);
         return outcome;

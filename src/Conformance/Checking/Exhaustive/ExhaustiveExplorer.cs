@@ -98,9 +98,10 @@ public static class ExhaustiveExplorer
     {
         var replay = c with { Schedule = driver.Recorded };
         var traced = PatchCheck.Run(create, model, replay, recordTrace: true);
-        // Compared by property, CPU and time: a livelock's message carries its cycle only when traced.
-        var want = explored.Violations.Select(v => $"{v.Property} on cpu{v.Cpu} at t={v.Time}").ToArray();
-        var got = traced.Violations.Select(v => $"{v.Property} on cpu{v.Cpu} at t={v.Time}").ToArray();
+        // Compared by property, CPU and step (and a torn fetch's clock): a livelock's message carries its cycle only when traced.
+        static string Key(Violation v) => $"{v.Property} on cpu{v.Cpu} at step {v.Step}{(v.Fetch is null ? "" : $" (t={v.Clock})")}";
+        var want = explored.Violations.Select(Key).ToArray();
+        var got = traced.Violations.Select(Key).ToArray();
         if (!want.SequenceEqual(got))
             throw new InvalidOperationException($"the counterexample does not replay from its schedule ({replay.Schedule}): explored {string.Join("; ", want)}, replayed {string.Join("; ", got)}");
         return new ExhaustiveCounterexample(replay, traced, driver.Preemptions, driver.Decisions.Count, driver.Steps, execution);
