@@ -65,11 +65,17 @@ public sealed class JumpLabel : IPatcher
             // the key's state is whether its site jumps (a key has one target, so a rival asking for
             // another jmp of an enabled key finds it enabled).
             if (IsNop(now) == IsNop(r.New) && IsJmp(r.Site, now) == IsJmp(r.Site, r.New)) continue;
-            // __jump_label_patch: every entry is checked when it is queued, before the first int3.
-            if (!now.AsSpan().SequenceEqual(r.Old))
+            // __jump_label_patch: every entry is checked when it is queued, before the first int3: the site
+            // must hold the key's current state, its NOP or its jmp. In the kernel a key has one target,
+            // so "its jmp" is one byte string; here a concurrent patch may have enabled the key with a jmp
+            // to another of the site's targets, which is still the enabled state (spec/properties.md: a
+            // patch reads the text under the lock, not the request's old bytes). Only text that is
+            // neither is the kernel's BUG.
+            bool expected = IsNop(r.Old) ? IsNop(now) : IsJmp(r.Site, now);
+            if (!expected)
                 throw new InvalidOperationException(
                     $"jump_label: Fatal kernel bug, unexpected op at {r.Site.Name}: {Forms.Hex(now)}, expected {Forms.Hex(r.Old)} (BUG)");
-            queued.Add(r);
+            queued.Add(r with { Old = now });
         }
         if (queued.Count == 0) yield break;
         foreach (var step in IntThreeProtocol.Steps(queued, b => _batch = b))

@@ -79,6 +79,25 @@ public class JumpLabelTests
         Assert.Equal("0f 1f 40 00 90", Forms.Hex(rig.Bytes(w.Sites[0])));   // nothing written
     }
 
+    /// <summary>
+    /// A concurrent patch enabled the key with a jmp to another of the site's targets, then a later
+    /// patch disables it, its request naming the jmp its caller saw before: the site is in the enabled
+    /// state, so it is no kernel bug (at --runs 1000 the matrix called this "patcher-error" in every
+    /// model: a false alarm). The NOP is written, through the int3 protocol.
+    /// </summary>
+    [Fact]
+    public void A_key_enabled_with_a_jmp_to_another_target_is_still_enabled_and_is_disabled()
+    {
+        var w = PatchTesting.OneSite(SiteKind.Jmp, 0);
+        var rig = PatchTesting.Rig(new JumpLabel(), w);
+        rig.Machine.Memory.Poke(w.Sites[0].Address, w.InstructionFor(0, 2));   // a rival's jmp t2
+        rig.Patch([w.Request(0, 1, -1)]);                                       // disable, believing jmp t1
+        FinishWriter(rig);
+        Assert.Null(rig.Failure);
+        Assert.Equal(Forms.Nop5, rig.Bytes(w.Sites[0]));
+        Assert.Contains(rig.Machine.Trace, l => l.Contains("sync_core"));
+    }
+
     [Fact]
     public void A_key_already_in_the_state_asked_for_is_left_alone()
     {
