@@ -31,7 +31,7 @@ public static class VerdictTable
     /// <summary>The table for a console <paramref name="width"/> columns wide.</summary>
     public static Table Of(CheckReport report, IReadOnlyList<string> models, int width)
     {
-        var needs = report.Assumptions.ToDictionary(a => (a.Patcher, a.NmiMayEndStiShadow), a => a.Needs);
+        var needs = report.Assumptions.ToDictionary(a => (a.Patcher, a.NmiMayEndStiShadow), a => NeedsText(report, a));
         var rows = report.Matrix.GroupBy(r => (r.Patcher, r.NmiMayEndStiShadow))
             .Select(row => (Name: row.Key.Patcher + (row.Key.NmiMayEndStiShadow ? NmiSuffix : ""),
                 Cells: models.Select(m => row.FirstOrDefault(r => r.Model == m) is { } c ? Cell(c) : (Text: "", Color: (string?)null))
@@ -62,6 +62,10 @@ public static class VerdictTable
         return table;
     }
 
+    /// <summary>A row's needs, with <see cref="UndecidedMark"/> when one of its cells is one history leaves undecided (the suite's answer, from this run's cases).</summary>
+    private static string NeedsText(CheckReport report, AssumptionReport a) =>
+        a.Needs + (report.Matrix.Any(c => c.Patcher == a.Patcher && c.NmiMayEndStiShadow == a.NmiMayEndStiShadow && c.Expected == "none") ? $" {UndecidedMark}" : "");
+
     /// <summary>Whether the table with its needs column fits <paramref name="width"/> columns, boxed or without borders (a space between columns).</summary>
     private static bool NeedsFits(IReadOnlyList<int> widths, int width) => widths.Sum() + widths.Count - 1 <= width;
 
@@ -71,7 +75,7 @@ public static class VerdictTable
     /// </summary>
     public static IReadOnlyList<string> NeedsBelow(CheckReport report, IReadOnlyList<string> models, int width)
     {
-        var names = report.Assumptions.Select(a => (Name: a.Patcher + (a.NmiMayEndStiShadow ? NmiSuffix : ""), a.Needs)).ToArray();
+        var names = report.Assumptions.Select(a => (Name: a.Patcher + (a.NmiMayEndStiShadow ? NmiSuffix : ""), Needs: NeedsText(report, a))).ToArray();
         var widths = new[] { names.Select(n => n.Name.Length).Append("patcher".Length).Max() }
             .Concat(models.Select(m => report.Matrix.Where(c => c.Model == m).Select(c => Cell(c).Text.Length).Append(m.Length).Max()))
             .Append(names.Select(n => n.Needs.Length).Append(NeedsHeader.Length).Max()).ToArray();
