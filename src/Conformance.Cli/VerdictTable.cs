@@ -28,12 +28,21 @@ public static class VerdictTable
         $"{UndecidedMark}: history expects nothing (the suite decides); open: an open cell not found in this run (spec/verdicts.md); " +
         $"{NmiSuffix.Trim()}: an NMI may end the STI shadow; {NeedsHeader}: the weakest fetch model it passes under (with every stronger one; nothing: architectural, -: fails even under atomic). [green]green[/] agrees with history, [red]red[/] does not, [yellow]yellow[/]: undecided or open.";
 
-    /// <summary>The table for a console <paramref name="width"/> columns wide.</summary>
-    public static Table Of(CheckReport report, IReadOnlyList<string> models, int width)
+    /// <summary>The table's rows (the name, then a cell per model and the needs), its headers and each column's widest text.</summary>
+    private sealed record Layout(string[] Headers, (string Name, (string Text, string? Color)[] Cells)[] Rows, int[] Widths)
+    {
+        /// <summary>Whether it fits <paramref name="width"/> columns without borders (a space between columns).</summary>
+        public bool Fits(int width) => Widths.Sum() + Widths.Length - 1 <= width;
+
+        /// <summary>The same without its last column.</summary>
+        public Layout WithoutLast() => new(Headers[..^1], Rows.Select(r => (r.Name, r.Cells[..^1])).ToArray(), Widths[..^1]);
+    }
+
+    private static Layout LayOut(CheckReport report, IReadOnlyList<string> models)
     {
         var needs = report.Assumptions.ToDictionary(a => (a.Patcher, a.NmiMayEndStiShadow), a => NeedsText(report, a));
         var rows = report.Matrix.GroupBy(r => (r.Patcher, r.NmiMayEndStiShadow))
-            .Select(row => (Name: row.Key.Patcher + (row.Key.NmiMayEndStiShadow ? NmiSuffix : ""),
+            .Select(row => (Name: NameOf(row.Key.Patcher, row.Key.NmiMayEndStiShadow),
                 Cells: models.Select(m => row.FirstOrDefault(r => r.Model == m) is { } c ? Cell(c) : (Text: "", Color: (string?)null))
                     .Append((Text: needs[row.Key], Color: null)).ToArray()))
             .ToArray();
@@ -41,13 +50,17 @@ public static class VerdictTable
         // The widest text of each column: the header or a cell.
         var widths = new[] { rows.Select(r => r.Name.Length).Append("patcher".Length).Max() }
             .Concat(headers.Skip(1).Select((h, i) => rows.Select(r => r.Cells[i].Text.Length).Append(h.Length).Max())).ToArray();
-        if (!NeedsFits(widths, width))
-        {
-            // Too narrow even without borders: the needs column goes below the table (NeedsBelow).
-            headers = headers[..^1];
-            widths = widths[..^1];
-            rows = rows.Select(r => (r.Name, r.Cells[..^1])).ToArray();
-        }
+        return new Layout(headers, rows, widths);
+    }
+
+    private static string NameOf(string patcher, bool nmi) => patcher + (nmi ? NmiSuffix : "");
+
+    /// <summary>The table for a console <paramref name="width"/> columns wide.</summary>
+    public static Table Of(CheckReport report, IReadOnlyList<string> models, int width)
+    {
+        var layout = LayOut(report, models);
+        if (!layout.Fits(width)) layout = layout.WithoutLast();   // too narrow even without borders: the needs go below the table (NeedsBelow)
+        var (headers, rows, widths) = layout;
         bool boxed = BoxedWidth(widths) <= width;
         var table = new Table();
         if (!boxed) table.Border(TableBorder.None);
@@ -66,21 +79,15 @@ public static class VerdictTable
     private static string NeedsText(CheckReport report, AssumptionReport a) =>
         a.Needs + (report.Matrix.Any(c => c.Patcher == a.Patcher && c.NmiMayEndStiShadow == a.NmiMayEndStiShadow && c.Expected == "none") ? $" {UndecidedMark}" : "");
 
-    /// <summary>Whether the table with its needs column fits <paramref name="width"/> columns, boxed or without borders (a space between columns).</summary>
-    private static bool NeedsFits(IReadOnlyList<int> widths, int width) => widths.Sum() + widths.Count - 1 <= width;
-
     /// <summary>
     /// The needs column as lines, when the console is too narrow for it in the table (else none): one
     /// row a line, so that no name is broken.
     /// </summary>
     public static IReadOnlyList<string> NeedsBelow(CheckReport report, IReadOnlyList<string> models, int width)
     {
-        var names = report.Assumptions.Select(a => (Name: a.Patcher + (a.NmiMayEndStiShadow ? NmiSuffix : ""), Needs: NeedsText(report, a))).ToArray();
-        var widths = new[] { names.Select(n => n.Name.Length).Append("patcher".Length).Max() }
-            .Concat(models.Select(m => report.Matrix.Where(c => c.Model == m).Select(c => Cell(c).Text.Length).Append(m.Length).Max()))
-            .Append(names.Select(n => n.Needs.Length).Append(NeedsHeader.Length).Max()).ToArray();
-        if (names.Length == 0 || NeedsFits(widths, width)) return [];
-        return [$"{NeedsHeader} (the weakest fetch model each row passes under):", .. names.Select(n => $"  {n.Name}: {n.Needs}")];
+        var layout = LayOut(report, models);
+        if (layout.Rows.Length == 0 || layout.Fits(width)) return [];
+        return [$"{NeedsHeader} (the weakest fetch model each row passes under):", .. layout.Rows.Select(r => $"  {r.Name}: {r.Cells[^1].Text}")];
     }
 
     /// <summary>The width of the boxed table: each column's text, a space either side and a bar, and the bar on the left.</summary>

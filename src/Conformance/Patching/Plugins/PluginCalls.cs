@@ -43,8 +43,9 @@ public static class PluginCalls
     /// <summary>The call in progress on a thread other than <paramref name="mine"/>, or null.</summary>
     private static Call? OtherCall(Calls mine)
     {
-        foreach (var t in Threads)
-            if (t != mine && t.Current is { } c) return c;
+        lock (Everyone)   // no copy of the list: this runs at the end of a call while another thread is inside one
+            foreach (var t in Everyone)
+                if (t != mine && t.Current is { } c) return c;
         return null;
     }
 
