@@ -68,7 +68,7 @@ public class MachineReportTests(MachineReportRun run) : IClassFixture<MachineRep
         { "delete summary", "$: the required field 'summary' is missing" },
         { "delete matrix[0].casesChecked", "$.matrix[0]: the required field 'casesChecked' is missing" },
         { "matrix[0].verdict=maybe", "$.matrix[0].verdict: is \"maybe\", expected one of" },
-        { "format=1", "$.format: is 1, expected 2" },
+        { "format=1", "$.format: is 1, expected 3" },
         { "summary.cells=-1", "$.summary.cells: is -1, below the minimum 0" },
         { "matrix[0].runs=4", "$.matrix[0]: the field 'runs' is not in the schema" },
         { "tool=\"x\"", "$.tool: is a string, expected object" },
@@ -117,7 +117,7 @@ public class MachineReportTests(MachineReportRun run) : IClassFixture<MachineRep
         var emulator = s.GetProperty("emulator");
         Assert.True(emulator.GetProperty("checked").GetBoolean());
         Assert.Equal(json.GetProperty("emulator").GetArrayLength(), emulator.GetProperty("families").GetInt32());
-        Assert.Equal(2, json.GetProperty("format").GetInt32());
+        Assert.Equal(3, json.GetProperty("format").GetInt32());
         Assert.False(string.IsNullOrEmpty(json.GetProperty("tool").GetProperty("version").GetString()));
         var options = json.GetProperty("options");
         Assert.Equal(["naive-text-poke", "text-poke-bp", "stub-per-call-sti"], options.GetProperty("patchers").EnumerateArray().Select(p => p.GetString()));
