@@ -5,7 +5,8 @@ namespace Conformance.Tests.Cli;
 
 /// <summary>
 /// <c>bench</c> works end to end on a tiny fixed version (one row, two seeds, short rounds): the
-/// tables print and the JSON has every figure. The figures themselves are measurements, not tested.
+/// tables print and the JSON has every figure and fits spec/bench-report.schema.json. The figures
+/// themselves are measurements, not tested.
 /// </summary>
 public class BenchCommandTests
 {
@@ -19,7 +20,15 @@ public class BenchCommandTests
             Assert.True(exit == 0, error);
             Assert.Contains("| naive-text-poke / atomic", output);
             Assert.Contains("emulated instructions", output);
-            using var json = JsonDocument.Parse(File.ReadAllText(file));
+            string text = File.ReadAllText(file);
+            ReportSchemas.AssertValidAndDamageRejected(ReportSchemas.Load("bench-report.schema.json"), text,
+                ("no machine", d => d.AsObject().Remove("machine"), "$: the required field 'machine' is missing"),
+                ("a search without cases", d => d["rows"]![0]!["strategies"]![0]!["searches"]![0]!.AsObject().Remove("cases"), "$.rows[0].strategies[0].searches[0]: the required field 'cases' is missing"),
+                ("an unknown field", d => d["rates"]![0]!["runs"] = 3, "$.rates[0]: the field 'runs' is not in the schema"),
+                ("an unknown strategy", d => d["rows"]![0]!["strategies"]![0]!["strategy"] = "dfs", "$.rows[0].strategies[0].strategy: is \"dfs\", expected one of"),
+                ("an unknown unit", d => d["rates"]![0]!["unit"] = "seconds", "$.rates[0].unit: is \"seconds\", expected one of"),
+                ("format 3", d => d["format"] = 3, "$.format: is 3, expected 2"));
+            using var json = JsonDocument.Parse(text);
             var root = json.RootElement;
             Assert.Equal(2, root.GetProperty("format").GetInt32());   // the header every report has (spec/reports.md)
             Assert.Equal("bench", root.GetProperty("report").GetString());

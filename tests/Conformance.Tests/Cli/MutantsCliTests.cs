@@ -1,8 +1,9 @@
 using System.Text.Json;
+using Conformance.Tests.Support;
 
 namespace Conformance.Tests.Cli;
 
-/// <summary><c>check --mutants</c> as a user runs it: the table per mutant, the kill score, the JSON and the exit code.</summary>
+/// <summary><c>check --mutants</c> as a user runs it: the table per mutant, the kill score, the JSON (which fits spec/mutants-report.schema.json) and the exit code.</summary>
 public class MutantsCliTests
 {
     private static (int Exit, string Out, string Err) Run(params string[] args) => Support.CliProcess.Run(args);
@@ -19,7 +20,15 @@ public class MutantsCliTests
             Assert.Contains("mutant-text-poke-bp-no-sync2 (killed)", output);
             Assert.Contains("exhaustive out of reach: a concurrent patch: the exhaustive scenario has one writer", output);
             Assert.Contains("Kill score: 2/2 mutants killed", output);
-            using var json = JsonDocument.Parse(File.ReadAllText(file));
+            string text = File.ReadAllText(file);
+            ReportSchemas.AssertValidAndDamageRejected(ReportSchemas.Load("mutants-report.schema.json"), text,
+                ("no score", d => d.AsObject().Remove("killed"), "$: the required field 'killed' is missing"),
+                ("a cell without its random search", d => d["mutants"]![0]!["cells"]![0]!.AsObject().Remove("random"), "$.mutants[0].cells[0]: the required field 'random' is missing"),
+                ("an unknown field", d => d["mutants"]![0]!["cells"]![0]!["exhaustive"]!["runs"] = 3, "$.mutants[0].cells[0].exhaustive: the field 'runs' is not in the schema"),
+                ("an unknown outcome", d => d["mutants"]![0]!["cells"]![0]!["exhaustive"]!["outcome"] = "found", "$.mutants[0].cells[0].exhaustive.outcome: is \"found\", expected one of"),
+                ("another report", d => d["report"] = "check", "$.report: is \"check\", expected \"mutants\""),
+                ("negative cases", d => d["mutants"]![0]!["cells"]![0]!["random"]!["cases"] = -1, "$.mutants[0].cells[0].random.cases: is -1, below the minimum 0"));
+            using var json = JsonDocument.Parse(text);
             var mutants = json.RootElement.GetProperty("mutants").EnumerateArray().ToArray();
             Assert.Equal(2, mutants.Length);
             var noSync2 = mutants.Single(m => m.GetProperty("name").GetString() == "mutant-text-poke-bp-no-sync2");
