@@ -88,7 +88,7 @@ public static class PatchCheck
                 ulong rip = rig.Machine.RipOf(task);
                 if (rip >= rig.Stubs.Base && rip < rig.Stubs.Base + Workload.StubSize)
                     violations.Add(new Violation(Completion, task.Cpu, end, clock,
-                        $"after the patcher returned, {task} is still inside the patcher's stub at 0x{rip:x}: the next patch may rewrite it under the task") { AtRunEnd = true });
+                        $"after the patcher returned, {task} is still inside the patcher's stub at 0x{rip:x}: the next patch may rewrite it under the task") { AtRunEnd = true, InStubAt = rip });
             }
         }
         if (live.Verdict == LivenessVerdict.Completed)
