@@ -47,7 +47,7 @@ public class MinimalCounterexampleTests
 
     [Fact]
     public void Every_known_bad_row_has_its_figures() =>
-        Assert.Equal(MinimalCounterexamples.Rows().Select(r => r.Patcher.Name).Order(), Rows().Select(r => (string)r[0]).Order());
+        Assert.Equal(MinimalCounterexamples.Rows().Select(r => r.Patcher.Name).Order(), Rows().Select(r => r.Data.Item1).Order());
 
     [Theory]
     [MemberData(nameof(Rows))]
