@@ -18,7 +18,7 @@ namespace Conformance.Cli;
 public sealed class ExhaustiveCheck
 {
     private readonly Option<bool> _exhaustive = new("--exhaustive") { Description = "Explore every schedule of a small scenario within a preemption bound, instead of the random matrix (spec/exhaustive.md)." };
-    private readonly Option<int> _preemptions = new("--preemptions") { Description = "With --exhaustive: the most preemptions an execution may make (0 to 8).", DefaultValueFactory = _ => 2 };
+    private readonly Option<string> _preemptions = new("--preemptions") { Description = "With --exhaustive: the most preemptions an execution may make (0 to 8), or 'unbounded': every schedule, the visited states ending the search.", DefaultValueFactory = _ => "2" };
     private readonly Option<int> _cpus = new("--cpus") { Description = "With --exhaustive: CPUs in the scenario, the last one patching (2 or 3).", DefaultValueFactory = _ => 2 };
     private readonly Option<int> _sites = new("--sites") { Description = "With --exhaustive: sites patched in one batch (1 or 2).", DefaultValueFactory = _ => 1 };
     private readonly Option<int> _iterations = new("--iterations") { Description = "With --exhaustive: loop iterations each reader runs (1 to 8).", DefaultValueFactory = _ => 2 };
@@ -34,7 +34,19 @@ public sealed class ExhaustiveCheck
     };
 
     private Option<bool>[] Flags => [_irqsOff, _noReduction];
-    private Option<int>[] Numbers => [_preemptions, _cpus, _sites, _iterations, _stepBudget, _maxExecutions];
+    private Option[] Numbers => [_preemptions, _cpus, _sites, _iterations, _stepBudget, _maxExecutions];
+
+    /// <summary>--preemptions: a number 0 to 8 or "unbounded"; anything else is a usage error naming the option.</summary>
+    private int Preemptions(ParseResult parse)
+    {
+        string text = parse.GetValue(_preemptions)!.Trim();
+        if (text.Equals("unbounded", StringComparison.OrdinalIgnoreCase)) return ExhaustiveBound.Unbounded;
+        if (!int.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out int k))
+            throw new UsageException($"--preemptions '{text}': a number 0 to {ExhaustiveBound.MaxPreemptions}, or 'unbounded'");
+        if (k is < 0 or > ExhaustiveBound.MaxPreemptions)
+            throw new UsageException($"--preemptions {k}: 0 to {ExhaustiveBound.MaxPreemptions} (beyond that use 'unbounded', which the visited states make finite)");
+        return k;
+    }
 
     /// <summary>Adds the exhaustive options to <c>check</c>.</summary>
     public void AddTo(Command check)
@@ -55,7 +67,7 @@ public sealed class ExhaustiveCheck
     public void CheckOptions(ParseResult parse, IEnumerable<Option> matrixOnly)
     {
         bool exhaustive = Requested(parse);
-        foreach (var o in Numbers.Cast<Option>().Concat(Flags).Append(_layouts))
+        foreach (var o in Numbers.Concat(Flags).Append(_layouts))
             if (!exhaustive && Given(parse, o)) throw new UsageException($"{o.Name} belongs to the exhaustive mode: add --exhaustive");
         foreach (var o in matrixOnly)
             if (exhaustive && Given(parse, o)) throw new UsageException($"{o.Name} has no meaning with --exhaustive (it sets the random matrix)");
@@ -74,7 +86,7 @@ public sealed class ExhaustiveCheck
             if (Given(parse, o)) throw new UsageException($"{o.Name} has no meaning with --mutants (each mutant sets its own scenario)");
         int cpus = parse.GetValue(_cpus);
         if (cpus is < 2 or > 3) throw new UsageException($"--cpus {cpus}: the exhaustive scenario has 2 or 3 CPUs");
-        var bound = new ExhaustiveBound(parse.GetValue(_preemptions), parse.GetValue(_iterations), parse.GetValue(_stepBudget),
+        var bound = new ExhaustiveBound(Preemptions(parse), parse.GetValue(_iterations), parse.GetValue(_stepBudget),
             Given(parse, _maxExecutions) ? parse.GetValue(_maxExecutions) : MutantsCheck.DefaultMaxExecutions);
         try { bound.Validate(); }
         catch (ArgumentException e) { throw new UsageException($"{OptionOf(e.Message)}: {e.Message}"); }
@@ -88,7 +100,7 @@ public sealed class ExhaustiveCheck
         bool irqsOff = parse.GetValue(_irqsOff);
         if (cpus is < 2 or > 3) throw new UsageException($"--cpus {cpus}: the exhaustive scenario has 2 or 3 CPUs");
         if (sites is < 1 or > 2) throw new UsageException($"--sites {sites}: the exhaustive scenario has 1 or 2 sites");
-        var bound = new ExhaustiveBound(parse.GetValue(_preemptions), parse.GetValue(_iterations), parse.GetValue(_stepBudget), parse.GetValue(_maxExecutions))
+        var bound = new ExhaustiveBound(Preemptions(parse), parse.GetValue(_iterations), parse.GetValue(_stepBudget), parse.GetValue(_maxExecutions))
         {
             Reduce = !parse.GetValue(_noReduction),
         };
@@ -320,7 +332,7 @@ public sealed class ExhaustiveCheck
             },
             exhaustive = new
             {
-                cpus, sites, irqsOff, preemptions = bound.Preemptions, iterations = bound.Iterations, stepBudget = bound.StepBudget,
+                cpus, sites, irqsOff, preemptions = bound.IsUnbounded ? (object)"unbounded" : bound.Preemptions, iterations = bound.Iterations, stepBudget = bound.StepBudget,
                 maxExecutions = bound.MaxExecutions, reduction = bound.Reduce, layoutClasses = layouts,
             },
             results = cells.Select(c => c.Json),

@@ -28,8 +28,14 @@ namespace Conformance.Checking.Exhaustive;
 /// same state or reads what the last fetch's choices already explored. The execution ends when no CPU can run, or after
 /// <see cref="ExhaustiveBound.StepBudget"/> steps (then the liveness check's fair run finishes it,
 /// with coherent fetches).
+/// With <paramref name="visited"/> (the visited-state hashing, spec/exhaustive.md), every scheduling
+/// point past the prefix is looked up: a state expanded before with at least the budgets left now
+/// ends the execution there (<see cref="Pruned"/>: its futures were explored from the earlier visit),
+/// and a state this very execution was in before (a cycle) ends it as the step budget does
+/// (<see cref="Cycled"/>: the fair run finishes it; every way on from there was or will be explored
+/// from the first time round).
 /// </remarks>
-public sealed class ExecutionDriver(IReadOnlyList<Decision> prefix, int preemptionLimit, ExhaustiveBound bound)
+public sealed class ExecutionDriver(IReadOnlyList<Decision> prefix, int preemptionLimit, ExhaustiveBound bound, VisitedStates? visited = null) : IExplorationDrive
 {
     private readonly List<Decision> _decisions = new();
     private readonly List<ScheduleRun> _runs = new();
@@ -46,6 +52,12 @@ public sealed class ExecutionDriver(IReadOnlyList<Decision> prefix, int preempti
     /// <summary>Whether the execution was cut by the step budget while some CPU could still run.</summary>
     public bool HitBudget { get; private set; }
 
+    /// <summary>Whether the execution was cut at a state expanded before (with at least its budgets left).</summary>
+    public bool Pruned { get; private set; }
+
+    /// <summary>Whether the execution was cut where it came back to a state it had been in (then finished by the fair run).</summary>
+    public bool Cycled { get; private set; }
+
     /// <summary>Steps the execution took (the liveness check's fair run not included).</summary>
     public long Steps { get; private set; }
 
@@ -55,9 +67,14 @@ public sealed class ExecutionDriver(IReadOnlyList<Decision> prefix, int preempti
     /// <summary>The execution as schedule data: running it with <see cref="PatchCheck.Run"/> replays it exactly.</summary>
     public Schedule Recorded { get; private set; } = Schedule.Empty;
 
-    /// <summary>Runs the execution on <paramref name="rig"/>, whose patcher has been started (pass it as <c>drive</c> to <see cref="PatchCheck.Run"/>).</summary>
-    public void Drive(PatchRig rig)
+    /// <summary>Runs the execution on <paramref name="rig"/> without state hashing (pass it as <c>drive</c> to <see cref="PatchCheck.Run"/>).</summary>
+    public void Drive(PatchRig rig) => Drive(rig, null);
+
+    /// <summary>Runs the execution on <paramref name="rig"/>, whose patcher has been started (pass the driver as <c>explore</c> to <see cref="PatchCheck.Run"/>).</summary>
+    public void Drive(PatchRig rig, EquivalentEffect? effect)
     {
+        if (visited is not null && effect is null) throw new ArgumentException("state hashing needs the properties' state", nameof(effect));
+        var path = visited is null ? null : new HashSet<StateKey>();
         var machine = rig.Machine;
         machine.UseFetchChoices(prefix.Where(d => d.Kind == DecisionKind.Fetch).Select(d => d.Chosen).ToArray());
         int cpus = machine.Cpus.Count;
@@ -70,6 +87,17 @@ public sealed class ExecutionDriver(IReadOnlyList<Decision> prefix, int preempti
             var enabled = Enabled(rig);
             if (!enabled.Contains(true)) break;
             if (Steps >= bound.StepBudget) { HitBudget = true; break; }
+            if (path is not null)
+            {
+                var key = ExplorationState.Of(rig, effect!, current, _iterations, _yielded, trappedAt);
+                if (!path.Add(key)) { Cycled = true; break; }
+                // Points inside the prefix were recorded by the execution that made it; only the new part is looked up.
+                if (_cursor >= prefix.Count && visited!.SubsumedOrAdd(key, preemptionLimit - Preemptions, (int)(bound.StepBudget - Steps)))
+                {
+                    Pruned = true;
+                    break;
+                }
+            }
 
             bool goOn = current >= 0 && enabled[current];
             var alternatives = new List<int>();

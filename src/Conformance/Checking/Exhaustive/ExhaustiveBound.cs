@@ -15,18 +15,37 @@ public sealed record ExhaustiveBound(int Preemptions, int Iterations = 2, int St
     /// </summary>
     public bool Reduce { get; init; } = true;
 
+    /// <summary>
+    /// Prune a scheduling point whose state (<see cref="ExplorationState"/>) was explored before with at
+    /// least as many preemptions and steps left (the default). Off: every execution is run to its end.
+    /// </summary>
+    public bool Hashing { get; init; } = true;
+
+    /// <summary><see cref="Preemptions"/> for no preemption bound: every schedule, the visited states ending the search (needs <see cref="Hashing"/>).</summary>
+    public const int Unbounded = int.MaxValue;
+
+    /// <summary>The largest preemption bound a number may give.</summary>
+    public const int MaxPreemptions = 8;
+
+    /// <summary>Whether the exploration has no preemption bound.</summary>
+    public bool IsUnbounded => Preemptions == Unbounded;
+
+    /// <summary>"2 preemption(s)" or "any number of preemptions".</summary>
+    public string PreemptionText => IsUnbounded ? "any number of preemptions" : $"at most {Preemptions} preemption(s)";
+
     /// <summary>The most machine steps an execution may take (a replay token's runs add up to at most this).</summary>
     public const int MaxStepBudget = 100_000;
 
     /// <summary>Bad bounds throw an <see cref="ArgumentException"/> naming the field and the allowed range.</summary>
     public void Validate()
     {
-        if (Preemptions is < 0 or > 8) throw new ArgumentException($"Preemptions = {Preemptions}: 0 to 8");
+        if (Preemptions is < 0 or > MaxPreemptions && !IsUnbounded) throw new ArgumentException($"Preemptions = {Preemptions}: 0 to {MaxPreemptions}, or unbounded");
+        if (IsUnbounded && !Hashing) throw new ArgumentException("Preemptions = unbounded: needs the visited-state hashing (it ends the search), which is off");
         if (Iterations is < 1 or > 8) throw new ArgumentException($"Iterations = {Iterations}: each reader runs 1 to 8 iterations of the loop");
         if (StepBudget is < 10 or > MaxStepBudget) throw new ArgumentException($"StepBudget = {StepBudget}: 10 to 100,000 steps per execution");
         if (MaxExecutions < 1) throw new ArgumentException($"MaxExecutions = {MaxExecutions}: at least 1");
     }
 
     public override string ToString() =>
-        $"at most {Preemptions} preemption(s), {Iterations} loop iteration(s) per reader, {StepBudget} steps per execution{(Reduce ? "" : ", no reduction")}";
+        $"{PreemptionText}, {Iterations} loop iteration(s) per reader, {StepBudget} steps per execution{(Reduce ? "" : ", no reduction")}{(Hashing ? "" : ", no state hashing")}";
 }

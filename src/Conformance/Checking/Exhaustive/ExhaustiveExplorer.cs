@@ -40,41 +40,57 @@ public static class ExhaustiveExplorer
         if (c.PatcherRunsSites) throw new ArgumentException("the patching CPU runs sites: the exhaustive scenario's patching CPU only patches");
         if (c.Sites.Any(s => s.Spinlock)) throw new ArgumentException("a spinlocked site: readers would share a lock word, which the reduction treats as private");
 
-        var byPreemptions = new long[bound.Preemptions + 1];
-        long executions = 0, budgetHits = 0, failing = 0, runs = 0;
+        // Visited-state hashing needs every piece of state that decides the future (ExplorationState.CanHash).
+        bool hashing = bound.Hashing && ExplorationState.CanHash(create());
+        var byPreemptions = new List<long>();
+        long executions = 0, budgetHits = 0, failing = 0, runs = 0, pruned = 0, cycles = 0, states = 0;
         ExhaustiveCounterexample? first = null;
+        // With no preemption bound there is one level: every schedule, however many switches it makes.
+        int levels = bound.IsUnbounded ? 1 : bound.Preemptions + 1;
         ExhaustiveResult Result(ExhaustiveOutcome outcome) =>
-            new(outcome, bound, executions, byPreemptions, budgetHits, failing, runs, first);
-
-        for (int level = 0; level <= bound.Preemptions; level++)
+            new(outcome, bound, executions, byPreemptions.Concat(Enumerable.Repeat(0L, Math.Max(0, levels - byPreemptions.Count))).ToArray(), budgetHits, failing, runs, first)
+                { Pruned = pruned, Cycles = cycles, States = states, Hashed = hashing };
+        for (int level = 0; level < levels; level++)
         {
+            int limit = bound.IsUnbounded ? ExhaustiveBound.Unbounded : level;
             // Depth first over the executions with at most `level` preemptions; those with fewer were
             // explored (and counted) at a lower level, so only the ones with exactly `level` count here.
+            // Each level has its own visited set: a state expanded at a lower level had a smaller bound.
+            var visited = hashing ? new VisitedStates() : null;
             IReadOnlyList<Decision> prefix = [];
             while (true)
             {
-                var driver = new ExecutionDriver(prefix, level, bound);
-                var result = PatchCheck.Run(create, model, c, drive: driver.Drive);
+                var driver = new ExecutionDriver(prefix, limit, bound, visited);
+                var result = PatchCheck.Run(create, model, c, explore: driver);
                 runs++;
-                if (driver.Preemptions == level)
+                if (bound.IsUnbounded || driver.Preemptions == level)
                 {
                     executions++;
-                    byPreemptions[level]++;
+                    while (byPreemptions.Count <= driver.Preemptions) byPreemptions.Add(0);
+                    byPreemptions[driver.Preemptions]++;
                     if (driver.HitBudget) budgetHits++;
+                    if (driver.Pruned) pruned++;
+                    if (driver.Cycled) cycles++;
                     observe?.Invoke(driver, result);
                     if (!result.Passed)
                     {
                         failing++;
                         first ??= Replayed(create, model, c, driver, result, executions);
-                        if (stopAtFirst) return Result(ExhaustiveOutcome.Counterexample);
+                        if (stopAtFirst) { states += visited?.Count ?? 0; return Result(ExhaustiveOutcome.Counterexample); }
                     }
-                    if (executions >= bound.MaxExecutions && (level < bound.Preemptions || Next(driver.Decisions) is not null))
+                    if (executions >= bound.MaxExecutions && (level < levels - 1 || Next(driver.Decisions) is not null))
+                    {
+                        states += visited?.Count ?? 0;
                         return Result(first is null ? ExhaustiveOutcome.Incomplete : ExhaustiveOutcome.Counterexample);
+                    }
                 }
                 if (Next(driver.Decisions) is not { } next) break;
                 prefix = next;
             }
+            states += visited?.Count ?? 0;
         }
+        // "Every schedule" holds only if no execution was cut by the step budget: a cut one stands for longer schedules not explored.
+        if (first is null && bound.IsUnbounded && budgetHits > 0) return Result(ExhaustiveOutcome.Incomplete);
         return Result(first is null ? ExhaustiveOutcome.Verified : ExhaustiveOutcome.Counterexample);
     }
 
