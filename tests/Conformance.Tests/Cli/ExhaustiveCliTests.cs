@@ -126,7 +126,7 @@ public class ExhaustiveCliTests
         Assert.True(exit == 0, output + error);
         Assert.Contains("layout: one-unit (line offsets 0)", output);
         string token = output.Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith("replay cx2:", StringComparison.Ordinal))["replay ".Length..];
-        Assert.Matches(@":-:0:[0-9a-f]+$", token);
+        Assert.Matches(@":-:0:2:2:[0-9a-f]+$", token);   // then the 2 tasks and 2 patches of the default scenario
         var replay = Run("replay", token);
         Assert.Equal(1, replay.Exit);
         Assert.Contains("P1-old-new-or-trap violated", replay.Out);
