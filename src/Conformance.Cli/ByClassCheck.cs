@@ -43,8 +43,8 @@ public static class ByClassCheck
             }
         // A pass is bounded by the cases run; the workload's far targets make a retarget change every rel32 byte (spec/scan.md).
         Console.WriteLine("A class passes when no counterexample was found in its cases; retargets to the workload's far targets change all four rel32 bytes, so every split of a rel32 can tear (spec/scan.md).");
-        if (json is not null) OutputPath.Write("--json", json, Json(rows, layoutsPath, layouts, runs, seed, maxCpus));
         int disagree = rows.Count(r => !r.Agrees);
+        if (json is not null) OutputPath.Write("--json", json, Json(rows, layoutsPath, layouts, runs, seed, maxCpus, search, patchers, models, disagree));
         Console.WriteLine(disagree == 0
             ? $"All {rows.Count} patcher/model pairs agree with their expectations."
             : $"{disagree} of {rows.Count} patcher/model pairs disagree with their expectations.");
@@ -64,10 +64,16 @@ public static class ByClassCheck
 
     private static string N(long n) => n.ToString("N0", CultureInfo.InvariantCulture);
 
-    private static string Json(IReadOnlyList<Row> rows, string path, SiteLayouts layouts, int runs, ulong seed, int maxCpus) =>
+    private static string Json(IReadOnlyList<Row> rows, string path, SiteLayouts layouts, int runs, ulong seed, int maxCpus, ScheduleSearch search,
+        IReadOnlyList<PatcherInfo> patchers, IReadOnlyList<IFetchModel> models, int disagree) =>
         JsonSerializer.Serialize(new
         {
-            format = "conformance-by-class/1",
+            // The header every report has (spec/reports.md); format 1 was the string "conformance-by-class/1" without it.
+            format = ReportHeader.ByClassFormat,
+            report = "by-class",
+            tool = new { name = ToolReport.This.Name, version = ToolReport.This.Version },
+            options = new { patchers = patchers.Select(p => p.Name).ToArray(), models = models.Select(m => m.Name).ToArray(), runs, seed, maxCpus, strategy = search.Name, layoutsFrom = path },
+            summary = new { pairs = rows.Count, agreeing = rows.Count - disagree, disagreeing = disagree, exitCode = disagree == 0 ? Cli.Ok : Cli.Failed },
             layoutsFrom = path,
             layouts = layouts.Digest,
             sites = layouts.Total,

@@ -24,14 +24,52 @@ public sealed record CellOutcome(CellReport Report, string? Line)
 
     /// <param name="r">The cell.</param>
     /// <param name="replaySuffix">What the replay line adds after the token's (<c>--layouts-from FILE</c>).</param>
-    public static CellOutcome Of(MatrixCell r, string replaySuffix = "") => new(CheckReport.Cell(r),
-        r.Passed || r.Shrunk is null ? null : $"{r.Patcher} / {r.Model}{(r.NmiMayEndStiShadow ? " (NMI)" : "")}: {r.Shrunk.First} | {TokenLines.Replay(r.Token!.ToString())}{replaySuffix}");
+    public static CellOutcome Of(MatrixCell r, string replaySuffix = "")
+    {
+        string? line = r.Passed || r.Shrunk is null ? null
+            : $"{r.Patcher} / {r.Model}{(r.NmiMayEndStiShadow ? " (NMI)" : "")}: {(r.Kept ? "(a kept counterexample, spec/verdicts.md) " : "")}{r.Shrunk.First} | {TokenLines.Replay(r.Token!.ToString())}{replaySuffix}";
+        // A kept counterexample that passes now is said under the table, with the cell's own line.
+        if (r.KeptStale.Count > 0) line = string.Join(Environment.NewLine, r.KeptStale.Select(k => $"{r.Patcher} / {r.Model}: {k}").Prepend(line).OfType<string>());
+        return new(CheckReport.Cell(r) with { FoundBy = r.Passed ? null : r.Kept ? FoundByKept : FoundByRandom }, line);
+    }
+
+    /// <summary>The searches a counterexample may be found by (<see cref="CellReport.FoundBy"/>; with the proof too: <c>random+exhaustive</c>, <c>kept+exhaustive</c>).</summary>
+    public const string FoundByRandom = "random", FoundByKept = "kept", FoundByProof = "exhaustive";
 
     /// <summary>A cell that has no verdict because of a plug-in fault: an error that disagrees with any expectation.</summary>
     public static CellOutcome Faulted(string patcher, string model, bool nmi, IReadOnlyList<Expectation> expectations, string message) =>
         new(new CellReport(patcher, model, nmi, Error, ExpectedText(MatrixCampaign.CellExpectation(expectations, model, nmi)), false, false, 0, null, null,
                 PluginError, null, null, message, null),
             $"{patcher} / {model}{(nmi ? " (NMI)" : "")}: {PluginError}: {message}");
+
+    /// <summary>
+    /// The cell with its bounded proof: verified when the proof verified it and the random cases
+    /// found nothing; failed, found by the proof, when only the proof found a counterexample (its
+    /// line then gives the proof's <c>cx2</c> token); the random search's result otherwise, with
+    /// whether the proof found one too.
+    /// </summary>
+    public CellOutcome WithProof(ProofReport proof)
+    {
+        var r = Report;
+        bool found = proof.Outcome == ProofReport.Counterexample;
+        if (r.Verdict == Error) return this with { Report = r with { Proof = proof } };
+        if (r.Verdict == "fail")
+            return this with { Report = r with { Proof = proof, FoundBy = found ? $"{r.FoundBy ?? FoundByRandom}+{FoundByProof}" : r.FoundBy ?? FoundByRandom } };
+        if (!found)
+            return this with { Report = r with { Proof = proof, Verified = proof.Outcome == ProofReport.Verified } };
+        var failed = r with
+        {
+            Verdict = "fail", Agrees = r.Expected != "pass", Open = false, Proof = proof, FoundBy = FoundByProof,
+            Property = proof.Property, Violation = proof.Violation, Replay = proof.Replay, CasesToFirstFailure = null, Shrinks = null,
+            ShrunkCpus = proof.Cpus, ShrunkSteps = proof.Steps, Case = null, ViolationStep = null, ViolationClock = null,
+        };
+        return this with
+        {
+            Report = failed,
+            Line = $"{CellText.Title(r)}: found by the bounded proof ({proof.CounterexamplePreemptions} preemption(s), {proof.Steps} steps; " +
+                   $"none in {r.CasesChecked} random cases): {proof.Property} {proof.Violation} | {TokenLines.Replay(proof.Replay!)}",
+        };
+    }
 
     private static string ExpectedText(ExpectedVerdict v) => v switch { ExpectedVerdict.Pass => "pass", ExpectedVerdict.Fail => "fail", _ => "none" };
 }
@@ -53,6 +91,8 @@ public static class CheckCells
         public Conformance.Scanning.SiteLayouts? Layouts { get; init; }
         /// <summary>The <c>--layouts-from</c> path (a worker loads the same).</summary>
         public string? LayoutsFrom { get; init; }
+        /// <summary>Run each cell's bounded proof after its random cases (off with <c>--quick</c>).</summary>
+        public bool Prove { get; init; }
     }
 
     public static IReadOnlyList<PlannedCell> Plan(IReadOnlyList<PatcherInfo> patchers, IReadOnlyList<PluginFault> faults, IReadOnlyList<IFetchModel> models) =>
@@ -72,7 +112,7 @@ public static class CheckCells
             Assembly = origin.AssemblyPath, Type = origin.TypeName, Name = p.Name, Plugin = p.Plugin,
             Matrix = new MatrixJob(cell.Model.Name, cell.Nmi, s.Runs, failRuns, s.Seed, s.MaxCpus, s.Search.Name)
             {
-                FailureDb = s.Stored is { On: true } ? s.FailureDb : "off", LayoutsFrom = s.LayoutsFrom,
+                FailureDb = s.Stored is { On: true } ? s.FailureDb : "off", LayoutsFrom = s.LayoutsFrom, Prove = s.Prove,
             },
         }, origin, p.Name, PluginLimits.Current);
         if (outcome.Result is not { } result)
@@ -90,7 +130,8 @@ public static class CheckCells
     {
         MatrixCell Campaign() => MatrixCampaign.RunCell(p, model, nmi, s.Runs, s.Seed, s.MaxCpus, failRuns: failRuns, search: s.Search, layouts: s.Layouts);
         var cell = s.Stored is { } stored ? stored.Run(p, model, nmi, Campaign, s.Layouts) : Campaign();
-        return CellOutcome.Of(cell, global::Conformance.Cli.LayoutsFrom.Suffix(s.LayoutsFrom));
+        var outcome = CellOutcome.Of(cell, global::Conformance.Cli.LayoutsFrom.Suffix(s.LayoutsFrom));
+        return s.Prove ? outcome.WithProof(CellProof.Run(p, model, nmi)) : outcome;
     }
 
     /// <summary>The cases a cell expected to fail may take to find its counterexample: 25 times as many, but for an open cell (searching it longer is what --runs is for).</summary>

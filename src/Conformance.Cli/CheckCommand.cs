@@ -37,9 +37,10 @@ public static class CheckCommand
         var junit = new Option<FileInfo?>("--junit") { Description = "Also write the results as JUnit XML to this file: one test case per cell, a failure for each cell that disagrees with its expectation." };
         var failureDb = StoredCases.Option();
         var layoutsFrom = LayoutsFrom.Option();
+        var quick = new Option<bool>("--quick") { Description = "Only the random matrix: no bounded proof per cell (so no cell is verified; spec/verdicts.md, \"Settled verdicts\")." };
         var byClass = new Option<bool>("--by-class") { Description = "With --layouts-from: run each cell once per layout class of the scan and weigh the verdicts by the sites in each (spec/scan.md)." };
         var command = new Command("check", "Run the verdict matrix and the emulator check, and print a table of verdicts (--exhaustive: explore every schedule of a small scenario within a preemption bound; --mutants: the kill score of the suite's mutants).")
-            { patchers, models, runs, seed, maxCpus, emulatorRuns, strategy, threads, shard, json, junit, layoutsFrom, byClass, failureDb };
+            { patchers, models, runs, seed, maxCpus, emulatorRuns, strategy, threads, shard, json, junit, quick, layoutsFrom, byClass, failureDb };
         plugin.AddTo(command);
         var exhaustive = new ExhaustiveCheck();
         exhaustive.AddTo(command);
@@ -49,7 +50,7 @@ public static class CheckCommand
         {
             if (parse.GetValue(junit) is not null && (mutants.Requested(parse) || exhaustive.Requested(parse)))
                 throw new UsageException($"--junit is written by the verdict matrix only, not with {(mutants.Requested(parse) ? "--mutants" : "--exhaustive")} (spec/reports.md)");
-            mutants.CheckOptions(parse, [patchers, emulatorRuns, strategy, shard, layoutsFrom, byClass, failureDb, plugin.Paths]);
+            mutants.CheckOptions(parse, [patchers, emulatorRuns, strategy, shard, quick, layoutsFrom, byClass, failureDb, plugin.Paths]);
             if (mutants.Requested(parse))
             {
                 OutputPath.Check("--json", parse.GetValue(json));
@@ -61,14 +62,14 @@ public static class CheckCommand
                 if (t < 1) throw new UsageException($"--threads {t}: must be at least 1");
                 return mutants.Execute(parse, new MutantsCheck.Settings(a, ParseSeed(parse.GetValue(seed)), max, t, bound, cpus), ChooseModels(parse.GetValue(models)), parse.GetValue(json));
             }
-            exhaustive.CheckOptions(parse, [runs, seed, maxCpus, emulatorRuns, strategy, threads, shard, layoutsFrom, byClass]);
+            exhaustive.CheckOptions(parse, [runs, seed, maxCpus, emulatorRuns, strategy, threads, shard, quick, layoutsFrom, byClass]);
             // Before any work: a bad path must not cost the campaign.
             OutputPath.CheckAll(("--json", parse.GetValue(json)), ("--junit", parse.GetValue(junit)));
             return exhaustive.Requested(parse)
                 ? exhaustive.Execute(parse, ChoosePatchers(parse.GetValue(patchers), plugin.Read(parse)), ChooseModels(parse.GetValue(models)), parse.GetValue(json))
                 : Execute(new CheckArguments(parse.GetValue(patchers), parse.GetValue(models), parse.GetValue(runs), parse.GetValue(seed),
                     parse.GetValue(maxCpus), parse.GetValue(emulatorRuns), parse.GetValue(strategy)!, parse.GetValue(threads), parse.GetValue(shard),
-                    plugin.Read(parse), parse.GetValue(json)) { LayoutsFrom = parse.GetValue(layoutsFrom), ByClass = parse.GetValue(byClass), FailureDb = parse.GetValue(failureDb), Junit = parse.GetValue(junit) });
+                    plugin.Read(parse), parse.GetValue(json)) { LayoutsFrom = parse.GetValue(layoutsFrom), ByClass = parse.GetValue(byClass), FailureDb = parse.GetValue(failureDb), Junit = parse.GetValue(junit), Quick = parse.GetValue(quick) });
         });
         return command;
     }
@@ -101,6 +102,7 @@ public static class CheckCommand
         public bool ByClass { get; init; }
         public string? FailureDb { get; init; }
         public FileInfo? Junit { get; init; }
+        public bool Quick { get; init; }
     }
 
     private static int Execute(CheckArguments a)
@@ -140,7 +142,7 @@ public static class CheckCommand
                 // The display is not thread-safe: workers report through one lock.
                 var gate = new object();
                 var task = ctx.AddTask("verdict matrix", maxValue: Math.Max(1, cells.Count));
-                var settings = new CheckCells.Settings(a.Runs, seed, a.MaxCpus, search) { Stored = stored, Layouts = layouts, LayoutsFrom = a.LayoutsFrom, FailureDb = a.FailureDb };
+                var settings = new CheckCells.Settings(a.Runs, seed, a.MaxCpus, search) { Stored = stored, Layouts = layouts, LayoutsFrom = a.LayoutsFrom, FailureDb = a.FailureDb, Prove = !a.Quick };
                 results = CampaignParallel.Map(cells, a.Threads, c => CheckCells.Run(c, settings), i =>
                 {
                     lock (gate)
@@ -159,7 +161,7 @@ public static class CheckCommand
         var report = new CheckReport(seed, a.Runs, a.MaxCpus, results.Select(r => r.Report).ToArray(), emulator.Select(CheckReport.Family).ToArray())
         {
             Options = new CheckOptionsReport(a.Patchers ?? [], a.Models ?? [], a.Runs, seed, a.MaxCpus, a.EmulatorRuns, search.Name, a.Plugins ?? [],
-                a.LayoutsFrom, a.ByClass, a.FailureDb),
+                a.LayoutsFrom, a.ByClass, a.FailureDb) { Quick = a.Quick },
             Strategy = search.Name,
             Plugins = chosen.Patchers.Where(p => p.IsPlugin).Select(p => new PluginReport(p.Name, Path.GetFileName((p.Origin ?? PluginOrigin.Of(p.Type)).AssemblyPath))).ToArray(),
             Shard = shard.IsAll ? null : new ShardReport(shard.Index, shard.Count, allCells.Count, allFamilies.Count)
@@ -195,6 +197,28 @@ public static class CheckCommand
         catch (ArgumentException e) { throw new UsageException(option is null ? e.Message : $"{option}: {e.Message}"); }
     }
 
+    /// <summary>
+    /// What the bounded proofs settled: how many cells they verified and found, and for each cell
+    /// that is neither verified nor failed, why not; for each cell the random cases failed while its
+    /// proof verified the scenario, that the counterexample lies outside it.
+    /// </summary>
+    public static IEnumerable<string> ProofLines(CheckReport report)
+    {
+        var proved = report.Matrix.Where(c => c.Proof is not null).ToArray();
+        if (proved.Length == 0)
+        {
+            if (report.Options is { Quick: true }) yield return "No bounded proof (--quick): no cell is verified.";
+            yield break;
+        }
+        int verified = proved.Count(c => c.Verified), byProof = proved.Count(c => c.FoundBy?.EndsWith(CellOutcome.FoundByProof, StringComparison.Ordinal) == true);
+        yield return $"Bounded proof per cell ({CellProof.Scope}): {verified} of {report.Matrix.Count} cells verified; " +
+                     $"{byProof} counterexample(s) found by it ({proved.Count(c => c.FoundBy == CellOutcome.FoundByProof)} by it alone).";
+        foreach (var c in proved.Where(c => c.Verdict == "pass" && !c.Verified))
+            yield return $"  {CellText.Title(c)}: no counterexample in {c.CasesChecked} cases, not verified: {c.Proof!.Text}";
+        foreach (var c in proved.Where(c => c.FoundBy is CellOutcome.FoundByRandom or CellOutcome.FoundByKept && c.Proof!.Outcome == ProofReport.Verified))
+            yield return $"  {CellText.Title(c)}: found by {(c.FoundBy == CellOutcome.FoundByKept ? "a kept counterexample" : "the random cases")} ({c.ShrunkCpus} CPU{(c.ShrunkCpus == 1 ? "" : "s")}); the proof {c.Proof!.Text}: the counterexample lies outside its scenario";
+    }
+
     /// <summary>The table of verdicts, one line per counterexample with its replay token (or per plug-in error), and the summary lines.</summary>
     public static void Print(CheckReport report, IReadOnlyList<string> models, IReadOnlyList<string>? lines = null, string replaySuffix = "") =>
         Print(AnsiConsole.Console, Console.Out, report, models, lines, replaySuffix);
@@ -223,6 +247,7 @@ public static class CheckCommand
                     : $"{r.Patcher} / {r.Model}{(r.NmiMayEndStiShadow ? " (NMI)" : "")}: {r.Property} {r.Violation} | {TokenLines.Replay(r.Replay!)}");
         if (report.Matrix.Any(r => r.Verdict == "fail" && r.Violation is not null))
             text.WriteLine($"Read one as a timeline: {TokenLines.ExplainHint(report.Matrix.Select(r => r.Replay))}{replaySuffix} (add --html page.html for a drawing, --json trace.json for the events).");
+        foreach (var line in ProofLines(report)) text.WriteLine(line);
         text.Flush();
         var emulator = report.Emulator;
         if (emulator.Count > 0)

@@ -15,8 +15,8 @@ public sealed record CheckReport(ulong Seed, int RunsPerCell, int MaxCpus,
     [property: JsonPropertyOrder(20)] IReadOnlyList<CellReport> Matrix,
     [property: JsonPropertyOrder(21)] IReadOnlyList<FamilyReport> Emulator)
 {
-    /// <summary>The version of this document's shape; a document without <c>format</c> is of format 1 (no header, no summary, <c>runs</c> per cell).</summary>
-    public const int CurrentFormat = 2;
+    /// <summary>The version of this document's shape; a document without <c>format</c> is of format 1 (no header, no summary, <c>runs</c> per cell); format 2 had no bounded proof (<see cref="CellReport.Proof"/>).</summary>
+    public const int CurrentFormat = 3;
 
     [JsonPropertyOrder(-10)]
     public int Format => CurrentFormat;
@@ -115,7 +115,11 @@ public sealed record ToolReport(string Name, string Version)
 /// shards' document is the whole run's.
 /// </summary>
 public sealed record CheckOptionsReport(IReadOnlyList<string> Patchers, IReadOnlyList<string> Models, int Runs, ulong Seed, int MaxCpus, int EmulatorRuns,
-    string Strategy, IReadOnlyList<string> Plugins, string? LayoutsFrom, bool ByClass, string? FailureDb);
+    string Strategy, IReadOnlyList<string> Plugins, string? LayoutsFrom, bool ByClass, string? FailureDb)
+{
+    /// <summary><c>--quick</c>: the random matrix alone, no bounded proof per cell.</summary>
+    public bool Quick { get; init; }
+}
 
 /// <summary>A plug-in's patcher among a report's cells: its name and the assembly it came from (the file name, as machines differ in paths).</summary>
 public sealed record PluginReport(string Patcher, string Assembly);
@@ -123,8 +127,8 @@ public sealed record PluginReport(string Patcher, string Assembly);
 /// <summary>
 /// A report's counts. Every cell is one of: open (an open cell whose counterexample was not found),
 /// disagreeing (its verdict is not what history expects, or it has no verdict: an error), undecided
-/// (history expects nothing: the suite decides), agreeing. A random campaign proves nothing, so its
-/// <c>verified</c> is 0; <c>check --exhaustive</c> counts the cells it verified within its bound.
+/// (history expects nothing: the suite decides), agreeing. <c>verified</c> counts the cells whose
+/// bounded proof verified them (<see cref="CellReport.Verified"/>; 0 with <c>--quick</c>, which runs no proof).
 /// </summary>
 public sealed record SummaryReport(int Cells, int Agreeing, int Disagreeing, int Open, int Undecided, int Errors, int Verified, EmulatorSummary Emulator, int ExitCode)
 {
@@ -135,7 +139,7 @@ public sealed record SummaryReport(int Cells, int Agreeing, int Disagreeing, int
         int undecided = r.Matrix.Count(c => !c.Open && c.Agrees && c.Expected == "none");
         var e = r.Emulator;
         return new SummaryReport(r.Matrix.Count, r.Matrix.Count - open - disagreeing - undecided, disagreeing, open, undecided,
-            r.Matrix.Count(c => c.Verdict == CellOutcome.Error), 0,
+            r.Matrix.Count(c => c.Verdict == CellOutcome.Error), r.Matrix.Count(c => c.Verified),
             new EmulatorSummary(e.Count > 0, e.Count, e.Sum(f => f.Forms), e.Sum(f => f.Cases), e.Count(f => f.Verdict != "pass")), r.ExitCode);
     }
 }
@@ -167,6 +171,27 @@ public sealed record CellReport(string Patcher, string Model, bool NmiMayEndStiS
     /// <summary>The memory clock there (never a step).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public long? ViolationClock { get; init; }
+
+    /// <summary>
+    /// Whether the cell is verified: its bounded proof explored every execution of its scenario
+    /// without a counterexample and its random cases found none (spec/verdicts.md, "Settled verdicts").
+    /// </summary>
+    public bool Verified { get; init; }
+
+    /// <summary>The values of <see cref="FoundBy"/>.</summary>
+    public static readonly string[] FoundByWords = ["random", "kept", "exhaustive", "random+exhaustive", "kept+exhaustive"];
+
+    /// <summary>
+    /// Which search found the cell's counterexample: <c>random</c> (its generated cases), <c>kept</c>
+    /// (a kept counterexample, spec/verdicts.md), <c>exhaustive</c> (the bounded proof alone), or one
+    /// of the first two <c>+exhaustive</c>; null when none did.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? FoundBy { get; init; }
+
+    /// <summary>The cell's bounded proof (null with <c>--quick</c>, or in a document written without one).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ProofReport? Proof { get; init; }
 
     /// <summary>A cell's name in a shard's list of the run's cells: <c>patcher/model</c>, with <c>/nmi</c> for the NMI switch.</summary>
     public static string NameOf(string patcher, string model, bool nmi) => $"{patcher}/{model}{(nmi ? "/nmi" : "")}";

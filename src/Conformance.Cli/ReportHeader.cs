@@ -7,7 +7,7 @@ namespace Conformance.Cli;
 /// </summary>
 public static class ReportHeader
 {
-    public const int ExhaustiveFormat = 2, BenchFormat = 2, MutantsFormat = 2;
+    public const int ExhaustiveFormat = 2, BenchFormat = 2, MutantsFormat = 2, ByClassFormat = 2;
 
     /// <summary><paramref name="body"/>'s fields after the header: format, report, tool and the options as parsed.</summary>
     public static System.Text.Json.Nodes.JsonObject With(int format, string report, object options, System.Text.Json.Nodes.JsonObject body, System.Text.Json.JsonSerializerOptions serializer)

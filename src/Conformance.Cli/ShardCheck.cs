@@ -22,7 +22,10 @@ public static class ShardCheck
         new("shrinks", S.Kind.Int, Nullable: true), new("property", S.Kind.String, Nullable: true),
         new("shrunkCpus", S.Kind.Int, Nullable: true), new("shrunkSteps", S.Kind.Long, Nullable: true),
         new("violation", S.Kind.String, Nullable: true), new("replay", S.Kind.String, Nullable: true),
-        new("case", S.Kind.String, Optional: true), new("violationStep", S.Kind.Long, Optional: true), new("violationClock", S.Kind.Long, Optional: true));
+        new("case", S.Kind.String, Optional: true), new("violationStep", S.Kind.Long, Optional: true), new("violationClock", S.Kind.Long, Optional: true),
+        new("verified", S.Kind.Bool, Optional: true), new("foundBy", S.Kind.String, Optional: true) { Words = CellReport.FoundByWords },
+        S.Object("proof", new("outcome", S.Kind.String) { Words = [ProofReport.Verified, ProofReport.Counterexample, ProofReport.Incomplete, ProofReport.NotExplored, ProofReport.Error] },
+            new("executions", S.Kind.Long)) with { Optional = true });
 
     private static readonly S Family = S.Object("",
         new("family", S.Kind.String), new("forms", S.Kind.Int), new("cases", S.Kind.Int), new("verdict", S.Kind.String) { Words = ["pass", "fail"] });
@@ -109,11 +112,24 @@ public static class ShardCheck
 
     private static void Token(string path, int i, CellReport c, string text)
     {
-        ReplayToken token;
-        try { token = ReplayToken.Parse(text); }
+        // A counterexample found by the cell's bounded proof alone has the proof's cx2 token (it has no NMI switch).
+        (string Patcher, string Model, bool Nmi) of;
+        try
+        {
+            if (Conformance.Checking.Exhaustive.ExhaustiveToken.Looks(text))
+            {
+                var cx = Conformance.Checking.Exhaustive.ExhaustiveToken.Parse(text);
+                of = (cx.Patcher, cx.Model, false);
+            }
+            else
+            {
+                var token = ReplayToken.Parse(text);
+                of = (token.Patcher, token.Model, token.Nmi);
+            }
+        }
         catch (ArgumentException e) { throw new UsageException($"{path}: field 'matrix[{i}].replay': {e.Message}"); }
-        if (token.Patcher != c.Patcher || token.Model != c.Model || token.Nmi != c.NmiMayEndStiShadow)
-            throw new UsageException($"{path}: field 'matrix[{i}].replay' is a token of {CellReport.NameOf(token.Patcher, token.Model, token.Nmi)}, " +
+        if (of.Patcher != c.Patcher || of.Model != c.Model || of.Nmi != c.NmiMayEndStiShadow)
+            throw new UsageException($"{path}: field 'matrix[{i}].replay' is a token of {CellReport.NameOf(of.Patcher, of.Model, of.Nmi)}, " +
                                      $"not of its cell {CellReport.NameOf(c.Patcher, c.Model, c.NmiMayEndStiShadow)}");
     }
 
@@ -134,6 +150,7 @@ public static class ShardCheck
                 : r.RunsPerCell != first.RunsPerCell ? $"runsPerCell' is {r.RunsPerCell}, but {paths[0]}'s is {first.RunsPerCell}"
                 : r.MaxCpus != first.MaxCpus ? $"maxCpus' is {r.MaxCpus}, but {paths[0]}'s is {first.MaxCpus}"
                 : r.Strategy != first.Strategy ? $"strategy' is {r.Strategy ?? ScheduleSearch.DefaultName}, but {paths[0]}'s is {first.Strategy ?? ScheduleSearch.DefaultName}"
+                : (r.Options?.Quick ?? false) != (first.Options?.Quick ?? false) ? $"options.quick' is {r.Options?.Quick ?? false}, but {paths[0]}'s is {first.Options?.Quick ?? false} (one ran the bounded proofs, the other did not)"
                 : s.Count != s0.Count ? $"shard.count' is {s.Count}, but {paths[0]}'s is {s0.Count}"
                 : s.Cells != s0.Cells ? $"shard.cells' is {s.Cells}, but {paths[0]}'s is {s0.Cells}"
                 : s.Families != s0.Families ? $"shard.families' is {s.Families}, but {paths[0]}'s is {s0.Families}"

@@ -24,7 +24,7 @@ public static class VerdictTable
     public const string NmiSuffix = " +NMI";
 
     public static readonly string Legend =
-        $"pass / fail: the verdict; P1-P5: the property its counterexample violates (patcher error: the patcher itself failed); {Mark}: disagrees with history (the run fails); " +
+        $"verified: the cell's bounded proof explored every execution of its scenario and neither it nor the random cases found a counterexample; pass: no counterexample found, not verified; fail: the verdict; P1-P5: the property its counterexample violates (patcher error: the patcher itself failed); {Mark}: disagrees with history (the run fails); " +
         $"{UndecidedMark}: history expects nothing (the suite decides); open: an open cell not found in this run (spec/verdicts.md); " +
         $"{NmiSuffix.Trim()}: an NMI may end the STI shadow; {NeedsHeader}: the weakest fetch model it passes under (with every stronger one; nothing: architectural, -: fails even under atomic). [green]green[/] agrees with history, [red]red[/] does not, [yellow]yellow[/]: undecided or open.";
 
@@ -99,7 +99,7 @@ public static class VerdictTable
         if (c.Open) return ("open", "yellow");
         if (c.Verdict == CellOutcome.Error) return ($"error {Mark}", "red");
         string property = c.Property is { } p ? " " + Conformance.Reporting.PropertyLabel.Short(p) : "";   // "fail P1", "fail patcher error"
-        string text = c.Verdict + property;
+        string text = (c.Verified ? "verified" : c.Verdict) + property;
         if (c.Expected == "none") return ($"{text} {UndecidedMark}", "yellow");
         return c.Agrees ? (text, "green") : ($"{text} {Mark}", "red");
     }

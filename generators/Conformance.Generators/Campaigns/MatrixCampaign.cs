@@ -12,6 +12,12 @@ public sealed record MatrixCell(string Patcher, string Model, bool NmiMayEndStiS
     /// <summary>The token that replays the shrunk case's original failing case (<c>replay TOKEN</c>).</summary>
     public ReplayToken? Token { get; init; }
 
+    /// <summary>Whether the counterexample is a kept one (<see cref="KeptCounterexamples"/>), replayed because the random cases found none.</summary>
+    public bool Kept { get; init; }
+
+    /// <summary>The cell's kept counterexamples that pass now (each a line saying so); empty when all still fail.</summary>
+    public IReadOnlyList<string> KeptStale { get; init; } = [];
+
     /// <summary>The schedule search the cell ran with (<see cref="ScheduleSearch"/>).</summary>
     public string Strategy { get; init; } = ScheduleSearch.DefaultName;
 
@@ -115,7 +121,28 @@ public static class MatrixCampaign
         search ??= ScheduleSearch.UniformRandom;
         var settings = new PropertySettings(runs, seed ^ StableHash($"{patcher.Name}/{model.Name}/{nmi}"), PropertySettings.DefaultGamma, EndSize: EndSize);
         string name = $"{patcher.Name} under {model.Name}{(nmi ? " (NMI may end the STI shadow)" : "")}{(search.IsDefault ? "" : $", schedules by {search.Name}")}";
-        return Check(name, patcher, model, nmi, maxCpus, settings, search, token: null, afterCase, layouts);
+        var cell = Check(name, patcher, model, nmi, maxCpus, settings, search, token: null, afterCase, layouts);
+        return cell.Passed && layouts is null ? WithKept(cell, patcher, model, nmi, maxCpus) : cell;
+    }
+
+    /// <summary>
+    /// A cell whose random cases found nothing, with its kept counterexamples (<see cref="KeptCounterexamples"/>)
+    /// replayed: the first that still fails is the cell's counterexample; one that passes now is said.
+    /// A kept case of more CPUs than the run allows (<c>--max-cpus</c>) is outside the run and not replayed.
+    /// </summary>
+    private static MatrixCell WithKept(MatrixCell cell, PatcherInfo patcher, IFetchModel model, bool nmi, int maxCpus)
+    {
+        var stale = new List<string>();
+        foreach (var kept in KeptCounterexamples.Of(patcher.Name, model.Name, nmi))
+        {
+            var token = ReplayToken.Parse(kept.Token);
+            if (token.MaxCpus > maxCpus) continue;
+            var replayed = Replay(token, [patcher]);
+            if (!replayed.Passed)
+                return replayed with { Runs = cell.Runs + 1, Expected = cell.Expected, Kept = true, KeptStale = stale };
+            stale.Add($"kept counterexample {kept.Token} (found with {kept.FoundWith}) passes now: find the cell's counterexample again (spec/verdicts.md, Settled verdicts)");
+        }
+        return stale.Count == 0 ? cell : cell with { KeptStale = stale };
     }
 
     /// <summary>

@@ -119,7 +119,7 @@ public static class WorkerHost
         var stored = new StoredCases(job.FailureDb, [.. PatcherRegistry.BuiltIn, patcher]);
         var settings = new CheckCells.Settings(job.Runs, job.Seed, job.MaxCpus, ScheduleSearch.Get(job.Strategy))
         {
-            Stored = stored, FailureDb = job.FailureDb, Layouts = LayoutsFrom.Load(job.LayoutsFrom), LayoutsFrom = job.LayoutsFrom,
+            Stored = stored, FailureDb = job.FailureDb, Layouts = LayoutsFrom.Load(job.LayoutsFrom), LayoutsFrom = job.LayoutsFrom, Prove = job.Prove,
         };
         var outcome = CheckCells.RunHere(patcher, FetchModelRegistry.Get(job.Model), job.Nmi, settings, job.FailRuns) with { Replays = stored.Replays };
         channel.Send(new WorkerLine(WorkerLine.Result) { Value = WorkerJson.Element(outcome) });

@@ -47,6 +47,8 @@ public sealed record MatrixJob(string Model, bool Nmi, int Runs, int FailRuns, u
     public string? FailureDb { get; init; }
     /// <summary>The scan the cell's layouts come from (<c>--layouts-from</c>), or null.</summary>
     public string? LayoutsFrom { get; init; }
+    /// <summary>Run the cell's bounded proof too (<see cref="CheckCells.Settings.Prove"/>).</summary>
+    public bool Prove { get; init; }
 }
 
 /// <summary>The exhaustive scenario and bound, and the models to explore it under.</summary>

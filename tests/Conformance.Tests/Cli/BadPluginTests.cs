@@ -163,7 +163,7 @@ public class BadPluginTests(BadPluginRun run) : IClassFixture<BadPluginRun>
         {
             var cell = MatrixCampaign.RunCell(info, FetchModelRegistry.Get("atomic"), false, BadPluginRun.Runs, PropertySettings.DefaultSeed, maxCpus: 4,
                 failRuns: BadPluginRun.Runs * 25, search: ScheduleSearch.Get(ScheduleSearch.DefaultName));
-            var inProcess = CellOutcome.Of(cell);
+            var inProcess = CellOutcome.Of(cell).WithProof(CellProof.Run(info, FetchModelRegistry.Get("atomic"), false));   // check runs the cell's bounded proof too
             Assert.Equal(inProcess.Report, fromWorker);
             if (inProcess.Line is { } line) Assert.Contains(line, run.Check.Out);
         }

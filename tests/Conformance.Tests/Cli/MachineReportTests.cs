@@ -25,11 +25,14 @@ public sealed class MachineReportRun : IDisposable
     public string JunitPath => Path.Combine(Directory, "check.xml");
     public (int Exit, string Out, string Err) Files { get; }
     public (int Exit, string Out, string Err) Stdout { get; }
+    /// <summary><c>--json -</c> in GitHub Actions: the annotations go to standard error with the rest a person reads.</summary>
+    public (int Exit, string Out, string Err) StdoutInActions { get; }
 
     public MachineReportRun()
     {
         Files = CliProcess.Run(CiEnvironment, [.. Campaign, "--json", JsonPath, "--junit", JunitPath]);
         Stdout = CliProcess.Run(new Dictionary<string, string> { ["NO_COLOR"] = "", ["CI"] = "" }, [.. Campaign, "--json", "-"]);
+        StdoutInActions = CliProcess.Run(CiEnvironment, [.. Campaign, "--json", "-"]);
     }
 
     public JsonElement Json => JsonDocument.Parse(File.ReadAllText(JsonPath)).RootElement;
@@ -68,7 +71,7 @@ public class MachineReportTests(MachineReportRun run) : IClassFixture<MachineRep
         { "delete summary", "$: the required field 'summary' is missing" },
         { "delete matrix[0].casesChecked", "$.matrix[0]: the required field 'casesChecked' is missing" },
         { "matrix[0].verdict=maybe", "$.matrix[0].verdict: is \"maybe\", expected one of" },
-        { "format=1", "$.format: is 1, expected 2" },
+        { "format=1", "$.format: is 1, expected 3" },
         { "summary.cells=-1", "$.summary.cells: is -1, below the minimum 0" },
         { "matrix[0].runs=4", "$.matrix[0]: the field 'runs' is not in the schema" },
         { "tool=\"x\"", "$.tool: is a string, expected object" },
@@ -117,7 +120,7 @@ public class MachineReportTests(MachineReportRun run) : IClassFixture<MachineRep
         var emulator = s.GetProperty("emulator");
         Assert.True(emulator.GetProperty("checked").GetBoolean());
         Assert.Equal(json.GetProperty("emulator").GetArrayLength(), emulator.GetProperty("families").GetInt32());
-        Assert.Equal(2, json.GetProperty("format").GetInt32());
+        Assert.Equal(3, json.GetProperty("format").GetInt32());
         Assert.False(string.IsNullOrEmpty(json.GetProperty("tool").GetProperty("version").GetString()));
         var options = json.GetProperty("options");
         Assert.Equal(["naive-text-poke", "text-poke-bp", "stub-per-call-sti"], options.GetProperty("patchers").EnumerateArray().Select(p => p.GetString()));
@@ -178,6 +181,19 @@ public class MachineReportTests(MachineReportRun run) : IClassFixture<MachineRep
         foreach (var (cell, line) in disagreeing.Zip(annotations))
             Assert.StartsWith($"::error title={cell.GetProperty("patcher").GetString()} / {cell.GetProperty("model").GetString()}", line);
         Assert.DoesNotContain("::error", run.Stdout.Err);   // without GITHUB_ACTIONS=true, none
+    }
+
+    [Fact]
+    public void With_json_to_dash_in_GitHub_Actions_the_annotations_go_to_standard_error_and_the_json_stays_whole()
+    {
+        var (exit, output, error) = run.StdoutInActions;
+        Assert.Equal(1, exit);
+        using var doc = JsonDocument.Parse(output);
+        Assert.Empty(Schema.Validate(doc.RootElement));
+        Assert.DoesNotContain("::error", output);
+        var annotations = error.Split('\n').Where(l => l.StartsWith("::error title=", StringComparison.Ordinal)).ToArray();
+        Assert.Equal(doc.RootElement.GetProperty("summary").GetProperty("disagreeing").GetInt32(), annotations.Length);
+        Assert.NotEmpty(annotations);
     }
 
     [Fact]

@@ -59,7 +59,7 @@ public class MergeValidationTests(ShardFiles shards) : IClassFixture<ShardFiles>
     {
         // what is done to b.json, the field named, what is said
         { "delete seed", "seed", "field 'seed' is missing" },
-        { "format=1", "format", "field 'format' is 1, expected 2: a shard of another version" },
+        { "format=1", "format", "field 'format' is 1, expected 3: a shard of another version" },
         { "delete matrix[1].verdict", "matrix[1].verdict", "field 'matrix[1].verdict' is missing" },
         { "delete shard.cellNames", "shard.cellNames", "field 'shard.cellNames' is missing" },
         { "delete emulator[0].forms", "emulator[0].forms", "field 'emulator[0].forms' is missing" },
