@@ -69,8 +69,8 @@ public static class MinimalCounterexamples
             {
                 var scenario = ExhaustiveScenario.For(patcher, cpus, sites, out string? declined, irqsOff, adjacent: sites == 2 && mutant?.AdjacentSites == true);
                 if (scenario is null) { why ??= declined; continue; }
-                if (failure is { } kind && scenario.OutOfReach(kind) is { } reach) return (null, null, reach);
                 var bound = new ExhaustiveBound(MaxPreemptions, MaxExecutions: maxExecutions);
+                if (failure is { } kind && scenario.OutOfReach(kind, bound) is { } reach) return (null, null, reach);
                 foreach (var choice in new[] { LayoutChoice.Preferred, LayoutChoice.All })
                 {
                     var layouts = ExhaustiveLayouts.For(patcher, scenario, row.Model, choice);

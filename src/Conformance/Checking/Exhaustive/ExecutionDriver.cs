@@ -40,7 +40,8 @@ public sealed class ExecutionDriver(IReadOnlyList<Decision> prefix, int preempti
     private readonly List<Decision> _decisions = new();
     private readonly List<ScheduleRun> _runs = new();
     private int _cursor;
-    private int[] _iterations = [];   // per reader: loop iterations completed
+    private int[] _iterations = [];   // per reader CPU: loop iterations completed, by all its tasks together
+    private readonly List<ScheduledInterrupt> _interrupts = new();   // the explored deliveries, in order
     private bool[] _yielded = [];     // per reader: retried an int3 and waits for another CPU's visible step
 
     /// <summary>Every choice the execution made, in order.</summary>
@@ -89,7 +90,7 @@ public sealed class ExecutionDriver(IReadOnlyList<Decision> prefix, int preempti
             if (Steps >= bound.StepBudget) { HitBudget = true; break; }
             if (path is not null)
             {
-                var key = ExplorationState.Of(rig, effect!, current, _iterations, _yielded, trappedAt);
+                var key = ExplorationState.Of(rig, effect!, current, _iterations, _yielded, trappedAt, _interrupts.Count);
                 if (!path.Add(key)) { Cycled = true; break; }
                 // Points inside the prefix were recorded by the execution that made it; only the new part is looked up.
                 if (_cursor >= prefix.Count && visited!.SubsumedOrAdd(key, preemptionLimit - Preemptions, (int)(bound.StepBudget - Steps)))
@@ -100,12 +101,23 @@ public sealed class ExecutionDriver(IReadOnlyList<Decision> prefix, int preempti
             }
 
             bool goOn = current >= 0 && enabled[current];
-            var alternatives = new List<int>();
-            if (goOn) alternatives.Add(current);
+            var alternatives = new List<Alternative>();
+            if (goOn) alternatives.Add(new Alternative(current));
             if (!goOn || Preemptions < preemptionLimit)
                 for (int c = 0; c < enabled.Length; c++)
-                    if (enabled[c] && c != current) alternatives.Add(c);
-            int cpu = alternatives[Decide(DecisionKind.Schedule, alternatives.Count, taken: null)];
+                    if (enabled[c] && c != current) alternatives.Add(new Alternative(c));
+            if (_interrupts.Count < bound.Interrupts)
+                ExploredInterrupts.Offer(machine, rig.WriterCpu, current, onlyCurrent: goOn && Preemptions >= preemptionLimit, bound.Reduce, alternatives);
+            var pick = alternatives[Decide(DecisionKind.Schedule, alternatives.Count, taken: null)];
+            int cpu = pick.Cpu;
+            if (pick.Interrupt is { } raised)
+            {
+                // Raised just before the CPU's step (the schedule's "before step N"), so a replay raises it at the same point.
+                var x = new ScheduledInterrupt(machine.Steps, cpu, raised);
+                machine.Raise(x);
+                _interrupts.Add(x);
+                _yielded[cpu] = false;   // it has something to do now
+            }
             if (goOn && cpu != current) Preemptions++;
             current = cpu;
 
@@ -143,7 +155,7 @@ public sealed class ExecutionDriver(IReadOnlyList<Decision> prefix, int preempti
         }
         CheckTextOutsideSites(rig);
         SiteFetches = machine.Fetches.ToArray();
-        Recorded = new Schedule(_runs.ToArray(), Array.Empty<ScheduledInterrupt>(), machine.FetchChoicesTaken.Take(choicesSeen).ToArray());
+        Recorded = new Schedule(_runs.ToArray(), _interrupts.ToArray(), machine.FetchChoicesTaken.Take(choicesSeen).ToArray());
     }
 
     /// <summary>

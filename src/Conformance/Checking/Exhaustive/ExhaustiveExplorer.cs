@@ -22,18 +22,19 @@ public static class ExhaustiveExplorer
     /// </summary>
     /// <param name="create">Makes a fresh patcher for each execution.</param>
     /// <param name="model">The fetch model.</param>
-    /// <param name="c">The case, with an empty schedule (the explorer makes it), one task per reader and one batch.</param>
+    /// <param name="c">The case, with an empty schedule (the explorer makes it), one or two tasks per reader and one or two batches.</param>
     /// <param name="bound">What the exploration covers.</param>
     /// <param name="stopAtFirst">Return at the first counterexample.</param>
     /// <param name="observe">Called with every counted execution (its schedule, preemptions and result), in order.</param>
+    /// <param name="nmiMayEndStiShadow">The machine's NMI-in-STI-shadow switch (then NMIs in a shadow are explored deliveries).</param>
     public static ExhaustiveResult Explore(Func<IPatcher> create, IFetchModel model, PatchCase c, ExhaustiveBound bound, bool stopAtFirst = true,
-        Action<ExecutionDriver, CaseResult>? observe = null)
+        Action<ExecutionDriver, CaseResult>? observe = null, bool nmiMayEndStiShadow = false)
     {
         bound.Validate();
         if (c.Schedule.Runs.Count > 0 || c.Schedule.Interrupts.Count > 0 || c.Schedule.FetchChoices.Count > 0)
             throw new ArgumentException("the exhaustive explorer makes the schedule: the case's schedule must be empty");
-        if (c.TasksPerCpu != 1) throw new ArgumentException($"TasksPerCpu = {c.TasksPerCpu}: the exhaustive scenario has one task per reader (no preemption of tasks)");
-        if (c.Batches.Count != 1) throw new ArgumentException($"{c.Batches.Count} batches: the exhaustive scenario patches one batch");
+        if (c.TasksPerCpu is < 1 or > 2) throw new ArgumentException($"TasksPerCpu = {c.TasksPerCpu}: the exhaustive scenario has one or two tasks per reader");
+        if (c.Batches.Count is < 1 or > ExhaustiveScenario.MaxPatches) throw new ArgumentException($"{c.Batches.Count} batches: the exhaustive scenario patches one batch, or two one after the other");
         // What the reduction's independence argument does not cover (spec/exhaustive.md): a second
         // writer, a patching CPU that also runs tasks, readers sharing a lock word.
         if (c.Concurrent.Count > 0) throw new ArgumentException("a concurrent patch: the exhaustive scenario has one writer");
@@ -61,7 +62,7 @@ public static class ExhaustiveExplorer
             while (true)
             {
                 var driver = new ExecutionDriver(prefix, limit, bound, visited);
-                var result = PatchCheck.Run(create, model, c, explore: driver);
+                var result = PatchCheck.Run(create, model, c, nmiMayEndStiShadow, explore: driver);
                 runs++;
                 if (bound.IsUnbounded || driver.Preemptions == level)
                 {
@@ -75,7 +76,7 @@ public static class ExhaustiveExplorer
                     if (!result.Passed)
                     {
                         failing++;
-                        first ??= Replayed(create, model, c, driver, result, executions);
+                        first ??= Replayed(create, model, c, driver, result, executions, nmiMayEndStiShadow);
                         if (stopAtFirst) { states += visited?.Count ?? 0; return Result(ExhaustiveOutcome.Counterexample); }
                     }
                     if (executions >= bound.MaxExecutions && (level < levels - 1 || Next(driver.Decisions) is not null))
@@ -110,10 +111,11 @@ public static class ExhaustiveExplorer
     /// The counterexample as a case with an ordinary schedule, replayed through <see cref="PatchCheck.Run"/>
     /// with a trace: the replay must find the same violations, or the exploration was not deterministic.
     /// </summary>
-    private static ExhaustiveCounterexample Replayed(Func<IPatcher> create, IFetchModel model, PatchCase c, ExecutionDriver driver, CaseResult explored, long execution)
+    private static ExhaustiveCounterexample Replayed(Func<IPatcher> create, IFetchModel model, PatchCase c, ExecutionDriver driver, CaseResult explored, long execution,
+        bool nmiMayEndStiShadow)
     {
         var replay = c with { Schedule = driver.Recorded };
-        var traced = PatchCheck.Run(create, model, replay, recordTrace: true);
+        var traced = PatchCheck.Run(create, model, replay, nmiMayEndStiShadow, recordTrace: true);
         // Compared by property, CPU and step (and a torn fetch's clock): a livelock's message carries its cycle only when traced.
         static string Key(Violation v) => $"{v.Property} on cpu{v.Cpu} at step {v.Step}{(v.Fetch is null ? "" : $" (t={v.Clock})")}";
         var want = explored.Violations.Select(Key).ToArray();

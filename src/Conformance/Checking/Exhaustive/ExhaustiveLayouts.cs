@@ -87,7 +87,7 @@ public static class ExhaustiveLayouts
         {
             var scenario = (basis.Moved(create(), layout.Offsets, out string? declined)
                 ?? throw new InvalidOperationException($"layout {layout}: {declined}")) with { Layout = layout.Name };
-            var result = ExhaustiveExplorer.Explore(create, model, scenario.Case, bound);
+            var result = scenario.Explore(create, model, bound);
             results.Add(new LayoutResult(layout, scenario, result));
             if (result.Outcome == ExhaustiveOutcome.Counterexample) break;
         }

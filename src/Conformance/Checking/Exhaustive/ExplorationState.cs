@@ -34,8 +34,13 @@ public static class ExplorationState
     public static bool CanHash(IPatcher patcher) =>
         patcher is IHashedHostState || (patcher is not GuardedPatcher && patcher.GetType().Assembly == typeof(IPatcher).Assembly);
 
-    /// <summary>The key of the state now.</summary>
-    public static StateKey Of(PatchRig rig, EquivalentEffect effect, int current, ReadOnlySpan<int> iterations, ReadOnlySpan<bool> yielded, ReadOnlySpan<ulong?> trappedAt)
+    /// <summary>
+    /// The key of the state now. <c>interruptsDelivered</c>: the explored interrupts delivered so far;
+    /// the interrupts left to explore differ with it, and a state seen with fewer left must not stand
+    /// for one with more, so it is mixed exactly, not compared as a budget.
+    /// </summary>
+    public static StateKey Of(PatchRig rig, EquivalentEffect effect, int current, ReadOnlySpan<int> iterations, ReadOnlySpan<bool> yielded, ReadOnlySpan<ulong?> trappedAt,
+        int interruptsDelivered = 0)
     {
         var h = new StateHasher();
         rig.Machine.AddExplorationState(h);
@@ -50,6 +55,8 @@ public static class ExplorationState
             h.Mix(iterations[c]); h.Mix(yielded[c]);
             h.Mix(trappedAt[c] is { } t ? t : ulong.MaxValue);
         }
+        h.Tag("interrupts");
+        h.Mix(interruptsDelivered);
         return h.Key;
     }
 }

@@ -1,0 +1,47 @@
+using Conformance.Checking.Exhaustive;
+using Conformance.Machine;
+using Conformance.Patching;
+using Conformance.Patching.Catalog;
+
+namespace Conformance.Tests.Exhaustive;
+
+/// <summary>Interrupts as explored choices (spec/exhaustive.md, "Interrupts"): what they reach, and that a correct scheme stays verified.</summary>
+public class ExploredInterruptTests
+{
+    private static ExhaustiveScenario Scenario(IPatcher patcher, int tasks, int patches = 1, bool nmi = false) =>
+        ExhaustiveScenario.For(patcher, 2, 1, out string? declined, tasks: tasks, patches: patches, nmiMayEndStiShadow: nmi) ?? throw new InvalidOperationException(declined);
+
+    [Fact]
+    public void A_reused_stub_needs_a_preempting_timer_and_is_found_with_one()
+    {
+        var bound = new ExhaustiveBound(2);
+        var without = Scenario(new StubPerCallReused(), tasks: 1).Explore(() => new StubPerCallReused(), new AtomicFetch(), bound);
+        Assert.Equal(ExhaustiveOutcome.Verified, without.Outcome);
+        var with = Scenario(new StubPerCallReused(), tasks: 2).Explore(() => new StubPerCallReused(), new AtomicFetch(), bound with { Interrupts = 1 });
+        Assert.Equal(ExhaustiveOutcome.Counterexample, with.Outcome);
+        Assert.Equal("P3-completion", with.Counterexample!.Result.First!.Property);
+        var x = Assert.Single(with.Counterexample.Case.Schedule.Interrupts);
+        Assert.Equal(InterruptKind.PreemptingTimer, x.Kind);
+    }
+
+    [Fact]
+    public void The_sti_stub_falls_only_when_an_nmi_may_end_the_shadow()
+    {
+        var bound = new ExhaustiveBound(1) { Interrupts = 2 };
+        var on = Scenario(new StubPerCallSti(), tasks: 2, nmi: true).Explore(() => new StubPerCallSti(), new AtomicFetch(), bound);
+        Assert.Equal(ExhaustiveOutcome.Counterexample, on.Outcome);
+        Assert.Contains(on.Counterexample!.Case.Schedule.Interrupts, x => x.Kind == InterruptKind.Nmi);
+        var off = Scenario(new StubPerCallSti(), tasks: 2).Explore(() => new StubPerCallSti(), new AtomicFetch(), bound);
+        Assert.Equal(ExhaustiveOutcome.Verified, off.Outcome);
+    }
+
+    [Theory]
+    [InlineData("atomic")]
+    [InlineData("architectural")]
+    public void Text_poke_bp_is_verified_with_a_preempting_timer_a_second_task_and_a_second_patch(string model)
+    {
+        var result = Scenario(new TextPokeBp(), tasks: 2, patches: 2).Explore(() => new TextPokeBp(), FetchModelRegistry.Get(model), new ExhaustiveBound(2) { Interrupts = 1 });
+        Assert.Equal(ExhaustiveOutcome.Verified, result.Outcome);
+        Assert.True(result.Executions > 1000, $"{result.Executions} executions: the timer should multiply them");
+    }
+}
