@@ -21,9 +21,10 @@ public sealed record PropertyOutcome(string Name, bool Passed, int Tests, int Sh
 public static class PropertyRunner
 {
     // describe: how the report writes a case (a generated genome as the case it realizes, in
-    // Reporting.CaseNotation); null: its own ToString.
+    // Reporting.CaseNotation); null: its own ToString. minimize: a pass of the caller's own after
+    // FsCheck's shrinking (CaseMinimizer); the outcome's shrunk case is what it returns.
     public static PropertyOutcome Run<T>(string name, Arbitrary<T> arbitrary, Func<T, IReadOnlyList<string>> problems, PropertySettings settings,
-        Func<T, string>? describe = null)
+        Func<T, string>? describe = null, Func<T, T>? minimize = null)
         where T : notnull
     {
         var runner = new CapturingRunner();
@@ -52,11 +53,12 @@ public static class PropertyRunner
             case TestResult.Failed f:
                 var original = f.Item2.IsEmpty ? null : f.Item2.Head;
                 var shrunk = f.Item3.IsEmpty ? original : f.Item3.Head;
+                if (minimize is not null && shrunk is T before) shrunk = minimize(before);
                 var shrunkProblems = shrunk is T t ? SafeProblems(problems, t) : Array.Empty<string>();
                 var triple = $"{f.Item6.Seed},{f.Item6.Gamma},{f.Item7}";
                 var report = string.Join(Environment.NewLine, (string[])
                 [
-                    $"{name}: FAILED after {f.Item1.NumberOfTests} cases and {f.Item1.NumberOfShrinks} shrinks.",
+                    $"{name}: FAILED after {f.Item1.NumberOfTests} cases and {f.Item1.NumberOfShrinks} shrinks{(minimize is null ? "" : ", then minimized")}.",
                     $"Shrunk case: {Describe(shrunk, describe)}",
                     .. shrunkProblems.Select(p => $"  - {p}"),
                     $"Original case: {Describe(original, describe)}",

@@ -20,14 +20,21 @@ public static class BenchCommand
         var rows = new Option<string[]>("--row") { Description = "Only this known-bad row (a patcher name; repeatable)." };
         var quick = new Option<bool>("--quick") { Description = "Short rounds for the rates: a smoke run, not figures to quote." };
         var json = new Option<FileInfo?>("--json") { Description = "Also write the figures as JSON to this file." };
+        var minimal = new Option<bool>("--minimal") { Description = "Instead: every known-bad row's minimized counterexample (fixed seed) against the exhaustive explorer's smallest (spec/performance.md)." };
         var command = new Command("bench", "Measure the suite's speed on this machine: emulator, machine runs, scenarios, time to each known bug.")
-            { seeds, cap, rows, quick, json };
+            { seeds, cap, rows, quick, json, minimal };
         command.SetAction(parse =>
         {
             int n = parse.GetValue(seeds), max = parse.GetValue(cap);
             OutputPath.Check("--json", parse.GetValue(json));
             if (n < 1) throw new UsageException($"--seeds {n}: must be at least 1");
             if (max < 1) throw new UsageException($"--cap {max}: must be at least 1");
+            if (parse.GetValue(minimal))
+            {
+                if (parse.GetValue(json) is not null || parse.GetValue(quick) || parse.GetResult(seeds) is { Implicit: false })
+                    throw new UsageException("--minimal takes only --cap and --row");
+                return MinimalTable.Print(parse.GetValue(rows), max);
+            }
             var options = new BenchOptions(n, max, parse.GetValue(rows), parse.GetValue(quick));
             BenchReport report;
             try { report = BenchSuite.Run(options, Conformance.Patching.PatcherRegistry.BuiltIn, what => Console.Error.WriteLine($"bench: {what}")); }

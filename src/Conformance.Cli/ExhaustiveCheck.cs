@@ -18,13 +18,31 @@ namespace Conformance.Cli;
 public sealed class ExhaustiveCheck
 {
     private readonly Option<bool> _exhaustive = new("--exhaustive") { Description = "Explore every schedule of a small scenario within a preemption bound, instead of the random matrix (spec/exhaustive.md)." };
-    private readonly Option<int> _preemptions = new("--preemptions") { Description = "With --exhaustive: the most preemptions an execution may make (0 to 8).", DefaultValueFactory = _ => 2 };
+    private readonly Option<string> _preemptions = new("--preemptions") { Description = "With --exhaustive: the most preemptions an execution may make (0 to 8), or 'unbounded': every schedule, the visited states ending the search.", DefaultValueFactory = _ => "2" };
     private readonly Option<int> _cpus = new("--cpus") { Description = "With --exhaustive: CPUs in the scenario, the last one patching (2 or 3).", DefaultValueFactory = _ => 2 };
     private readonly Option<int> _sites = new("--sites") { Description = "With --exhaustive: sites patched in one batch (1 or 2).", DefaultValueFactory = _ => 1 };
     private readonly Option<int> _iterations = new("--iterations") { Description = "With --exhaustive: loop iterations each reader runs (1 to 8).", DefaultValueFactory = _ => 2 };
     private readonly Option<int> _stepBudget = new("--step-budget") { Description = "With --exhaustive: machine steps per execution (10 to 100,000).", DefaultValueFactory = _ => 400 };
     private readonly Option<int> _maxExecutions = new("--max-executions") { Description = "With --exhaustive: give up (incomplete) after this many executions per cell.", DefaultValueFactory = _ => 200_000 };
-    private readonly Option<bool> _irqsOff = new("--irqs-off") { Description = "With --exhaustive: run every site inside an IRQs-off region (cli ... sti)." };
+    private readonly Option<bool> _irqsOff = new("--irqs-off") { Description = "With --exhaustive: only the scenario whose sites run inside an IRQs-off region (cli ... sti); the same as --irqs off." };
+    private readonly Option<string> _irqs = new("--irqs")
+    {
+        Description = "With --exhaustive: how the sites run: on (IRQs on), off (each inside cli ... sti) or both (the scenario once each way).",
+        DefaultValueFactory = _ => "both",
+    };
+    private readonly Option<int> _interrupts = new("--interrupts")
+    {
+        Description = $"With --exhaustive: the most interrupts delivered per execution as explored choices, 0 to {ExhaustiveBound.MaxInterrupts} (a preempting timer on a reader CPU, which then has a second task; an NMI in an STI shadow where an NMI may end it).",
+        DefaultValueFactory = _ => DefaultInterrupts,
+    };
+    private readonly Option<int> _patches = new("--patches")
+    {
+        Description = "With --exhaustive: consecutive patches, 1 or 2 (the second patches every site back).",
+        DefaultValueFactory = _ => DefaultPatches,
+    };
+
+    /// <summary>The default interrupt bound and patch count: the smallest that reach every known-bad row of the catalog (spec/exhaustive.md).</summary>
+    public const int DefaultInterrupts = 1, DefaultPatches = 2;
     private readonly Option<bool> _noReduction = new("--no-reduction") { Description = "With --exhaustive: a scheduling point after every step (to audit the reduction; many more executions)." };
 
     private readonly Option<string> _layouts = new("--layout-classes")
@@ -34,7 +52,19 @@ public sealed class ExhaustiveCheck
     };
 
     private Option<bool>[] Flags => [_irqsOff, _noReduction];
-    private Option<int>[] Numbers => [_preemptions, _cpus, _sites, _iterations, _stepBudget, _maxExecutions];
+    private Option[] Numbers => [_preemptions, _cpus, _sites, _iterations, _stepBudget, _maxExecutions, _interrupts, _patches];
+
+    /// <summary>--preemptions: a number 0 to 8 or "unbounded"; anything else is a usage error naming the option.</summary>
+    private int Preemptions(ParseResult parse)
+    {
+        string text = parse.GetValue(_preemptions)!.Trim();
+        if (text.Equals("unbounded", StringComparison.OrdinalIgnoreCase)) return ExhaustiveBound.Unbounded;
+        if (!int.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out int k))
+            throw new UsageException($"--preemptions '{text}': a number 0 to {ExhaustiveBound.MaxPreemptions}, or 'unbounded'");
+        if (k is < 0 or > ExhaustiveBound.MaxPreemptions)
+            throw new UsageException($"--preemptions {k}: 0 to {ExhaustiveBound.MaxPreemptions} (beyond that use 'unbounded', which the visited states make finite)");
+        return k;
+    }
 
     /// <summary>Adds the exhaustive options to <c>check</c>.</summary>
     public void AddTo(Command check)
@@ -43,6 +73,7 @@ public sealed class ExhaustiveCheck
         foreach (var o in Numbers) check.Options.Add(o);
         foreach (var o in Flags) check.Options.Add(o);
         check.Options.Add(_layouts);
+        check.Options.Add(_irqs);
     }
 
     /// <summary>Whether the command line asks for the exhaustive mode.</summary>
@@ -55,7 +86,7 @@ public sealed class ExhaustiveCheck
     public void CheckOptions(ParseResult parse, IEnumerable<Option> matrixOnly)
     {
         bool exhaustive = Requested(parse);
-        foreach (var o in Numbers.Cast<Option>().Concat(Flags).Append(_layouts))
+        foreach (var o in Numbers.Concat(Flags).Append(_layouts).Append(_irqs))
             if (!exhaustive && Given(parse, o)) throw new UsageException($"{o.Name} belongs to the exhaustive mode: add --exhaustive");
         foreach (var o in matrixOnly)
             if (exhaustive && Given(parse, o)) throw new UsageException($"{o.Name} has no meaning with --exhaustive (it sets the random matrix)");
@@ -70,11 +101,11 @@ public sealed class ExhaustiveCheck
     /// </summary>
     public (ExhaustiveBound Bound, int Cpus) ForMutants(ParseResult parse)
     {
-        foreach (var o in new Option[] { _exhaustive, _sites, _irqsOff, _noReduction, _layouts })
+        foreach (var o in new Option[] { _exhaustive, _sites, _irqsOff, _irqs, _noReduction, _layouts, _interrupts, _patches })
             if (Given(parse, o)) throw new UsageException($"{o.Name} has no meaning with --mutants (each mutant sets its own scenario)");
         int cpus = parse.GetValue(_cpus);
         if (cpus is < 2 or > 3) throw new UsageException($"--cpus {cpus}: the exhaustive scenario has 2 or 3 CPUs");
-        var bound = new ExhaustiveBound(parse.GetValue(_preemptions), parse.GetValue(_iterations), parse.GetValue(_stepBudget),
+        var bound = new ExhaustiveBound(Preemptions(parse), parse.GetValue(_iterations), parse.GetValue(_stepBudget),
             Given(parse, _maxExecutions) ? parse.GetValue(_maxExecutions) : MutantsCheck.DefaultMaxExecutions);
         try { bound.Validate(); }
         catch (ArgumentException e) { throw new UsageException($"{OptionOf(e.Message)}: {e.Message}"); }
@@ -84,13 +115,15 @@ public sealed class ExhaustiveCheck
     /// <summary>Runs the exhaustive mode over the chosen patchers and models; the exit code says whether every cell agrees.</summary>
     public int Execute(ParseResult parse, PluginCatalog patchers, IReadOnlyList<IFetchModel> models, FileInfo? json)
     {
-        int cpus = parse.GetValue(_cpus), sites = parse.GetValue(_sites);
-        bool irqsOff = parse.GetValue(_irqsOff);
+        int cpus = parse.GetValue(_cpus), sites = parse.GetValue(_sites), patches = parse.GetValue(_patches);
         if (cpus is < 2 or > 3) throw new UsageException($"--cpus {cpus}: the exhaustive scenario has 2 or 3 CPUs");
         if (sites is < 1 or > 2) throw new UsageException($"--sites {sites}: the exhaustive scenario has 1 or 2 sites");
-        var bound = new ExhaustiveBound(parse.GetValue(_preemptions), parse.GetValue(_iterations), parse.GetValue(_stepBudget), parse.GetValue(_maxExecutions))
+        if (patches is < 1 or > ExhaustiveScenario.MaxPatches) throw new UsageException($"--patches {patches}: the exhaustive scenario has 1 or 2 consecutive patches");
+        string irqs = Irqs(parse);
+        var bound = new ExhaustiveBound(Preemptions(parse), parse.GetValue(_iterations), parse.GetValue(_stepBudget), parse.GetValue(_maxExecutions))
         {
             Reduce = !parse.GetValue(_noReduction),
+            Interrupts = parse.GetValue(_interrupts),
         };
         try { bound.Validate(); }
         catch (ArgumentException e) { throw new UsageException($"{OptionOf(e.Message)}: {e.Message}"); }
@@ -98,15 +131,16 @@ public sealed class ExhaustiveCheck
         try { layouts = ExhaustiveLayouts.Parse(parse.GetValue(_layouts)!); }
         catch (ArgumentException e) { throw new UsageException($"--layout-classes: {e.Message}"); }
 
-        Console.WriteLine($"Exhaustive exploration: {cpus} CPUs (the last patches), {sites} site(s){(irqsOff ? " run with IRQs off" : "")}; {bound}; " +
+        Console.WriteLine($"Exhaustive exploration: {cpus} CPUs (the last patches), {sites} site(s), {patches} consecutive patch(es), sites run with IRQs {IrqsText(irqs)}" +
+                          $"{(bound.Interrupts > 0 ? "; 2 tasks per reader CPU" : "")}; {bound}; " +
                           "staleness bounded by serialization only (spec/exhaustive.md)" + layouts switch
                           {
                               LayoutChoice.All => "; every layout class of each fetch model, one line offset each.",
                               LayoutChoice.EveryOffset => "; every line offset the patcher accepts.",
                               _ => ".",
                           });
-        var job = new Worker.ExhaustiveJob(models.Select(m => m.Name).ToArray(), cpus, sites, irqsOff, bound.Preemptions, bound.Iterations, bound.StepBudget, bound.MaxExecutions, bound.Reduce,
-            ExhaustiveLayouts.Name(layouts));
+        var job = new Worker.ExhaustiveJob(models.Select(m => m.Name).ToArray(), cpus, sites, irqs, bound.Preemptions, bound.Iterations, bound.StepBudget, bound.MaxExecutions, bound.Reduce,
+            ExhaustiveLayouts.Name(layouts), bound.Interrupts, patches);
         var cells = new List<CellResult>();
         void Cell(CellResult cell)
         {
@@ -130,45 +164,109 @@ public sealed class ExhaustiveCheck
             ? $"All {cells.Count - outOfReach} cells within the scenario's reach agree with their expectations (undecided ones: the suite decides){(outOfReach > 0 ? $"; {outOfReach} expected failure(s) out of its reach" : "")}."
             : $"{disagree} of {cells.Count} cells disagree with their expectations.");
         // Its path was checked before the exploration (CheckCommand).
-        if (json is not null) WriteJson(json, cpus, sites, irqsOff, bound, job.Layouts, cells, Names(parse, "--patcher"), Names(parse, "--model"), patchers);
+        if (json is not null) WriteJson(json, job, bound, cells, Names(parse, "--patcher"), Names(parse, "--model"), patchers);
         return disagree == 0 ? Cli.Ok : Cli.Failed;
     }
 
+    /// <summary>The IRQs choice: <c>--irqs</c>, or <c>--irqs-off</c> (the same as <c>--irqs off</c>; with another <c>--irqs</c>, a usage error).</summary>
+    private string Irqs(ParseResult parse)
+    {
+        string irqs = parse.GetValue(_irqs)!;
+        if (irqs is not ("on" or "off" or "both")) throw new UsageException($"--irqs {irqs}: on, off or both");
+        if (!parse.GetValue(_irqsOff)) return irqs;
+        if (Given(parse, _irqs) && irqs != "off") throw new UsageException($"--irqs-off contradicts --irqs {irqs} (--irqs-off is --irqs off)");
+        return "off";
+    }
+
+    private static string IrqsText(string irqs) => irqs switch { "both" => "on, then off (cli ... sti)", "off" => "off (cli ... sti)", _ => "on" };
+
+    /// <summary>Whether sites run with IRQs off, per scenario a cell explores, in order.</summary>
+    private static bool[] IrqVariants(string irqs) => irqs switch { "both" => [false, true], "off" => [true], _ => [false] };
+
     /// <summary>
-    /// One patcher's part of the exhaustive mode, in this process: its scenario (<paramref name="header"/>
-    /// hears the line that names it) and its cell under each model (<paramref name="cell"/> hears each as it is done).
-    /// A plug-in's part runs in a worker process, which calls this.
+    /// The rows of a patcher: the NMI switch off, and on too when its expectations name the switch
+    /// (as the verdict matrix has them).
+    /// </summary>
+    public static bool[] NmiRows(IReadOnlyList<Expectation> expectations) =>
+        expectations.Any(e => e.NmiMayEndStiShadow is not null) ? [false, true] : [false];
+
+    /// <summary>A row's name: the patcher, with the matrix's NMI suffix when an NMI may end the STI shadow.</summary>
+    public static string RowName(string patcher, bool nmi) => nmi ? patcher + VerdictTable.NmiSuffix : patcher;
+
+    /// <summary>
+    /// One patcher's part of the exhaustive mode, in this process: per row (the NMI switch off, and on
+    /// where its expectations name it) the scenarios it explores (<paramref name="header"/> hears the
+    /// line that names them) and its cell under each model (<paramref name="cell"/> hears each as it is
+    /// done). A cell explores the scenarios in order (sites with IRQs on, then off) and stops at the
+    /// first counterexample. A plug-in's part runs in a worker process, which calls this.
     /// </summary>
     public static void RunPatcher(PatcherInfo p, IReadOnlyList<IFetchModel> models, Worker.ExhaustiveJob job, Action<string> header, Action<CellResult> cell)
     {
-        var bound = new ExhaustiveBound(job.Preemptions, job.Iterations, job.StepBudget, job.MaxExecutions) { Reduce = job.Reduce };
-        var scenario = ExhaustiveScenario.For(p.Create(), job.Cpus, job.Sites, out string? declined, job.IrqsOff);
-        header(scenario is null ? $"{p.Name}: no scenario: {declined}" : $"{p.Name}: {scenario}");
-        if (scenario is null) return;
+        var bound = new ExhaustiveBound(job.Preemptions, job.Iterations, job.StepBudget, job.MaxExecutions) { Reduce = job.Reduce, Interrupts = job.Interrupts };
         var choice = ExhaustiveLayouts.Parse(job.Layouts);
-        foreach (var m in models)
+        foreach (bool nmi in NmiRows(p.Expectations))
         {
-            var clock = Stopwatch.StartNew();
-            ExhaustiveResult result;
-            IReadOnlyList<LayoutResult>? layouts = null;
-            var explored = scenario;
-            try
+            var scenarios = new List<ExhaustiveScenario>();
+            string? declined = null;
+            foreach (bool off in IrqVariants(job.Irqs))
+                if (ExhaustiveScenario.For(p.Create(), job.Cpus, job.Sites, out declined, off, tasks: BoundFor(bound, off, nmi, job.Irqs).Interrupts > 0 ? 2 : 1,
+                        patches: job.Patches, nmiMayEndStiShadow: nmi) is { } s)
+                    scenarios.Add(s);
+                else break;
+            string row = RowName(p.Name, nmi);
+            if (scenarios.Count < IrqVariants(job.Irqs).Length)
             {
-                if (choice == LayoutChoice.Preferred) result = ExhaustiveExplorer.Explore(p.Create, m, scenario.Case, bound);
-                else
-                {
-                    layouts = ExhaustiveLayouts.Explore(p.Create, m, scenario, ExhaustiveLayouts.For(p.Create(), scenario, m, choice), bound, out result);
-                    explored = layouts.LastOrDefault(l => l.Result.Counterexample is not null)?.Scenario ?? scenario;
-                }
-            }
-            catch (ExhaustiveAssumptionException e)
-            {
-                cell(CellResult.Of(new Cell(p, m, scenario, null, e.Message), clock.Elapsed));
+                header($"{row}: no scenario: {declined}");
                 continue;
             }
-            cell(CellResult.Of(new Cell(p, m, explored, result, null) { Layouts = layouts }, clock.Elapsed));
+            header($"{row}: {scenarios[0]}{(scenarios.Count > 1 ? "; then the same with every site run with IRQs off" : "")}");
+            foreach (var m in models)
+            {
+                var clock = Stopwatch.StartNew();
+                var parts = new List<ScenarioPart>();
+                try
+                {
+                    foreach (var scenario in scenarios)
+                    {
+                        var part = Explore(p, m, scenario, choice, BoundFor(bound, scenario.InterruptsOff, nmi, job.Irqs));
+                        parts.Add(part);
+                        if (part.Result.Outcome == ExhaustiveOutcome.Counterexample) break;
+                    }
+                }
+                catch (ExhaustiveAssumptionException e)
+                {
+                    cell(CellResult.Of(new Cell(p, m, scenarios[parts.Count], null, e.Message) { Explored = scenarios }, clock.Elapsed));
+                    continue;
+                }
+                var result = ExhaustiveLayouts.Combine(bound, parts.Select(x => x.Result).ToArray());
+                var shown = parts.FirstOrDefault(x => x.Result.Counterexample is not null) ?? parts[0];
+                cell(CellResult.Of(new Cell(p, m, shown.Explored, result, null) { Layouts = shown.Layouts, Parts = parts, Explored = scenarios }, clock.Elapsed));
+            }
         }
     }
+
+    /// <summary>
+    /// The bound one scenario of a cell is explored within (spec/exhaustive.md, "Interrupts"): with
+    /// <c>--irqs both</c> the IRQs-off scenario is explored without interrupt deliveries (it is there
+    /// for what IF=0 at a site does to the sync IPI; its costs would triple the run), and an NMI row
+    /// gets at least 2 (the NMI and the interrupt it lets in before the instruction the shadow covered).
+    /// </summary>
+    public static ExhaustiveBound BoundFor(ExhaustiveBound bound, bool irqsOff, bool nmi, string irqs) =>
+        irqsOff && irqs == "both" ? bound with { Interrupts = 0 }
+        : nmi && bound.Interrupts > 0 ? bound with { Interrupts = Math.Max(2, bound.Interrupts) }
+        : bound;
+
+    /// <summary>One scenario of a cell explored: its preferred layout, or every layout <paramref name="choice"/> asks for.</summary>
+    private static ScenarioPart Explore(PatcherInfo p, IFetchModel m, ExhaustiveScenario scenario, LayoutChoice choice, ExhaustiveBound bound)
+    {
+        if (choice == LayoutChoice.Preferred) return new ScenarioPart(scenario, scenario, scenario.Explore(p.Create, m, bound), null);
+        var layouts = ExhaustiveLayouts.Explore(p.Create, m, scenario, ExhaustiveLayouts.For(p.Create(), scenario, m, choice), bound, out var result);
+        var explored = layouts.LastOrDefault(l => l.Result.Counterexample is not null)?.Scenario ?? scenario;
+        return new ScenarioPart(scenario, explored, result, layouts);
+    }
+
+    /// <summary>One scenario a cell explored (<see cref="Basis"/>), the one its counterexample is of (a layout of it, or itself), its result and, by layout, its layouts.</summary>
+    public sealed record ScenarioPart(ExhaustiveScenario Basis, ExhaustiveScenario Explored, ExhaustiveResult Result, IReadOnlyList<LayoutResult>? Layouts);
 
     /// <summary>The option a bound's validation message is about.</summary>
     private static string OptionOf(string message) => message.Split(' ')[0] switch
@@ -176,6 +274,7 @@ public sealed class ExhaustiveCheck
         "Preemptions" => "--preemptions",
         "Iterations" => "--iterations",
         "StepBudget" => "--step-budget",
+        "Interrupts" => "--interrupts",
         _ => "--max-executions",
     };
 
@@ -185,6 +284,19 @@ public sealed class ExhaustiveCheck
         /// <summary>With <c>--layout-classes all</c> or <c>every-offset</c>: each layout explored, in order (the last holds the counterexample, if any).</summary>
         public IReadOnlyList<LayoutResult>? Layouts { get; init; }
 
+        /// <summary>Each scenario the cell explored, in order (sites with IRQs on, then off), with its result; the last holds the counterexample, if any.</summary>
+        public IReadOnlyList<ScenarioPart>? Parts { get; init; }
+
+        /// <summary>Every scenario the cell was to explore (what its reach is judged by).</summary>
+        public IReadOnlyList<ExhaustiveScenario> Explored { get; init; } = [];
+
+        /// <summary>The row: the patcher, with the NMI suffix when an NMI may end the STI shadow.</summary>
+        public string Row => RowName(Patcher.Name, Scenario.NmiMayEndStiShadow);
+
+        /// <summary>", over 2 scenarios: IRQs on (N), IRQs off (M)", or nothing for one.</summary>
+        public string PartNote => Parts is not { Count: > 1 } ps ? ""
+            : $" over {ps.Count} scenarios: {string.Join(", ", ps.Select(x => $"IRQs {(x.Basis.InterruptsOff ? "off" : "on")} ({x.Result.Executions:N0})"))}";
+
         /// <summary>", over 5 layout classes (one-unit @0, split@2 @62, ...)", or nothing for the preferred layout alone.</summary>
         public string LayoutNote => Layouts is not { } ls ? ""
             : ls.Count <= 12 ? $" over {ls.Count} layout(s): {string.Join(", ", ls.Select(l => l.Layout.ToString()))}"
@@ -193,9 +305,11 @@ public sealed class ExhaustiveCheck
 
         public (ExpectedVerdict Verdict, FailureKind? Failure) Expected => Scenario.Expectation(Patcher.Expectations, Model.Name);
 
-        /// <summary>An expected failure not found because the scenario cannot show it: reported, not counted.</summary>
+        /// <summary>An expected failure not found because no scenario the cell explores can show it: reported, not counted.</summary>
         public string? OutOfReach =>
-            Result?.Outcome != ExhaustiveOutcome.Counterexample && Expected is { Verdict: ExpectedVerdict.Fail, Failure: { } f } ? Scenario.OutOfReach(f) : null;
+            Result is { Outcome: not ExhaustiveOutcome.Counterexample } r && Expected is { Verdict: ExpectedVerdict.Fail, Failure: { } f }
+                ? (Explored.Count == 0 ? [Scenario] : Explored).Select(s => s.OutOfReach(f, r.Bound)).Aggregate((a, b) => a is null || b is null ? null : a)
+                : null;
 
         public bool Agrees => Result is { } r && (OutOfReach is not null || (r.Outcome, Expected.Verdict) switch
         {
@@ -215,6 +329,9 @@ public sealed class ExhaustiveCheck
             {
                 Plugin = Patcher.Plugin,
                 Offsets = Scenario.Layout is null ? null : Scenario.Offsets,
+                Tasks = Scenario.TasksPerCpu,
+                Patches = Scenario.Patches,
+                NmiMayEndStiShadow = Scenario.NmiMayEndStiShadow,
             }.ToString()
             : null;
     }
@@ -229,15 +346,16 @@ public sealed class ExhaustiveCheck
         {
             var json = JsonSerializer.SerializeToElement(JsonOf(c), JsonOptions.Indented);
             if (c.Result is not { } r)
-                return new CellResult("red", "ERROR", [$"{c.Patcher.Name} / {c.Model.Name}: cannot be explored: {c.Error}"], false, false, json);
+                return new CellResult("red", "ERROR", [$"{c.Row} / {c.Model.Name}: cannot be explored: {c.Error}"], false, false, json);
             // A short coloured verdict, then plain text (Spectre would wrap long lines at the console width).
             var (color, word) = c.OutOfReach is not null ? ("yellow", "out of reach")
                 : c.Expected.Verdict == ExpectedVerdict.Undecided ? ("yellow", "undecided")
                 : c.Agrees ? ("green", "agrees") : ("red", "DISAGREES");
             string note = c.OutOfReach is { } why ? $"{c.ExpectedText}: {why}" : c.ExpectedText;
-            var lines = new List<string> { $"{c.Patcher.Name} / {c.Model.Name}: {r.Summary}{c.LayoutNote} ({note}; {elapsed.TotalSeconds:F1} s)" };
+            var lines = new List<string> { $"{c.Row} / {c.Model.Name}: {r.Summary}{c.PartNote}{c.LayoutNote} ({note}; {elapsed.TotalSeconds:F1} s)" };
             if (r.Counterexample is { } cx)
             {
+                if (c.Parts is { Count: > 1 } || c.Scenario.InterruptsOff) lines.Add($"      scenario: {c.Scenario}");
                 if (c.Scenario.Layout is { } layout) lines.Add($"      layout: {layout} (line offsets {string.Join(",", c.Scenario.Offsets)})");
                 lines.Add($"      schedule: {cx.Case.Schedule}");
                 lines.Add($"      {TokenLines.Replay(c.Token!)}");
@@ -267,6 +385,7 @@ public sealed class ExhaustiveCheck
     {
         patcher = c.Patcher.Name,
         model = c.Model.Name,
+        nmiMayEndStiShadow = c.Scenario.NmiMayEndStiShadow,
         scenario = c.Scenario.ToString(),
         outcome = c.Result?.Outcome.ToString().ToLowerInvariant() ?? "error",
         expected = c.Expected.Verdict.ToString().ToLowerInvariant(),
@@ -288,6 +407,10 @@ public sealed class ExhaustiveCheck
         {
             name = l.Layout.Name, offsets = l.Layout.Offsets, outcome = l.Result.Outcome.ToString().ToLowerInvariant(), executions = l.Result.Executions,
         }),
+        scenarios = c.Parts?.Select(x => new
+        {
+            irqsOff = x.Basis.InterruptsOff, scenario = x.Basis.ToString(), outcome = x.Result.Outcome.ToString().ToLowerInvariant(), executions = x.Result.Executions,
+        }),
     };
 
     /// <summary>A repeatable option's values as given (empty: not given).</summary>
@@ -295,7 +418,7 @@ public sealed class ExhaustiveCheck
         parse.CommandResult.Children.OfType<System.CommandLine.Parsing.OptionResult>().Where(o => o.Option.Name == option)
             .SelectMany(o => o.Tokens.Select(t => t.Value)).ToArray();
 
-    private static void WriteJson(FileInfo file, int cpus, int sites, bool irqsOff, ExhaustiveBound bound, string layouts, List<CellResult> cells,
+    private static void WriteJson(FileInfo file, Worker.ExhaustiveJob job, ExhaustiveBound bound, List<CellResult> cells,
         string[] patcherNames, string[] modelNames, PluginCatalog catalog)
     {
         string Outcome(CellResult c) => c.Json.GetProperty("outcome").GetString()!;
@@ -320,8 +443,9 @@ public sealed class ExhaustiveCheck
             },
             exhaustive = new
             {
-                cpus, sites, irqsOff, preemptions = bound.Preemptions, iterations = bound.Iterations, stepBudget = bound.StepBudget,
-                maxExecutions = bound.MaxExecutions, reduction = bound.Reduce, layoutClasses = layouts,
+                cpus = job.Cpus, sites = job.Sites, irqsOff = job.Irqs == "off", irqs = job.Irqs, preemptions = bound.IsUnbounded ? (object)"unbounded" : bound.Preemptions, interrupts = bound.Interrupts,
+                patches = job.Patches, tasksPerCpu = bound.Interrupts > 0 ? 2 : 1, iterations = bound.Iterations, stepBudget = bound.StepBudget,
+                maxExecutions = bound.MaxExecutions, reduction = bound.Reduce, layoutClasses = job.Layouts,
             },
             results = cells.Select(c => c.Json),
         };

@@ -17,7 +17,7 @@ public static class ExhaustiveReplay
     public static int Run(string text, IReadOnlyList<PatcherInfo> catalog)
     {
         var (token, patcher, model, scenario) = Load(text, catalog);
-        var result = PatchCheck.Run(patcher.Create, model, scenario.WithSchedule(token.Schedule), recordTrace: true);
+        var result = PatchCheck.Run(patcher.Create, model, scenario.WithSchedule(token.Schedule), scenario.NmiMayEndStiShadow, recordTrace: true);
         Console.WriteLine($"{patcher.Name} under {model.Name}, {scenario}: {(result.Passed ? "pass" : "fail")}");
         Console.WriteLine($"schedule: {token.Schedule}");
         foreach (var v in result.Violations) Console.WriteLine($"  {v}");
@@ -32,10 +32,10 @@ public static class ExhaustiveReplay
     {
         var (token, patcher, model, scenario) = Load(text, catalog);
         var c = scenario.WithSchedule(token.Schedule);
-        var result = PatchCheck.Run(patcher.Create, model, c, recordTrace: true);
+        var result = PatchCheck.Run(patcher.Create, model, c, scenario.NmiMayEndStiShadow, recordTrace: true);
         return result.Passed
             ? null
-            : new Counterexample(patcher.Name, patcher.Description, model.Name, model.Description, false, c, result)
+            : new Counterexample(patcher.Name, patcher.Description, model.Name, model.Description, scenario.NmiMayEndStiShadow, c, result)
             {
                 Token = token.ToString(),
                 Plugin = token.Plugin,
@@ -53,11 +53,13 @@ public static class ExhaustiveReplay
             var model = FetchModelRegistry.BuiltIn.FirstOrDefault(m => m.Name == token.Model)
                 ?? throw new ArgumentException($"replay token names fetch model '{token.Model}', which does not exist");
             var scenario = (token.Offsets is { } offsets
-                    ? ExhaustiveScenario.At(patcher.Create(), token.Cpus, token.Sites, offsets, out string? declined, token.InterruptsOff)
-                    : ExhaustiveScenario.For(patcher.Create(), token.Cpus, token.Sites, out declined, token.InterruptsOff))
+                    ? ExhaustiveScenario.At(patcher.Create(), token.Cpus, token.Sites, offsets, out string? declined, token.InterruptsOff,
+                        token.Tasks, token.Patches, token.NmiMayEndStiShadow)
+                    : ExhaustiveScenario.For(patcher.Create(), token.Cpus, token.Sites, out declined, token.InterruptsOff,
+                        tasks: token.Tasks, patches: token.Patches, nmiMayEndStiShadow: token.NmiMayEndStiShadow))
                 ?? throw new ArgumentException($"replay token's scenario does not exist: {declined}");
             token.Schedule.Validate(token.Cpus);
-            ExhaustiveTokenCheck.FetchChoices(patcher.Create, model, scenario.WithSchedule(token.Schedule));
+            ExhaustiveTokenCheck.FetchChoices(patcher.Create, model, scenario.WithSchedule(token.Schedule), scenario.NmiMayEndStiShadow);
             return (token, patcher, model, scenario);
         }
         catch (ArgumentException e) { throw new UsageException(e.Message); }

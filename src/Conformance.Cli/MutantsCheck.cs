@@ -106,7 +106,7 @@ public sealed class MutantsCheck
             return new ExhaustiveKill(true, "counterexample", cx.Result.First?.Property, cx.Execution, result.Executions, null, Seconds(), cx.Result.First?.Message);
         // Not found: say why when the scenario cannot show the failure history names.
         var (_, failure) = scenario.Expectation(m.Patcher.Expectations, model.Name);
-        string? outOfReach = failure is { } f ? scenario.OutOfReach(f) : null;
+        string? outOfReach = failure is { } f ? scenario.OutOfReach(f, s.Bound) : null;
         return new ExhaustiveKill(false, result.Outcome.ToString().ToLowerInvariant(), null, null, result.Executions, outOfReach, Seconds(), null);
     }
 

@@ -184,8 +184,11 @@ public static class MatrixCampaign
                 Explore = null,
                 Runs = PatchCheck.Run(patcher.Create, model, PatchCaseRealizer.Realize(g, probe), nmi).Schedule!.Runs.Select(r => new RunGenome(r.Cpu, r.Steps)).ToArray(),
             };
+        // After FsCheck's shrinking, the suite's own minimization (CaseMinimizer), checked under the same model and switch.
+        PatchCaseGenome Minimize(PatchCaseGenome g) =>
+            CaseMinimizer.Minimize(g, x => PatchCheck.Run(patcher.Create, model, PatchCaseRealizer.Realize(x, probe), nmi).First);
         var outcome = PropertyRunner.Run(name, PatchCaseGen.Arbitrary(maxCpus, search, Record, layouts), Problems, settings,
-            describe: g => PatchCaseRealizer.Realize(g, probe).ToString());
+            describe: g => PatchCaseRealizer.Realize(g, probe).ToString(), minimize: Minimize);
         var expected = CellExpectation(patcher.Expectations, model.Name, nmi);
         if (outcome.Passed) return new MatrixCell(patcher.Name, model.Name, nmi, expected, true, outcome.Tests, null, null, null) { Token = token, Strategy = search.Name };
         var shrunkCase = outcome.Shrunk is PatchCaseGenome g ? PatchCaseRealizer.Realize(g, probe) : null;

@@ -34,6 +34,8 @@ public static class ExhaustivePlugin
         if (outcome.Succeeded) return;
         string message = outcome.Fault?.Message ?? outcome.Failure!;
         if (!headed) header($"{p.Name}: {CellOutcome.PluginError}: {message}");
-        foreach (var model in job.Models.Skip(done)) cell(ExhaustiveCheck.CellResult.Faulted(p.Name, model, "(not explored: the plug-in failed)", message));
+        // The cells not done: every row (NMI switch off, and on where the expectations name it) under every model, in order.
+        var cells = ExhaustiveCheck.NmiRows(p.Expectations).SelectMany(nmi => job.Models.Select(model => (Row: ExhaustiveCheck.RowName(p.Name, nmi), Model: model)));
+        foreach (var (row, model) in cells.Skip(done)) cell(ExhaustiveCheck.CellResult.Faulted(row, model, "(not explored: the plug-in failed)", message));
     }
 }

@@ -44,6 +44,24 @@ public sealed class EquivalentEffect
     /// <summary>Visits still open (a task suspended mid-visit), for reports.</summary>
     public int OpenVisits => _open.Count;
 
+    /// <summary>
+    /// Mixes what this check carries from the past into a run's future (the exhaustive explorer's state
+    /// hash): whether the patch has completed, and every open visit's start (site, registers, RSP,
+    /// flags, the stack window), in task order. The step a visit started at only names it in reports.
+    /// </summary>
+    public void AddExplorationState(StateHasher h)
+    {
+        h.Tag("visits");
+        h.Mix(_completedAt != long.MaxValue);
+        foreach (var task in _rig.Machine.Tasks)
+        {
+            if (!_open.TryGetValue(task, out var v)) continue;
+            h.Mix(task.Id); h.Mix(v.Site.Address); h.Mix(v.Rsp); h.Mix((ulong)v.Flags); h.Mix(v.AfterCompletion);
+            foreach (var r in v.Registers) h.Mix(r);
+            h.Mix(v.StackAbove);
+        }
+    }
+
     private void OnStep(int cpuIndex, MachineStepKind kind)
     {
         var machine = _rig.Machine;

@@ -23,7 +23,7 @@ public static class PatchCheck
     /// explorer); the fair run for liveness and every check follow as usual.
     /// </summary>
     public static CaseResult Run(Func<IPatcher> create, IFetchModel model, PatchCase c, bool nmiMayEndStiShadow = false, bool recordTrace = false,
-        Action<PatchRig>? drive = null)
+        Action<PatchRig>? drive = null, IExplorationDrive? explore = null)
     {
         var patcher = create();
         if (c.Sites.Count == 0) return new CaseResult([], 0, []) { Schedule = c.Schedule };   // the patcher declined every site: nothing to check
@@ -49,6 +49,7 @@ public static class PatchCheck
         };
         Schedule? followed = c.Schedule;   // what ran: the schedule, the strategy's picks as runs, or (driven) not known here
         if (drive is not null) { drive(rig); followed = null; }
+        else if (explore is not null) { explore.Drive(rig, effect); followed = null; }
         else if (c.Exploration is { } x) followed = rig.Machine.Explore(x.Strategy, x.Seed, x.Steps, c.Schedule.Interrupts, c.Schedule.FetchChoices);
         else rig.Machine.Run(c.Schedule);
         // A repeated state proves a livelock only where the fingerprint sees all the state the #BP
@@ -56,6 +57,9 @@ public static class PatchCheck
         // steps set. Anyone else's (a plug-in, a test's mutant) must also go the whole progress window.
         bool trusted = patcher is not GuardedPatcher && patcher.GetType().Assembly == typeof(IPatcher).Assembly   // the guard lives here; its plug-in does not
                        && !Patching.Mutants.MutantRegistry.IsMutant(patcher.GetType());                      // nor do the mutants' handlers
+        // A run the explorer cut at a state it explored before: what follows from here was checked
+        // there (the fair run, completion, open visits); only what happened up to the cut is new.
+        if (explore is { Pruned: true }) return Prefix(rig, patcher, workload, all, effect, followed, c);
         var live = rig.Machine.RunFair(c.LivenessWindowSteps, stopAtCycle: trusted);
         long stall = live.LongestStall;
         while (next < batches.Length && live.Verdict == LivenessVerdict.Completed)
@@ -84,7 +88,7 @@ public static class PatchCheck
                 ulong rip = rig.Machine.RipOf(task);
                 if (rip >= rig.Stubs.Base && rip < rig.Stubs.Base + Workload.StubSize)
                     violations.Add(new Violation(Completion, task.Cpu, end, clock,
-                        $"after the patcher returned, {task} is still inside the patcher's stub at 0x{rip:x}: the next patch may rewrite it under the task") { AtRunEnd = true });
+                        $"after the patcher returned, {task} is still inside the patcher's stub at 0x{rip:x}: the next patch may rewrite it under the task") { AtRunEnd = true, InStubAt = rip });
             }
         }
         if (live.Verdict == LivenessVerdict.Completed)
@@ -93,6 +97,20 @@ public static class PatchCheck
                     violations.Add(v);
         if (live.Verdict == LivenessVerdict.Completed) violations.AddRange(PaddingChecks.FinalBytes(rig, batches.SelectMany(b => b).Concat(rival)));
         return new CaseResult(Earliest(violations), rig.Machine.Steps, rig.Machine.Trace) { Events = rig.Machine.Events, WriterCpu = rig.WriterCpu, Requests = all, Schedule = followed, LongestStall = stall, LivenessWindowSteps = c.LivenessWindowSteps };
+    }
+
+    /// <summary>What a run cut short by the explorer violated up to the cut: P1 on its fetches, P2 on its closed visits, the patcher's errors.</summary>
+    private static CaseResult Prefix(PatchRig rig, IPatcher patcher, Workload workload, PatchRequest[] all, EquivalentEffect effect, Schedule? followed, PatchCase c)
+    {
+        var violations = new List<Violation>();
+        if (OldNewOrTrap.FirstViolation(rig.Machine.Fetches, [.. all, .. PaddingChecks.AsRequests(workload, all)], patcher) is { } torn) violations.Add(torn);
+        violations.AddRange(effect.Violations);
+        if (rig.WroteOutside is { } outside)
+            violations.Add(new Violation(OwnerMap.Violation, outside.Cpu, outside.Step, outside.Time, outside.Message) { OnWriter = true });
+        if (rig.Failure is { } failure && failure != rig.WroteOutside?.Message)
+            violations.Add(new Violation(Violation.PatcherError, rig.WriterCpu, LastStep(rig), rig.Machine.Memory.Now, failure) { OnWriter = true, AtRunEnd = true });
+        return new CaseResult(Earliest(violations), rig.Machine.Steps, rig.Machine.Trace)
+            { Events = rig.Machine.Events, WriterCpu = rig.WriterCpu, Requests = all, Schedule = followed, LivenessWindowSteps = c.LivenessWindowSteps };
     }
 
     /// <summary>The run's last step, where a violation found once it had ended is placed (0 when it took none).</summary>
@@ -141,4 +159,18 @@ public static class PatchCheck
             (false, true) => "b",
             _ => "?",
         })) + " (a: the first patch's byte, b: the concurrent one's, =: both)";
+}
+
+/// <summary>
+/// Runs the scheduled part of a case in place of its schedule, seeing the properties' state (the
+/// exhaustive explorer, <see cref="Exhaustive.ExecutionDriver"/>), and may cut the run at a state
+/// already explored (<see cref="Pruned"/>): then <see cref="PatchCheck.Run"/> checks only what
+/// happened up to the cut.
+/// </summary>
+public interface IExplorationDrive
+{
+    void Drive(PatchRig rig, EquivalentEffect effect);
+
+    /// <summary>Whether the run was cut at a state explored before.</summary>
+    bool Pruned { get; }
 }

@@ -30,5 +30,8 @@ public sealed record Violation(string Property, int Cpu, long Step, long Clock, 
     /// <summary>Where the offending stretch began (a visit's first step, a livelock cycle's first step), or -1.</summary>
     public long FromStep { get; init; } = -1;
 
+    /// <summary>For a task left suspended inside a stub the patcher reuses (P3), where in the stub it is; else null.</summary>
+    public ulong? InStubAt { get; init; }
+
     public override string ToString() => $"{Property} violated on cpu{Cpu} at step {Step} (t={Clock}): {Message}";
 }

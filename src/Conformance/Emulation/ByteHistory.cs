@@ -8,11 +8,12 @@ namespace Conformance.Emulation;
 /// </summary>
 public sealed class ByteHistory
 {
-    private readonly struct Change(long time, byte previous, int older)
+    private readonly struct Change(long time, byte previous, int older, int offset)
     {
         public readonly long Time = time;
         public readonly byte Previous = previous;
         public readonly int Older = older;   // index of this byte's previous change, or -1
+        public readonly int Offset = offset;
     }
 
     // Per byte: index of its newest change, or -1. Kept in pages made at a page's first change: code
@@ -49,9 +50,38 @@ public sealed class ByteHistory
     /// <summary>Records that the byte at <paramref name="offset"/> held <paramref name="previous"/> until <paramref name="time"/>.</summary>
     public void Record(int offset, long time, byte previous)
     {
-        _journal.Add(new Change(time, previous, Newest(offset)));
+        _journal.Add(new Change(time, previous, Newest(offset), offset));
         SetNewest(offset, _journal.Count - 1);
         if (time > LastChangeAnywhere) LastChangeAnywhere = time;
+    }
+
+    /// <summary>
+    /// Adds every change stamped after <paramref name="after"/> as (time, offset, previous value),
+    /// in the order recorded: what a fetch that may look back to <paramref name="after"/> can see
+    /// besides the current bytes (the exhaustive explorer's state hash).
+    /// </summary>
+    public void ChangesAfter(long after, List<(long Time, int Offset, byte Previous)> into)
+    {
+        foreach (var c in _journal)
+            if (c.Time > after) into.Add((c.Time, c.Offset, c.Previous));
+    }
+
+    /// <summary>Adds, in offset order, every byte that ever changed whose value now differs from the one it held before its first change.</summary>
+    public void Differing(byte[] current, List<int> into)
+    {
+        if (_pages is null) return;
+        for (int p = 0; p < _pages.Length; p++)
+        {
+            if (_pages[p] is not { } page) continue;
+            for (int i = 0; i < PageSize; i++)
+            {
+                int j = page[i];
+                if (j < 0) continue;
+                while (_journal[j].Older >= 0) j = _journal[j].Older;
+                int offset = (p << PageBits) + i;
+                if (current[offset] != _journal[j].Previous) into.Add(offset);
+            }
+        }
     }
 
     /// <summary>The moment the byte last changed, or <see cref="long.MinValue"/> if it never did.</summary>

@@ -17,7 +17,7 @@ public sealed partial class Machine
             : null;
         if (bad is not null)
         {
-            writer.Failure = $"{writer.Name} step {writer.Position} ({x}) {bad}";
+            writer.Failure = $"{writer.Name} writer step #{writer.Position} ({x}) {bad}";
             writer.Done = true;
             if (_events is not null) Record(new WriterFailed(_step, cpuIndex, Memory.Now, writer.Name, writer.Failure));
             return MachineStepKind.Idle;

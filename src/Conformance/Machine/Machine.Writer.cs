@@ -116,7 +116,7 @@ public sealed partial class Machine
             case WriterStep.Store s:
                 if (Memory.Find(s.Address) is not { } region || !region.Contains(s.Address, s.Bytes.Length))
                 {
-                    writer.Failure = $"{writer.Name} step {writer.Position} ({s}) writes outside mapped memory: 0x{s.Address:x}..0x{s.Address + (ulong)s.Bytes.Length:x} is not inside one region";
+                    writer.Failure = $"{writer.Name} writer step #{writer.Position} ({s}) writes outside mapped memory: 0x{s.Address:x}..0x{s.Address + (ulong)s.Bytes.Length:x} is not inside one region";
                     writer.Done = true;
                     if (_events is not null) Record(new WriterFailed(_step, cpuIndex, Memory.Now, writer.Name, writer.Failure));
                     return MachineStepKind.Idle;
@@ -151,7 +151,7 @@ public sealed partial class Machine
             case WriterStep.Release r:
                 if (!_locks.TryGetValue(r.Lock, out int holder) || holder != cpuIndex)
                 {
-                    writer.Failure = $"{writer.Name} step {writer.Position} releases '{r.Lock}', which it does not hold";
+                    writer.Failure = $"{writer.Name} writer step #{writer.Position} releases '{r.Lock}', which it does not hold";
                     writer.Done = true;
                     if (_events is not null) Record(new WriterFailed(_step, cpuIndex, Memory.Now, writer.Name, writer.Failure));
                     return MachineStepKind.Idle;

@@ -176,10 +176,10 @@ public sealed class PatchRig
                 var (address, bytes) = step is WriterStep.Store store ? (store.Address, store.Bytes) : (((WriterStep.CompareExchange)step).Address, ((WriterStep.CompareExchange)step).New);
                 foreach (var r in batch)
                     if (StrayBytes(address, bytes, r) is { } why)
-                        throw new PatcherException($"{Patcher.Name} step {n} ({step}) {why}");
+                        throw new PatcherException($"{Patcher.Name} writer step #{n} ({step}) {why}");
                 owners ??= OwnerMap.For(Patcher, batch, Stubs.Base, Workload.StubSize);
                 if (owners.FirstOutside(Machine.Memory, address, bytes.Length) is { } first)
-                    throw Outside(cpu, $"{Patcher.Name} step {n} ({step})", address, bytes, first, owners);
+                    throw Outside(cpu, $"{Patcher.Name} writer step #{n} ({step})", address, bytes, first, owners);
             }
             yield return step;
         }

@@ -8,19 +8,36 @@ namespace Conformance.Reporting;
 /// <summary>
 /// Why a counterexample violates its property, in plain sentences (Elle-style): what was observed,
 /// where each byte of a torn fetch came from, and what the old and the new instruction would have
-/// done. <see cref="Landmarks"/> are the steps the sentences refer to, which a timeline keeps in
-/// view even when they fall outside its window.
+/// done, and the steps it depends on (<see cref="CausalSet"/>). <see cref="Landmarks"/> are the steps
+/// the sentences name (every "step N" and both ends of a "steps N to M"), which a timeline keeps in view
+/// even when they fall outside its window; <see cref="LineSteps"/> says which line names which.
 /// </summary>
 public sealed record Explanation(IReadOnlyList<string> Lines, IReadOnlyList<long> Landmarks)
 {
     /// <summary>The instructions the violation's site may legitimately hold (old, new, int3), side by side in the HTML page.</summary>
     public IReadOnlyList<SiteVersion> Versions { get; init; } = [];
 
-    public static Explanation Of(Counterexample c)
+    /// <summary>Per line of <see cref="Lines"/>, the steps it names (a subset of <see cref="Landmarks"/>).</summary>
+    public IReadOnlyList<IReadOnlyList<long>> LineSteps { get; init; } = [];
+
+    public static Explanation Of(Counterexample c) => Of(c, CausalSet.Of(c, CausalSet.Offending(c.Result.Events, c.Violation)));
+
+    /// <summary>The explanation of <paramref name="c"/>, ending with the steps it depends on (<paramref name="causes"/>) said in one sentence.</summary>
+    public static Explanation Of(Counterexample c, IReadOnlyList<CausalStep> causes)
     {
         var v = c.Violation;
         var lines = new List<string>();
         var landmarks = new List<long>();
+        var lineSteps = new List<IReadOnlyList<long>>();
+        int said = 0;
+        // The steps the lines added since the last call name: the landmarks added meanwhile, the same for each of those lines.
+        void Named(params long[] more)
+        {
+            landmarks.AddRange(more);
+            var steps = landmarks.Skip(said).Where(s => s >= 0).Distinct().Order().ToArray();
+            said = landmarks.Count;
+            while (lineSteps.Count < lines.Count) lineSteps.Add(steps);
+        }
         switch (v.Property)
         {
             case OldNewOrTrap.Id when v.Fetch is { } fetch:
@@ -28,8 +45,8 @@ public sealed record Explanation(IReadOnlyList<string> Lines, IReadOnlyList<long
                 break;
             case EquivalentEffect.Id:
                 lines.Add($"cpu{v.Cpu}'s task entered {SiteName(v)} at step {v.FromStep}; the visit ended at step {v.Step}, and its effect is neither the old nor the new instruction's.");
+                Named(v.FromStep, v.Step);
                 lines.Add($"Observed: {AfterColon(v.Message)}");
-                landmarks.Add(v.FromStep);
                 break;
             case PatchCheck.Completion:
                 var last = c.Result.Events.LastOrDefault(e => e.ByWriter);
@@ -41,7 +58,15 @@ public sealed record Explanation(IReadOnlyList<string> Lines, IReadOnlyList<long
                 break;
             default:
                 lines.Add($"{v.Property} on cpu{v.Cpu} at step {v.Step}: {v.Message}");
+                landmarks.Add(v.Step);
                 break;
+        }
+        Named();
+        if (v.InStubAt is { } stubRip) { InStub(c, v, stubRip, causes, lines, landmarks); Named(); }
+        if (causes.Count > 0)
+        {
+            lines.Add("It depends on: " + string.Join("; ", causes.Select(x => $"step {x.Step} ({x.Why})")) + ". Every one of these steps is shown.");
+            Named(causes.Select(x => x.Step).ToArray());
         }
         var versions = v.Site is { } site
             ? VersionsOf(c, site).Select(x => new SiteVersion(x.Role, x.Bytes, Disassembly.Format(site.Address, x.Bytes), Effect(site, x.Bytes))).ToArray()
@@ -49,9 +74,10 @@ public sealed record Explanation(IReadOnlyList<string> Lines, IReadOnlyList<long
         foreach (var x in versions) lines.Add($"{x.Role}: {Disassembly.Hex(x.Bytes)} ({x.Text}) would {x.Effect}.");
         if (c.Result.Violations.Count > 1)
             lines.Add($"The run also violates: {string.Join(", ", c.Result.Violations.Skip(1).Select(x => x.Property).Distinct())} (consequences of the first; see --json).");
+        Named();
         if (v.Site is not null && versions.Length > 0)
             versions = [.. versions, new SiteVersion("Trap", [Forms.Int3], "int3", "trap to the patcher's #BP handler")];
-        return new Explanation(lines, landmarks.Where(s => s >= 0).Distinct().Order().ToArray()) { Versions = versions };
+        return new Explanation(lines, landmarks.Where(s => s >= 0).Distinct().Order().ToArray()) { Versions = versions, LineSteps = lineSteps };
     }
 
     /// <summary>P1: the fetch, its units and moments, each byte's origin, and what the CPU did with the bytes.</summary>
@@ -59,6 +85,7 @@ public sealed record Explanation(IReadOnlyList<string> Lines, IReadOnlyList<long
     {
         string where = v.Site is { } site ? $"{site.Name}+{fetch.Rip - site.Address} (0x{fetch.Rip:x})" : $"0x{fetch.Rip:x}";
         var units = EventText.Units(fetch).ToArray();
+        landmarks.Add(fetch.Step);
         lines.Add($"At step {fetch.Step} cpu{fetch.Cpu} fetched the instruction at {where}, at t={fetch.Time}. Under the {c.Model} fetch model it read " +
                   $"{units.Length} unit{(units.Length == 1 ? "" : "s")}: " +
                   string.Join("; ", units.Select(u => $"[0x{u.Unit.Start:x}, 0x{u.Unit.End:x}) as it was at t={u.Unit.Moment}" +
@@ -136,6 +163,7 @@ public sealed record Explanation(IReadOnlyList<string> Lines, IReadOnlyList<long
             ? $"The patcher never finishes: after step {v.Step} the machine is back in the state it had before step {v.FromStep}{waiting}, so under the fair schedule (every CPU in turn) it loops for ever. The rows marked * are the cycle."
             : $"The patcher did not finish within the fair run's budget (steps {v.FromStep} to {v.Step}){waiting}.");
         landmarks.Add(v.FromStep);
+        landmarks.Add(v.Step);
         if (events.OfType<SyncIpiSent>().LastOrDefault(s => s.Step <= v.Step) is not { } sent) return;
         landmarks.Add(sent.Step);
         foreach (int cpu in sent.Targets)
@@ -154,6 +182,39 @@ public sealed record Explanation(IReadOnlyList<string> Lines, IReadOnlyList<long
             lines.Add($"cpu{cpu} has not acknowledged the sync_core IPI sent at step {sent.Step}: {why}." +
                       (cycle.Length > 0 ? $" Meanwhile it runs: {string.Join("; ", cycle)}." : ""));
         }
+    }
+
+    /// <summary>A task left in a reused stub: how it got there (the trap, the handler), what took it off its CPU there, and who wrote the stub's slot.</summary>
+    private static void InStub(Counterexample c, Violation v, ulong rip, IReadOnlyList<CausalStep> causes, List<string> lines, List<long> landmarks)
+    {
+        var events = c.Result.Events;
+        var switched = CausalSet.Offending(events, v).FirstOrDefault();
+        if (switched is null) return;
+        var trap = events.LastOrDefault(e => e is BreakpointTrapped && e.Cpu == v.Cpu && e.Step <= switched.Step);
+        var handler = trap is null ? null : events.OfType<HandlerAction>().FirstOrDefault(h => h.Cpu == v.Cpu && h.Step >= trap.Step);
+        // What was delivered while the task ran the stub (an NMI in an STI shadow, the timer that preempts it), from the trap on.
+        var delivered = events.OfType<EventDelivered>().Where(d => d.Cpu == v.Cpu && d.Step <= switched.Step && d.Step >= (trap?.Step ?? 0) &&
+            events.OfType<ICodeStore>().Any(s => d.Rip >= s.Address && d.Rip < s.Address + (ulong)s.Bytes.Length)).ToArray();
+        var slot = events.OfType<ICodeStore>().Where(s => rip >= s.Address && rip < s.Address + (ulong)s.Bytes.Length && s.Step <= switched.Step).ToArray();
+        string how = trap is null ? "" : $"cpu{v.Cpu} trapped at step {trap.Step}" + (handler is null ? "; " : $" and its #BP handler sent it on ({handler.Action}) at step {handler.Step}; ");
+        string took = delivered.Length == 0 ? "it was preempted"
+            : string.Join(", ", delivered.Select(d => $"the {d.What} delivered at 0x{d.Rip:x} at step {d.Step}{Shadow(d)}")) + (delivered.Length == 1 ? " preempted it" : "; the last preempted it");
+        string wrote = slot.Length == 0 ? "" : slot.Length == 1
+            ? $" The stub's bytes there are the patcher's store at step {slot[0].Step}."
+            : $" The stub's slot was written by each patch: at steps {string.Join(", ", slot.Select(s => s.Step))}; the next patch reuses it.";
+        lines.Add($"How the task was left in the stub: {how}{took} inside the stub, at 0x{rip:x}, and at step {switched.Step} it was switched out ({EventText.Of(switched)}).{wrote}");
+        if (trap is not null) landmarks.Add(trap.Step);
+        if (handler is not null) landmarks.Add(handler.Step);
+        landmarks.AddRange(delivered.Select(d => d.Step));
+        landmarks.AddRange(delivered.Select(StiBefore).OfType<InstructionRetired>().Select(r => r.Step));
+
+        // The sti whose shadow the delivery fell in: the CPU's last instruction, just before.
+        InstructionRetired? StiBefore(EventDelivered d) =>
+            events.OfType<InstructionRetired>().LastOrDefault(r => r.Cpu == d.Cpu && r.Step < d.Step) is { Instruction: { HostName: null } i } r &&
+            i.Instruction.Mnemonic == Mnemonic.Sti && r.Step == d.Step - 1 ? r : null;
+        string Shadow(EventDelivered d) => StiBefore(d) is { } sti ? $" (in the STI shadow of the sti at step {sti.Step})" : "";
+        landmarks.Add(switched.Step);
+        landmarks.AddRange(slot.Select(s => s.Step));
     }
 
     /// <summary>The old and new instructions the site holds in the plan (each distinct version once).</summary>

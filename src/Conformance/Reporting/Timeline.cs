@@ -29,8 +29,8 @@ public sealed record TimelineCut(long From, long To, bool Earlier) : TimelineIte
 
 /// <summary>
 /// A counterexample laid out for reading: a header, one lane per CPU that runs code plus one per
-/// patcher, one row per step (inside a window around the offending event, with the steps the
-/// explanation refers to kept in view, and cuts said), and the explanation. The text, SVG and
+/// patcher, one row per step (inside a window around the offending event, with every step the
+/// violation depends on and every step the explanation refers to kept in view, and cuts said), and the explanation. The text, SVG and
 /// JSON renderers all draw this.
 /// </summary>
 public sealed class Timeline
@@ -70,6 +70,9 @@ public sealed class Timeline
     /// <summary>The step of the row marked as offending (the header names it), or the violation's step when no row is.</summary>
     public long OffendingStep { get; private init; }
 
+    /// <summary>The steps the violation depends on (<see cref="CausalSet"/>), computed from the trace: every one is a shown row.</summary>
+    public IReadOnlyList<CausalStep> Causes { get; private init; } = [];
+
     /// <summary>The offending stretch before the offending step (a visit for P2, a livelock cycle for P4), or null.</summary>
     public (long From, long To, string What)? Stretch
     {
@@ -98,7 +101,9 @@ public sealed class Timeline
         var lanes = LanesOf(events);
         int LaneOf(TraceEvent e) => lanes.FindIndex(l => l.Cpu == e.Cpu && l.IsPatcher == e.ByWriter);
 
-        var offending = Offending(events, v).ToHashSet();
+        var violating = CausalSet.Offending(events, v);
+        var offending = violating.ToHashSet();
+        var causes = CausalSet.Of(c, violating);
         var rows = new List<TimelineRow>();
         var faulted = new Dictionary<int, string>();   // per CPU, the fault already shown: a faulted CPU keeps reporting it
         var waiting = new Dictionary<int, string>();   // per patcher, what it was last seen waiting for: a wait repeats every turn
@@ -124,11 +129,11 @@ public sealed class Timeline
             rows.Add(new TimelineRow(group.Key, group.Max(e => e.Time), cells));
         }
 
-        var explanation = Explanation.Of(c);
+        var explanation = Explanation.Of(c, causes);
         long lastStep = Math.Max(c.Result.Steps - 1, rows.Count == 0 ? 0 : rows[^1].Step);
-        var items = Window(rows, v.FromStep, explanation.Landmarks, lastStep);
+        var items = Window(rows, v.FromStep, [.. explanation.Landmarks, .. causes.Select(x => x.Step)], lastStep);
         long marked = rows.FirstOrDefault(r => r.Offending)?.Step ?? v.Step;
-        return new Timeline(c, HeaderOf(c, marked), lanes, items, explanation, lastStep, rows) { OffendingStep = marked };
+        return new Timeline(c, HeaderOf(c, marked), lanes, items, explanation, lastStep, rows) { OffendingStep = marked, Causes = causes };
     }
 
     /// <summary>A lane per CPU that has events of its own code, then one per CPU that ran a patcher's steps.</summary>
@@ -141,23 +146,7 @@ public sealed class Timeline
             .ToList();
     }
 
-    /// <summary>
-    /// The events the violation is about: the torn fetch itself for P1; otherwise the events of the
-    /// violation's CPU (its patcher lane when the violation is about the patcher, else its own code's) at
-    /// its step, or, when that CPU did nothing then (the run had ended), at its last step before.
-    /// </summary>
-    private static IEnumerable<TraceEvent> Offending(IReadOnlyList<TraceEvent> events, Checking.Violation v)
-    {
-        if (v.Fetch is { } fetch)
-            return events.OfType<SiteFetched>().Where(f => ReferenceEquals(f.Fetch, fetch)).Take(1);
-        var mine = events.Where(e => e.Cpu == v.Cpu && e.Step <= v.Step && e.ByWriter == v.OnWriter).ToArray();
-        if (mine.Length == 0) mine = events.Where(e => e.Cpu == v.Cpu && e.Step <= v.Step).ToArray();
-        if (mine.Length == 0) return [];
-        long step = mine[^1].Step;
-        return mine.Where(e => e.Step == step);
-    }
-
-    /// <summary>The rows to show: a window around the offending row, the stretch from FromStep, and the landmarks; cuts between.</summary>
+    /// <summary>The rows to show: a window around the offending row, the stretch from FromStep, and the landmarks (the explanation's steps and the causal set); cuts between, over nothing else.</summary>
     private static List<TimelineItem> Window(List<TimelineRow> rows, long fromStep, IReadOnlyList<long> landmarks, long lastStep)
     {
         var items = new List<TimelineItem>();

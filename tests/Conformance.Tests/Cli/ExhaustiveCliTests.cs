@@ -66,6 +66,40 @@ public class ExhaustiveCliTests
         Assert.True(exit == 0, output + error);
         foreach (var model in new[] { "block32", "block16", "architectural" })
             Assert.Contains($"v8-jump-table / {model}: counterexample", output);
+        if (extra != "") return;
+        // By default no known-bad row is out of reach any more: the reused stubs (a preempting timer,
+        // a second task), the NMI-in-STI-shadow stub (its NMI row) and spin-in-bp's IRQs-off deadlock.
+        Assert.DoesNotContain("out of reach", output);
+        foreach (var (row, property) in new[] { ("stub-per-call-reused", "P3-completion"), ("stub-per-call-sti +NMI", "P3-completion"), ("spin-in-bp", "P4-liveness"), ("stub-global-slots", "P2-equivalent-effect") })
+            foreach (var model in new[] { "atomic", "architectural" })
+            {
+                string line = output.Split('\n').Single(l => l.Contains($" {row} / {model}: ", StringComparison.Ordinal));
+                Assert.Contains($": counterexample at execution ", line);
+                Assert.Contains(property, line);
+            }
+        // A correct scheme stays verified with the interrupts, the second task and the second patch.
+        foreach (var row in new[] { "text-poke-bp", "static-call", "jump-label", "stub-per-call-sti" })
+            Assert.Contains($" {row} / atomic: verified", output);
+    }
+
+    /// <summary>Each formerly out-of-reach row's counterexample token replays to its failure (and explain draws it).</summary>
+    [Theory]
+    [InlineData("stub-per-call-reused", "", "P3-completion violated", ":p")]
+    [InlineData("stub-per-call-sti", "+NMI", "P3-completion violated", ":nmi:n")]
+    [InlineData("spin-in-bp", "", "P4-liveness violated", ":irqs-off:")]
+    public void A_formerly_out_of_reach_row_is_found_and_its_token_replays(string patcher, string suffix, string violated, string inToken)
+    {
+        var (exit, output, error) = Run("check", "--exhaustive", "--patcher", patcher, "--model", "atomic");
+        Assert.True(exit == 0, output + error);
+        string cell = output.Split('\n').Single(l => l.Contains($" {patcher}{(suffix == "" ? "" : " " + suffix)} / atomic: ", StringComparison.Ordinal));
+        Assert.Contains("counterexample at execution", cell);
+        string token = output.Split('\n').Select(l => l.Trim()).Where(l => l.StartsWith("replay cx2:", StringComparison.Ordinal)).Select(l => l["replay ".Length..])
+            .Single(t => t.Contains(inToken, StringComparison.Ordinal));
+        var replay = Run("replay", token);
+        Assert.Equal(1, replay.Exit);
+        Assert.Contains(violated, replay.Out);
+        var explain = Run("explain", token);
+        Assert.True(explain.Exit == 0, explain.Out + explain.Err);
     }
 
     [Fact]
@@ -92,7 +126,7 @@ public class ExhaustiveCliTests
         Assert.True(exit == 0, output + error);
         Assert.Contains("layout: one-unit (line offsets 0)", output);
         string token = output.Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith("replay cx2:", StringComparison.Ordinal))["replay ".Length..];
-        Assert.Matches(@":-:0:[0-9a-f]+$", token);
+        Assert.Matches(@":-:0:2:2:[0-9a-f]+$", token);   // then the 2 tasks and 2 patches of the default scenario
         var replay = Run("replay", token);
         Assert.Equal(1, replay.Exit);
         Assert.Contains("P1-old-new-or-trap violated", replay.Out);
@@ -105,6 +139,11 @@ public class ExhaustiveCliTests
     [InlineData("check --exhaustive --preemptions 9", "--preemptions")]
     [InlineData("check --exhaustive --cpus 4", "--cpus 4")]
     [InlineData("check --exhaustive --sites 3", "--sites 3")]
+    [InlineData("check --exhaustive --interrupts 4", "--interrupts")]
+    [InlineData("check --exhaustive --patches 3", "--patches 3")]
+    [InlineData("check --exhaustive --irqs sometimes", "--irqs sometimes")]
+    [InlineData("check --exhaustive --irqs on --irqs-off", "--irqs-off contradicts --irqs on")]
+    [InlineData("check --interrupts 1", "--interrupts belongs to the exhaustive mode")]
     [InlineData("check --preemptions 1", "--preemptions belongs to the exhaustive mode")]
     [InlineData("check --exhaustive --runs 5", "--runs has no meaning with --exhaustive")]
     [InlineData("replay cx1:naive-text-poke:atomic:2:1:-:1x5:-", "format cx1, from an earlier version")]

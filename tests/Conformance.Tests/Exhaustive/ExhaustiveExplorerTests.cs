@@ -124,10 +124,69 @@ public class ExhaustiveExplorerTests
             "naive-text-poke" => () => new NaiveTextPoke(),
             _ => () => new TextPokeBpWithoutSync2(),
         };
-        var reduced = Outcomes(create, model, new ExhaustiveBound(2, iterations), out long withReduction);
-        var full = Outcomes(create, model, new ExhaustiveBound(2, iterations) { Reduce = false }, out long without);
+        // Without the hashing: a pruned execution's outcome is only its prefix's.
+        var reduced = Outcomes(create, model, new ExhaustiveBound(2, iterations) { Hashing = false }, out long withReduction);
+        var full = Outcomes(create, model, new ExhaustiveBound(2, iterations) { Reduce = false, Hashing = false }, out long without);
         Assert.True(without > withReduction, $"{without} executions without the reduction, {withReduction} with");
         Assert.Equal(full.Order(StringComparer.Ordinal), reduced.Order(StringComparer.Ordinal));
+    }
+
+    /// <summary>
+    /// What the visited-state hashing must keep: the verdict, every distinct fetch of site bytes (each
+    /// state before a fetch is expanded at its first visit) and every property some execution violates.
+    /// Whole executions cannot be compared: a pruned one ends at the state it shares with an earlier one.
+    /// </summary>
+    private static (ExhaustiveOutcome Outcome, string[] Fetches, string[] Properties, long Executions) Seen(Func<IPatcher> create, string model, ExhaustiveBound bound, bool stopAtFirst)
+    {
+        var fetches = new HashSet<string>();
+        var properties = new HashSet<string>();
+        var result = ExhaustiveExplorer.Explore(create, Model(model), Scenario(create()).Case, bound, stopAtFirst, observe: (d, r) =>
+        {
+            foreach (var f in d.SiteFetches) fetches.Add($"cpu{f.Cpu} 0x{f.Rip:x} {Forms.Hex(f.Bytes)}");
+            foreach (var v in r.Violations) properties.Add(v.Property);
+        });
+        return (result.Outcome, fetches.Order(StringComparer.Ordinal).ToArray(), properties.Order(StringComparer.Ordinal).ToArray(), result.Executions);
+    }
+
+    [Theory]
+    [InlineData("text-poke-bp", "block64", 2)]
+    [InlineData("text-poke-bp", "architectural", 2)]
+    [InlineData("naive-text-poke", "block16", 1)]
+    [InlineData("mutant-text-poke-bp-no-sync2", "block64", 2)]
+    [InlineData("mutant-text-poke-bp-no-sync2", "atomic", 2)]
+    [InlineData("mutant-text-poke-bp-no-sync1", "block32", 1)]
+    public void The_state_hashing_loses_no_outcome(string patcher, string model, int preemptions)
+    {
+        Func<IPatcher> create = patcher switch
+        {
+            "text-poke-bp" => () => new TextPokeBp(),
+            "naive-text-poke" => () => new NaiveTextPoke(),
+            "mutant-text-poke-bp-no-sync1" => () => new TextPokeBpWithoutSync1(),
+            _ => () => new TextPokeBpWithoutSync2(),
+        };
+        var hashed = Seen(create, model, new ExhaustiveBound(preemptions), stopAtFirst: false);
+        var plain = Seen(create, model, new ExhaustiveBound(preemptions) { Hashing = false }, stopAtFirst: false);
+        Assert.True(plain.Executions >= hashed.Executions, $"{plain.Executions} executions without the hashing, {hashed.Executions} with");
+        Assert.Equal(plain.Outcome, hashed.Outcome);
+        Assert.Equal(plain.Fetches, hashed.Fetches);
+        Assert.Equal(plain.Properties, hashed.Properties);
+        // And the first counterexample is found in both (the verdict with the default stop).
+        Assert.Equal(Seen(create, model, new ExhaustiveBound(preemptions) { Hashing = false }, true).Outcome, Seen(create, model, new ExhaustiveBound(preemptions), true).Outcome);
+    }
+
+    [Theory]
+    [InlineData("text-poke-bp", "block16", ExhaustiveOutcome.Verified)]
+    [InlineData("mutant-text-poke-bp-no-sync2", "block64", ExhaustiveOutcome.Counterexample)]
+    [InlineData("mutant-text-poke-bp-no-sync2", "atomic", ExhaustiveOutcome.Verified)]
+    public void With_no_preemption_bound_every_schedule_is_explored_and_the_verdict_says_so(string patcher, string model, ExhaustiveOutcome expected)
+    {
+        Func<IPatcher> create = patcher == "text-poke-bp" ? () => new TextPokeBp() : () => new TextPokeBpWithoutSync2();
+        var result = ExhaustiveExplorer.Explore(create, Model(model), Scenario(create()).Case, new ExhaustiveBound(ExhaustiveBound.Unbounded, 1));
+        Assert.True(result.Outcome == expected, result.Summary);
+        if (expected == ExhaustiveOutcome.Verified) Assert.Contains("verified for every schedule of this scenario", result.Summary);
+        // Cut by a step budget too small for the scenario: not every schedule, so incomplete, never verified.
+        var cut = ExhaustiveExplorer.Explore(create, Model(model), Scenario(create()).Case, new ExhaustiveBound(ExhaustiveBound.Unbounded, 1, StepBudget: 12));
+        if (expected == ExhaustiveOutcome.Verified) Assert.True(cut.Outcome == ExhaustiveOutcome.Incomplete, cut.Summary);
     }
 
     [Fact]

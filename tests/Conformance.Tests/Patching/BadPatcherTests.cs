@@ -85,7 +85,7 @@ public class BadPatcherTests
     public void A_patcher_that_writes_outside_mapped_memory_is_stopped()
     {
         var (rig, _) = Run(new Bad("wild-writer", WritesNowhere));
-        Assert.Contains("wild-writer step 1", rig.Failure);
+        Assert.Contains("wild-writer writer step #1", rig.Failure);
         Assert.Contains("outside mapped memory", rig.Failure);
         Assert.Contains("0xdead0000", rig.Failure);
     }
@@ -100,7 +100,7 @@ public class BadPatcherTests
     public void A_patcher_that_stores_bytes_that_are_not_the_new_instruction_is_stopped()
     {
         var (rig, w) = Run(new Bad("scribbler", StrayBytes));
-        Assert.Contains("scribbler step 2", rig.Failure);
+        Assert.Contains("scribbler writer step #2", rig.Failure);
         Assert.Contains("stores 0xff at s0+1", rig.Failure);
         Assert.Equal(0xcc, rig.Bytes(w.Sites[0])[0]);   // step 1 happened; step 2 did not
         Assert.NotEqual(0xff, rig.Bytes(w.Sites[0])[1]);

@@ -28,13 +28,20 @@ namespace Conformance.Checking.Exhaustive;
 /// same state or reads what the last fetch's choices already explored. The execution ends when no CPU can run, or after
 /// <see cref="ExhaustiveBound.StepBudget"/> steps (then the liveness check's fair run finishes it,
 /// with coherent fetches).
+/// With <paramref name="visited"/> (the visited-state hashing, spec/exhaustive.md), every scheduling
+/// point past the prefix is looked up: a state expanded before with at least the budgets left now
+/// ends the execution there (<see cref="Pruned"/>: its futures were explored from the earlier visit),
+/// and a state this very execution was in before (a cycle) ends it as the step budget does
+/// (<see cref="Cycled"/>: the fair run finishes it; every way on from there was or will be explored
+/// from the first time round).
 /// </remarks>
-public sealed class ExecutionDriver(IReadOnlyList<Decision> prefix, int preemptionLimit, ExhaustiveBound bound)
+public sealed class ExecutionDriver(IReadOnlyList<Decision> prefix, int preemptionLimit, ExhaustiveBound bound, VisitedStates? visited = null) : IExplorationDrive
 {
     private readonly List<Decision> _decisions = new();
     private readonly List<ScheduleRun> _runs = new();
     private int _cursor;
-    private int[] _iterations = [];   // per reader: loop iterations completed
+    private int[] _iterations = [];   // per reader CPU: loop iterations completed, by all its tasks together
+    private readonly List<ScheduledInterrupt> _interrupts = new();   // the explored deliveries, in order
     private bool[] _yielded = [];     // per reader: retried an int3 and waits for another CPU's visible step
 
     /// <summary>Every choice the execution made, in order.</summary>
@@ -46,6 +53,12 @@ public sealed class ExecutionDriver(IReadOnlyList<Decision> prefix, int preempti
     /// <summary>Whether the execution was cut by the step budget while some CPU could still run.</summary>
     public bool HitBudget { get; private set; }
 
+    /// <summary>Whether the execution was cut at a state expanded before (with at least its budgets left).</summary>
+    public bool Pruned { get; private set; }
+
+    /// <summary>Whether the execution was cut where it came back to a state it had been in (then finished by the fair run).</summary>
+    public bool Cycled { get; private set; }
+
     /// <summary>Steps the execution took (the liveness check's fair run not included).</summary>
     public long Steps { get; private set; }
 
@@ -55,9 +68,14 @@ public sealed class ExecutionDriver(IReadOnlyList<Decision> prefix, int preempti
     /// <summary>The execution as schedule data: running it with <see cref="PatchCheck.Run"/> replays it exactly.</summary>
     public Schedule Recorded { get; private set; } = Schedule.Empty;
 
-    /// <summary>Runs the execution on <paramref name="rig"/>, whose patcher has been started (pass it as <c>drive</c> to <see cref="PatchCheck.Run"/>).</summary>
-    public void Drive(PatchRig rig)
+    /// <summary>Runs the execution on <paramref name="rig"/> without state hashing (pass it as <c>drive</c> to <see cref="PatchCheck.Run"/>).</summary>
+    public void Drive(PatchRig rig) => Drive(rig, null);
+
+    /// <summary>Runs the execution on <paramref name="rig"/>, whose patcher has been started (pass the driver as <c>explore</c> to <see cref="PatchCheck.Run"/>).</summary>
+    public void Drive(PatchRig rig, EquivalentEffect? effect)
     {
+        if (visited is not null && effect is null) throw new ArgumentException("state hashing needs the properties' state", nameof(effect));
+        var path = visited is null ? null : new HashSet<StateKey>();
         var machine = rig.Machine;
         machine.UseFetchChoices(prefix.Where(d => d.Kind == DecisionKind.Fetch).Select(d => d.Chosen).ToArray());
         int cpus = machine.Cpus.Count;
@@ -70,14 +88,36 @@ public sealed class ExecutionDriver(IReadOnlyList<Decision> prefix, int preempti
             var enabled = Enabled(rig);
             if (!enabled.Contains(true)) break;
             if (Steps >= bound.StepBudget) { HitBudget = true; break; }
+            if (path is not null)
+            {
+                var key = ExplorationState.Of(rig, effect!, current, _iterations, _yielded, trappedAt, _interrupts.Count);
+                if (!path.Add(key)) { Cycled = true; break; }
+                // Points inside the prefix were recorded by the execution that made it; only the new part is looked up.
+                if (_cursor >= prefix.Count && visited!.SubsumedOrAdd(key, preemptionLimit - Preemptions, (int)(bound.StepBudget - Steps)))
+                {
+                    Pruned = true;
+                    break;
+                }
+            }
 
             bool goOn = current >= 0 && enabled[current];
-            var alternatives = new List<int>();
-            if (goOn) alternatives.Add(current);
+            var alternatives = new List<Alternative>();
+            if (goOn) alternatives.Add(new Alternative(current));
             if (!goOn || Preemptions < preemptionLimit)
                 for (int c = 0; c < enabled.Length; c++)
-                    if (enabled[c] && c != current) alternatives.Add(c);
-            int cpu = alternatives[Decide(DecisionKind.Schedule, alternatives.Count, taken: null)];
+                    if (enabled[c] && c != current) alternatives.Add(new Alternative(c));
+            if (_interrupts.Count < bound.Interrupts)
+                ExploredInterrupts.Offer(machine, rig.WriterCpu, current, onlyCurrent: goOn && Preemptions >= preemptionLimit, bound.Reduce, alternatives);
+            var pick = alternatives[Decide(DecisionKind.Schedule, alternatives.Count, taken: null)];
+            int cpu = pick.Cpu;
+            if (pick.Interrupt is { } raised)
+            {
+                // Raised just before the CPU's step (the schedule's "before step N"), so a replay raises it at the same point.
+                var x = new ScheduledInterrupt(machine.Steps, cpu, raised);
+                machine.Raise(x);
+                _interrupts.Add(x);
+                _yielded[cpu] = false;   // it has something to do now
+            }
             if (goOn && cpu != current) Preemptions++;
             current = cpu;
 
@@ -115,7 +155,7 @@ public sealed class ExecutionDriver(IReadOnlyList<Decision> prefix, int preempti
         }
         CheckTextOutsideSites(rig);
         SiteFetches = machine.Fetches.ToArray();
-        Recorded = new Schedule(_runs.ToArray(), Array.Empty<ScheduledInterrupt>(), machine.FetchChoicesTaken.Take(choicesSeen).ToArray());
+        Recorded = new Schedule(_runs.ToArray(), _interrupts.ToArray(), machine.FetchChoicesTaken.Take(choicesSeen).ToArray());
     }
 
     /// <summary>

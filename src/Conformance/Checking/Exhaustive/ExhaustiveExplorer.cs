@@ -22,59 +22,76 @@ public static class ExhaustiveExplorer
     /// </summary>
     /// <param name="create">Makes a fresh patcher for each execution.</param>
     /// <param name="model">The fetch model.</param>
-    /// <param name="c">The case, with an empty schedule (the explorer makes it), one task per reader and one batch.</param>
+    /// <param name="c">The case, with an empty schedule (the explorer makes it), one or two tasks per reader and one or two batches.</param>
     /// <param name="bound">What the exploration covers.</param>
     /// <param name="stopAtFirst">Return at the first counterexample.</param>
     /// <param name="observe">Called with every counted execution (its schedule, preemptions and result), in order.</param>
+    /// <param name="nmiMayEndStiShadow">The machine's NMI-in-STI-shadow switch (then NMIs in a shadow are explored deliveries).</param>
     public static ExhaustiveResult Explore(Func<IPatcher> create, IFetchModel model, PatchCase c, ExhaustiveBound bound, bool stopAtFirst = true,
-        Action<ExecutionDriver, CaseResult>? observe = null)
+        Action<ExecutionDriver, CaseResult>? observe = null, bool nmiMayEndStiShadow = false)
     {
         bound.Validate();
         if (c.Schedule.Runs.Count > 0 || c.Schedule.Interrupts.Count > 0 || c.Schedule.FetchChoices.Count > 0)
             throw new ArgumentException("the exhaustive explorer makes the schedule: the case's schedule must be empty");
-        if (c.TasksPerCpu != 1) throw new ArgumentException($"TasksPerCpu = {c.TasksPerCpu}: the exhaustive scenario has one task per reader (no preemption of tasks)");
-        if (c.Batches.Count != 1) throw new ArgumentException($"{c.Batches.Count} batches: the exhaustive scenario patches one batch");
+        if (c.TasksPerCpu is < 1 or > 2) throw new ArgumentException($"TasksPerCpu = {c.TasksPerCpu}: the exhaustive scenario has one or two tasks per reader");
+        if (c.Batches.Count is < 1 or > ExhaustiveScenario.MaxPatches) throw new ArgumentException($"{c.Batches.Count} batches: the exhaustive scenario patches one batch, or two one after the other");
         // What the reduction's independence argument does not cover (spec/exhaustive.md): a second
         // writer, a patching CPU that also runs tasks, readers sharing a lock word.
         if (c.Concurrent.Count > 0) throw new ArgumentException("a concurrent patch: the exhaustive scenario has one writer");
         if (c.PatcherRunsSites) throw new ArgumentException("the patching CPU runs sites: the exhaustive scenario's patching CPU only patches");
         if (c.Sites.Any(s => s.Spinlock)) throw new ArgumentException("a spinlocked site: readers would share a lock word, which the reduction treats as private");
 
-        var byPreemptions = new long[bound.Preemptions + 1];
-        long executions = 0, budgetHits = 0, failing = 0, runs = 0;
+        // Visited-state hashing needs every piece of state that decides the future (ExplorationState.CanHash).
+        bool hashing = bound.Hashing && ExplorationState.CanHash(create());
+        var byPreemptions = new List<long>();
+        long executions = 0, budgetHits = 0, failing = 0, runs = 0, pruned = 0, cycles = 0, states = 0;
         ExhaustiveCounterexample? first = null;
+        // With no preemption bound there is one level: every schedule, however many switches it makes.
+        int levels = bound.IsUnbounded ? 1 : bound.Preemptions + 1;
         ExhaustiveResult Result(ExhaustiveOutcome outcome) =>
-            new(outcome, bound, executions, byPreemptions, budgetHits, failing, runs, first);
-
-        for (int level = 0; level <= bound.Preemptions; level++)
+            new(outcome, bound, executions, byPreemptions.Concat(Enumerable.Repeat(0L, Math.Max(0, levels - byPreemptions.Count))).ToArray(), budgetHits, failing, runs, first)
+                { Pruned = pruned, Cycles = cycles, States = states, Hashed = hashing };
+        for (int level = 0; level < levels; level++)
         {
+            int limit = bound.IsUnbounded ? ExhaustiveBound.Unbounded : level;
             // Depth first over the executions with at most `level` preemptions; those with fewer were
             // explored (and counted) at a lower level, so only the ones with exactly `level` count here.
+            // Each level has its own visited set: a state expanded at a lower level had a smaller bound.
+            var visited = hashing ? new VisitedStates() : null;
             IReadOnlyList<Decision> prefix = [];
             while (true)
             {
-                var driver = new ExecutionDriver(prefix, level, bound);
-                var result = PatchCheck.Run(create, model, c, drive: driver.Drive);
+                var driver = new ExecutionDriver(prefix, limit, bound, visited);
+                var result = PatchCheck.Run(create, model, c, nmiMayEndStiShadow, explore: driver);
                 runs++;
-                if (driver.Preemptions == level)
+                if (bound.IsUnbounded || driver.Preemptions == level)
                 {
                     executions++;
-                    byPreemptions[level]++;
+                    while (byPreemptions.Count <= driver.Preemptions) byPreemptions.Add(0);
+                    byPreemptions[driver.Preemptions]++;
                     if (driver.HitBudget) budgetHits++;
+                    if (driver.Pruned) pruned++;
+                    if (driver.Cycled) cycles++;
                     observe?.Invoke(driver, result);
                     if (!result.Passed)
                     {
                         failing++;
-                        first ??= Replayed(create, model, c, driver, result, executions);
-                        if (stopAtFirst) return Result(ExhaustiveOutcome.Counterexample);
+                        first ??= Replayed(create, model, c, driver, result, executions, nmiMayEndStiShadow);
+                        if (stopAtFirst) { states += visited?.Count ?? 0; return Result(ExhaustiveOutcome.Counterexample); }
                     }
-                    if (executions >= bound.MaxExecutions && (level < bound.Preemptions || Next(driver.Decisions) is not null))
+                    if (executions >= bound.MaxExecutions && (level < levels - 1 || Next(driver.Decisions) is not null))
+                    {
+                        states += visited?.Count ?? 0;
                         return Result(first is null ? ExhaustiveOutcome.Incomplete : ExhaustiveOutcome.Counterexample);
+                    }
                 }
                 if (Next(driver.Decisions) is not { } next) break;
                 prefix = next;
             }
+            states += visited?.Count ?? 0;
         }
+        // "Every schedule" holds only if no execution was cut by the step budget: a cut one stands for longer schedules not explored.
+        if (first is null && bound.IsUnbounded && budgetHits > 0) return Result(ExhaustiveOutcome.Incomplete);
         return Result(first is null ? ExhaustiveOutcome.Verified : ExhaustiveOutcome.Counterexample);
     }
 
@@ -94,10 +111,11 @@ public static class ExhaustiveExplorer
     /// The counterexample as a case with an ordinary schedule, replayed through <see cref="PatchCheck.Run"/>
     /// with a trace: the replay must find the same violations, or the exploration was not deterministic.
     /// </summary>
-    private static ExhaustiveCounterexample Replayed(Func<IPatcher> create, IFetchModel model, PatchCase c, ExecutionDriver driver, CaseResult explored, long execution)
+    private static ExhaustiveCounterexample Replayed(Func<IPatcher> create, IFetchModel model, PatchCase c, ExecutionDriver driver, CaseResult explored, long execution,
+        bool nmiMayEndStiShadow)
     {
         var replay = c with { Schedule = driver.Recorded };
-        var traced = PatchCheck.Run(create, model, replay, recordTrace: true);
+        var traced = PatchCheck.Run(create, model, replay, nmiMayEndStiShadow, recordTrace: true);
         // Compared by property, CPU and step (and a torn fetch's clock): a livelock's message carries its cycle only when traced.
         static string Key(Violation v) => $"{v.Property} on cpu{v.Cpu} at step {v.Step}{(v.Fetch is null ? "" : $" (t={v.Clock})")}";
         var want = explored.Violations.Select(Key).ToArray();

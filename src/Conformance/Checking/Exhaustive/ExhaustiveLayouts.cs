@@ -87,7 +87,7 @@ public static class ExhaustiveLayouts
         {
             var scenario = (basis.Moved(create(), layout.Offsets, out string? declined)
                 ?? throw new InvalidOperationException($"layout {layout}: {declined}")) with { Layout = layout.Name };
-            var result = ExhaustiveExplorer.Explore(create, model, scenario.Case, bound);
+            var result = scenario.Explore(create, model, bound);
             results.Add(new LayoutResult(layout, scenario, result));
             if (result.Outcome == ExhaustiveOutcome.Counterexample) break;
         }
@@ -98,14 +98,18 @@ public static class ExhaustiveLayouts
     /// <summary>The counts added up; the outcome is the first counterexample's, else incomplete if any was, else verified.</summary>
     public static ExhaustiveResult Combine(ExhaustiveBound bound, IReadOnlyList<ExhaustiveResult> results)
     {
-        var byPreemptions = new long[bound.Preemptions + 1];
+        var byPreemptions = new long[results.Select(r => r.ByPreemptions.Count).DefaultIfEmpty(0).Max()];
         foreach (var r in results)
-            for (int i = 0; i < r.ByPreemptions.Count && i < byPreemptions.Length; i++) byPreemptions[i] += r.ByPreemptions[i];
+            for (int i = 0; i < r.ByPreemptions.Count; i++) byPreemptions[i] += r.ByPreemptions[i];
         var cx = results.FirstOrDefault(r => r.Counterexample is not null)?.Counterexample;
         var outcome = cx is not null ? ExhaustiveOutcome.Counterexample
             : results.Any(r => r.Outcome == ExhaustiveOutcome.Incomplete) ? ExhaustiveOutcome.Incomplete
             : ExhaustiveOutcome.Verified;
         return new ExhaustiveResult(outcome, bound, results.Sum(r => r.Executions), byPreemptions, results.Sum(r => r.BudgetHits),
-            results.Sum(r => r.Failing), results.Sum(r => r.Runs), cx);
+            results.Sum(r => r.Failing), results.Sum(r => r.Runs), cx)
+        {
+            Pruned = results.Sum(r => r.Pruned), Cycles = results.Sum(r => r.Cycles), States = results.Sum(r => r.States),
+            Hashed = results.Count > 0 && results.All(r => r.Hashed),
+        };
     }
 }

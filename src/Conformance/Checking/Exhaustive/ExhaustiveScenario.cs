@@ -5,9 +5,12 @@ namespace Conformance.Checking.Exhaustive;
 
 /// <summary>
 /// The small scenario the exhaustive mode explores for one patcher (spec/exhaustive.md): 2 or 3
-/// CPUs (the last patches, the others each run one task of the workload loop), 1 or 2 sites
-/// patched in one batch, no interrupts but the patcher's sync IPIs, and staleness bounded only by
-/// serialization. Each site is placed where it tears easily: site 0 two bytes before a 64-byte
+/// CPUs (the last patches, the others each run one or two tasks of the workload loop), 1 or 2 sites
+/// patched in one batch (and, with <see cref="Patches"/> 2, patched back in a second one), no
+/// interrupts but the patcher's sync IPIs and those the explorer delivers as choices (a preempting
+/// timer, which switches a reader CPU to its second task; an NMI in an STI shadow when
+/// <see cref="NmiMayEndStiShadow"/>), and staleness bounded only by serialization. Each site is
+/// placed where it tears easily: site 0 two bytes before a 64-byte
 /// line (Rostedt's split, which also splits a 16- and a 32-byte block), site 1 straddling a 32-byte
 /// (and 16-byte) block inside a line. A patcher that declines a place, kind or change gets the
 /// next in a fixed order, as the generators do, so every scheme gets a scenario it accepts.
@@ -19,6 +22,17 @@ public sealed record ExhaustiveScenario(string Patcher, int Cpus, int SiteCount,
     /// <summary>Sites are this far apart (each in its own 64-byte lines, tails included).</summary>
     public const ulong SiteStride = 0x80;
     public const int Targets = 4;
+    /// <summary>The most consecutive patches (batches) a scenario has: the first, and the same sites patched back.</summary>
+    public const int MaxPatches = 2;
+
+    /// <summary>Tasks on each reader CPU: 2 give a preempting timer a task to switch to (a task preempted wherever it was, inside a stub too).</summary>
+    public int TasksPerCpu => Case.TasksPerCpu;
+
+    /// <summary>Consecutive patches: 1 (the batch), or 2 (then the same sites patched back, as the next static-call update does: a reused stub is rewritten).</summary>
+    public int Patches => Case.Batches.Count;
+
+    /// <summary>Whether an NMI may land in an STI shadow and end it (the machine's switch; the NMI row of a patcher whose expectations name it).</summary>
+    public bool NmiMayEndStiShadow { get; init; }
 
     private static readonly SiteKind[] Kinds = [SiteKind.Call, SiteKind.CsCall, SiteKind.Nop5, SiteKind.Jmp, SiteKind.Trampoline, SiteKind.Short];
 
@@ -32,13 +46,20 @@ public sealed record ExhaustiveScenario(string Patcher, int Cpus, int SiteCount,
     /// <param name="declined">Why there is no scenario, when there is none.</param>
     /// <param name="interruptsOff">Run every site inside an IRQs-off region (<c>cli</c> before, <c>sti</c> after), as code under a spinlock taken with IRQs off.</param>
     /// <param name="adjacent">With 2 sites: site 1 right after site 0's tail (the loop's <c>jmp</c>), so that both can share a fetch block, instead of in the next 128-byte slot.</param>
-    public static ExhaustiveScenario? For(IPatcher patcher, int cpus, int sites, out string? declined, bool interruptsOff = false, bool adjacent = false)
+    /// <param name="tasks">Tasks per reader CPU: 1, or 2 (a preempting timer switches between them).</param>
+    /// <param name="patches">Consecutive patches: 1, or 2 (the second patches every site back to where it came from, or on to the next target the patcher accepts).</param>
+    /// <param name="nmiMayEndStiShadow">The machine's NMI-in-STI-shadow switch.</param>
+    public static ExhaustiveScenario? For(IPatcher patcher, int cpus, int sites, out string? declined, bool interruptsOff = false, bool adjacent = false,
+        int tasks = 1, int patches = 1, bool nmiMayEndStiShadow = false)
     {
+        if (tasks is < 1 or > 2) throw new ArgumentException($"tasks = {tasks}: a reader CPU of the exhaustive scenario has 1 or 2 tasks");
+        if (patches is < 1 or > MaxPatches) throw new ArgumentException($"patches = {patches}: the exhaustive scenario has 1 or 2 consecutive patches");
         if (adjacent && sites != 2) throw new ArgumentException($"sites = {sites}: adjacent sites need 2");
         if (cpus is < 2 or > 3) throw new ArgumentException($"cpus = {cpus}: the exhaustive scenario has 2 or 3 CPUs");
         if (sites is < 1 or > 2) throw new ArgumentException($"sites = {sites}: the exhaustive scenario has 1 or 2 sites");
         var specs = new List<SiteSpec>();
         var changes = new List<PlannedChange>();
+        var again = new List<PlannedChange>();
         var transitions = new List<Transition>();
         for (int i = 0; i < sites; i++)
         {
@@ -51,10 +72,21 @@ public sealed record ExhaustiveScenario(string Patcher, int Cpus, int SiteCount,
             specs.Add(placed.Spec with { InterruptsOff = interruptsOff });
             changes.Add(new PlannedChange(i, placed.From, placed.To));
             transitions.Add(placed.Transition);
+            if (patches == 2)
+            {
+                if (Back(patcher, placed) is not { } back)
+                {
+                    declined = $"{patcher.Name} declines every second patch tried for site {i} (from t{placed.To})";
+                    return null;
+                }
+                again.Add(new PlannedChange(i, placed.To, back.To));
+                transitions.Add(back.Transition);
+            }
         }
         declined = null;
-        var c = new PatchCase(specs, [changes], cpus, Schedule.Empty) { Targets = Targets, StalenessWindow = long.MaxValue };
-        return new ExhaustiveScenario(patcher.Name, cpus, sites, interruptsOff, c, transitions);
+        IReadOnlyList<IReadOnlyList<PlannedChange>> batches = patches == 2 ? [changes, again] : [changes];
+        var c = new PatchCase(specs, batches, cpus, Schedule.Empty) { Targets = Targets, StalenessWindow = long.MaxValue, TasksPerCpu = tasks };
+        return new ExhaustiveScenario(patcher.Name, cpus, sites, interruptsOff, c, transitions) { NmiMayEndStiShadow = nmiMayEndStiShadow };
     }
 
     /// <summary>The line offset of each site (its address mod 64).</summary>
@@ -68,10 +100,12 @@ public sealed record ExhaustiveScenario(string Patcher, int Cpus, int SiteCount,
     /// <paramref name="offsets"/>[i] of its slot: the same kinds, changes and targets, only the
     /// layout differs. Null when the patcher declines a site or change there (<paramref name="declined"/> says which).
     /// </summary>
-    public static ExhaustiveScenario? At(IPatcher patcher, int cpus, int sites, IReadOnlyList<int> offsets, out string? declined, bool interruptsOff = false)
+    public static ExhaustiveScenario? At(IPatcher patcher, int cpus, int sites, IReadOnlyList<int> offsets, out string? declined, bool interruptsOff = false,
+        int tasks = 1, int patches = 1, bool nmiMayEndStiShadow = false)
     {
         if (offsets.Count != sites) throw new ArgumentException($"{offsets.Count} line offset(s) for {sites} site(s)");
-        return For(patcher, cpus, sites, out declined, interruptsOff) is { } basis ? basis.Moved(patcher, offsets, out declined) : null;
+        return For(patcher, cpus, sites, out declined, interruptsOff, tasks: tasks, patches: patches, nmiMayEndStiShadow: nmiMayEndStiShadow) is { } basis
+            ? basis.Moved(patcher, offsets, out declined) : null;
     }
 
     /// <summary>This scenario with site <c>i</c> at line offset <paramref name="offsets"/>[i] of its slot, its changes kept; null when the patcher declines one there.</summary>
@@ -126,40 +160,57 @@ public sealed record ExhaustiveScenario(string Patcher, int Cpus, int SiteCount,
         var request = workload.Request(index, change.From, change.To);
         decision = patcher.Accepts(request);
         if (!decision.Accepted) { why = decision.Fallback; return null; }
+        // A second patch of the site must be accepted there too.
+        foreach (var later in basis.Case.Batches.Skip(1).SelectMany(b => b).Where(ch => ch.Site == index))
+            if (patcher.Accepts(workload.Request(index, later.From, later.To)) is { Accepted: false } no) { why = no.Fallback; return null; }
         why = null;
         return new LayoutCandidate((int)(site.Address % 64), request.Old, request.New);
     }
+
+    /// <summary>Explores this scenario (its case and NMI switch) within <paramref name="bound"/> (<see cref="ExhaustiveExplorer"/>).</summary>
+    public ExhaustiveResult Explore(Func<IPatcher> create, IFetchModel model, ExhaustiveBound bound, bool stopAtFirst = true,
+        Action<ExecutionDriver, CaseResult>? observe = null) =>
+        ExhaustiveExplorer.Explore(create, model, Case, bound, stopAtFirst, observe, NmiMayEndStiShadow);
 
     /// <summary>The same scenario running <paramref name="schedule"/> (a recorded execution, to replay it).</summary>
     public PatchCase WithSchedule(Schedule schedule) => Case with { Schedule = schedule };
 
     /// <summary>
     /// What the patcher's declared expectations say of this scenario under <paramref name="model"/>
-    /// (caller ABI C, NMI switch off): fail if some site's change is expected to fail, else
+    /// (caller ABI C, the scenario's NMI switch): fail if some change (of either patch) is expected to fail, else
     /// undecided if some is, else pass; with the failure kind history gives.
     /// </summary>
     public (ExpectedVerdict Verdict, FailureKind? Failure) Expectation(IReadOnlyList<Expectation> rules, string model)
     {
-        var applying = Transitions.Select(t => Expect.For(rules, model, t, Abi.C, nmiMayEndStiShadow: false)).ToArray();
+        var applying = Transitions.Select(t => Expect.For(rules, model, t, Abi.C, NmiMayEndStiShadow)).ToArray();
         if (applying.FirstOrDefault(e => e?.Verdict == ExpectedVerdict.Fail) is { } fail) return (ExpectedVerdict.Fail, fail.Failure);
         return applying.Any(e => e?.Verdict == ExpectedVerdict.Undecided) ? (ExpectedVerdict.Undecided, null) : (ExpectedVerdict.Pass, null);
     }
 
     /// <summary>
-    /// Why this scenario cannot show a failure of <paramref name="kind"/>, or null when it can: a
-    /// reused stub needs a task preempted inside a stub and a later patch that rewrites it (the
-    /// scenario has one task per CPU, no timer and one batch); a deadlock of the kind history names
-    /// needs a site run with IRQs off.
+    /// Why this scenario, explored within <paramref name="bound"/>, cannot show a failure of
+    /// <paramref name="kind"/>, or null when it can (spec/exhaustive.md, "Out of reach"): a reused
+    /// stub needs a task left inside a stub while a patch completes, so a second task and a
+    /// preempting timer (an interrupt bound of 1 or more); with the NMI switch on, an NMI in the
+    /// <c>sti</c> shadow and then either a pending preempting timer (2 interrupts) or a second patch
+    /// that rewrites the stub; a deadlock of the kind history names needs a site run with IRQs off.
     /// </summary>
-    public string? OutOfReach(FailureKind kind) => kind switch
+    public string? OutOfReach(FailureKind kind, ExhaustiveBound bound) => kind switch
     {
-        FailureKind.ReusedStub => "a reused stub needs a task preempted inside it and a second patch; the scenario has one task per CPU, no timer, one batch",
-        FailureKind.Deadlock when !InterruptsOff => "the deadlock needs a site run with IRQs off (--irqs-off)",
+        FailureKind.ReusedStub when TasksPerCpu < 2 && !(NmiMayEndStiShadow && Patches == 2) =>
+            "a reused stub needs a task left inside it when a patch completes: a second task per CPU and a preempting timer (--interrupts 1 or more)",
+        FailureKind.ReusedStub when bound.Interrupts < 1 => "a reused stub needs a task preempted inside it: --interrupts 1 or more",
+        FailureKind.ReusedStub when NmiMayEndStiShadow && InterruptsOff =>
+            "the sti stub is taken only from a site run with IRQs on (with IF=0 the #BP handler picks the plain stub, which no interrupt can enter)",
+        FailureKind.ReusedStub when NmiMayEndStiShadow && bound.Interrupts < 2 =>
+            "the sti stub is left early only after an NMI ends its shadow; a task is then left inside it by the preempting timer the NMI lets in (2 interrupts)",
+        FailureKind.Deadlock when !InterruptsOff => "the deadlock needs a site run with IRQs off (--irqs off or both)",
         _ => null,
     };
 
     public override string ToString() =>
-        $"{Cpus} CPUs, {(Layout is { } layout ? $"layout {layout}: " : "")}{string.Join(", ", Case.Sites.Select((s, i) => $"{s.Name} {s.Kind} at 0x{s.Address:x} (line offset {s.Address % 64}) {Transitions[i]} t{Case.Batches[0][i].From}->t{Case.Batches[0][i].To}"))}{(InterruptsOff ? ", sites run with IRQs off" : "")}";
+        $"{Cpus} CPUs, {(Layout is { } layout ? $"layout {layout}: " : "")}{string.Join(", ", Case.Sites.Select((s, i) => $"{s.Name} {s.Kind} at 0x{s.Address:x} (line offset {s.Address % 64}) {string.Join(" then ", Case.Batches.Select((b, k) => $"{Transitions[i * Patches + k]} t{b[i].From}->t{b[i].To}"))}"))}" +
+        $"{(InterruptsOff ? ", sites run with IRQs off" : "")}{(TasksPerCpu > 1 ? $", {TasksPerCpu} tasks per reader CPU" : "")}{(NmiMayEndStiShadow ? ", an NMI may end the STI shadow" : "")}";
 
     private sealed record Placed(SiteSpec Spec, int From, int To, Transition Transition);
 
@@ -178,6 +229,26 @@ public sealed record ExhaustiveScenario(string Patcher, int Cpus, int SiteCount,
                 if (Change(patcher, index, site) is { } placed) return placed;
                 why = $"no change of a {kind} site is accepted";
             }
+        return null;
+    }
+
+    /// <summary>
+    /// The second patch of a placed site: back to where it came from if the patcher accepts that,
+    /// else on to the first other target it accepts (in the order <see cref="Change"/> tries).
+    /// </summary>
+    private static Placed? Back(IPatcher patcher, Placed placed)
+    {
+        int[] targets = placed.Spec.Kind == SiteKind.Short ? [-1, 0] : [0, 1, 2, 3, -1];
+        Workload workload;
+        try { workload = Workload.Build([placed.Spec with { Target = placed.From }], Targets); }
+        catch (ArgumentException) { return null; }
+        foreach (int to in targets.Where(t => t != placed.To).OrderBy(t => t == placed.From ? 0 : 1))
+        {
+            var request = workload.Request(0, placed.To, to);
+            if (!patcher.Accepts(request).Accepted) continue;
+            var transition = new Transition(Forms.Classify(placed.Spec.Address, request.Old), Forms.Classify(placed.Spec.Address, request.New));
+            return placed with { From = placed.To, To = to, Transition = transition };
+        }
         return null;
     }
 

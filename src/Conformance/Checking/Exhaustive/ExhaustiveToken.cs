@@ -7,11 +7,14 @@ namespace Conformance.Checking.Exhaustive;
 
 /// <summary>
 /// The replay token of an exhaustive counterexample,
-/// <c>cx2:PATCHER:MODEL:CPUS:SITES:IRQS:RUNS:CHOICES[:PLUGIN[:OFFSETS]]:CHECKSUM</c>: the patcher and model,
+/// <c>cx2:PATCHER:MODEL:CPUS:SITES:IRQS:RUNS:CHOICES[:PLUGIN[:OFFSETS[:TASKS[:PATCHES[:NMI[:INTERRUPTS]]]]]]:CHECKSUM</c>: the patcher and model,
 /// the scenario (CPUs, sites, IRQs-off sites), the execution as schedule data (runs as
 /// <c>CPUxSTEPS</c> joined by dots, fetch choices joined by dots, <c>-</c> for none), the plug-in
 /// the patcher comes from, the sites' line offsets when they are not the preferred ones (a layout
-/// class's representative, joined by dots), and a checksum (<see cref="TokenChecksum"/>), e.g.
+/// class's representative, joined by dots), the rest of the scenario when it is not the default
+/// (tasks per reader CPU, consecutive patches, <c>nmi</c> when an NMI may end the STI shadow), the
+/// interrupts the execution was delivered (<c>KINDSTEPcCPU</c> joined by dots: <c>p</c> a preempting
+/// timer, <c>n</c> an NMI, <c>t</c> a timer, raised just before global step STEP), and a checksum (<see cref="TokenChecksum"/>), e.g.
 /// <c>cx2:naive-text-poke:atomic:2:1:-:1x6.0x8.1x1:0.3:CHECKSUM</c>. <c>replay TOKEN</c> runs exactly
 /// that execution again: the schedule says everything, so no bound is needed. Every field is
 /// checked against what the format allows (runs within the step budget); fetch choices are checked
@@ -27,6 +30,15 @@ public sealed record ExhaustiveToken(string Patcher, string Model, int Cpus, int
     /// <summary>The line offset of each site when the execution is of another layout than the preferred one (<c>--layout-classes</c>); null for the preferred.</summary>
     public IReadOnlyList<int>? Offsets { get; init; }
 
+    /// <summary>Tasks per reader CPU (1 or 2).</summary>
+    public int Tasks { get; init; } = 1;
+
+    /// <summary>Consecutive patches (1 or 2).</summary>
+    public int Patches { get; init; } = 1;
+
+    /// <summary>Whether an NMI may end the STI shadow in the execution's machine.</summary>
+    public bool NmiMayEndStiShadow { get; init; }
+
     /// <summary>The format: one row per field, in order. A new scenario field is one row here (before the plug-in, whose default lets it be left out).</summary>
     public static TokenFormat<ExhaustiveToken> Format { get; } = new("exhaustive replay token", Version, new ExhaustiveToken("", "", 0, 0, false, Schedule.Empty),
     [
@@ -40,6 +52,11 @@ public sealed record ExhaustiveToken(string Patcher, string Model, int Cpus, int
         F.OptionalText<ExhaustiveToken>("plug-in", t => t.Plugin, (t, v) => t with { Plugin = v }),
         new TokenField<ExhaustiveToken>("line offsets", t => t.Offsets is { } o ? string.Join('.', o.Select(x => x.ToString(CultureInfo.InvariantCulture))) : "-",
             (t, v) => t with { Offsets = v == "-" ? null : v.Split('.').Select(x => Part(x, "line offset", v, 0, 63)).ToArray() }) { Default = "-" },
+        F.Int<ExhaustiveToken>("tasks per CPU", 1, 2, t => t.Tasks, (t, v) => t with { Tasks = v }) with { Default = "1" },
+        F.Int<ExhaustiveToken>("patch count", 1, ExhaustiveScenario.MaxPatches, t => t.Patches, (t, v) => t with { Patches = v }) with { Default = "1" },
+        F.Flag<ExhaustiveToken>("NMI field", "nmi", t => t.NmiMayEndStiShadow, (t, v) => t with { NmiMayEndStiShadow = v }) with { Default = "-" },
+        new TokenField<ExhaustiveToken>("interrupts", t => WriteInterrupts(t.Schedule.Interrupts),
+            (t, v) => t with { Schedule = t.Schedule with { Interrupts = ReadInterrupts(v) } }) { Default = "-" },
     ], Validate);
 
     public override string ToString() => Format.Write(this);
@@ -58,6 +75,23 @@ public sealed record ExhaustiveToken(string Patcher, string Model, int Cpus, int
         var cs = r.Split('x');
         if (cs.Length != 2) throw new TokenFieldException($"hold '{r}', which is not CPUxSTEPS");
         return new ScheduleRun(Part(cs[0], "CPU", r, 0, 7), Part(cs[1], "length", r, 1, ExhaustiveBound.MaxStepBudget));
+    }).ToArray();
+
+    private static string WriteInterrupts(IReadOnlyList<ScheduledInterrupt> interrupts) =>
+        interrupts.Count == 0 ? "-" : string.Join('.', interrupts.Select(x =>
+        {
+            if (x.InShadow) throw new ArgumentException($"{x}: an exhaustive execution raises its interrupts at a step, never armed for a shadow");
+            return string.Create(CultureInfo.InvariantCulture, $"{Letter(x.Kind)}{x.AtStep}c{x.Cpu}");
+        }));
+
+    private static char Letter(InterruptKind kind) => kind switch { InterruptKind.PreemptingTimer => 'p', InterruptKind.Nmi => 'n', _ => 't' };
+
+    private static ScheduledInterrupt[] ReadInterrupts(string text) => text == "-" ? [] : text.Split('.').Select(x =>
+    {
+        InterruptKind? kind = x.Length == 0 ? null : x[0] switch { 'p' => InterruptKind.PreemptingTimer, 'n' => InterruptKind.Nmi, 't' => InterruptKind.Timer, _ => null };
+        var parts = x.Length > 1 ? x[1..].Split('c') : [];
+        if (kind is null || parts.Length != 2) throw new TokenFieldException($"hold '{x}', which is not KINDSTEPcCPU (p, n or t, a step, c, a CPU)");
+        return new ScheduledInterrupt(Part(parts[0], "step", x, 0, ExhaustiveBound.MaxStepBudget), Part(parts[1], "CPU", x, 0, 7), kind.Value);
     }).ToArray();
 
     private static string WriteChoices(IReadOnlyList<int> choices) =>
@@ -80,8 +114,18 @@ public sealed record ExhaustiveToken(string Patcher, string Model, int Cpus, int
         for (int i = 0; i < runs.Count; i++)
             if (runs[i].Cpu >= t.Cpus)
                 throw new TokenFieldException($"run #{i} ({runs[i].Cpu}x{runs[i].Steps}) is on cpu{runs[i].Cpu}, but the scenario has {t.Cpus} CPU(s), numbered 0 to {t.Cpus - 1}");
+        var interrupts = t.Schedule.Interrupts;
+        for (int i = 0; i < interrupts.Count; i++)
+        {
+            if (interrupts[i].Cpu >= t.Cpus)
+                throw new TokenFieldException($"interrupt #{i} ({interrupts[i]}) is on cpu{interrupts[i].Cpu}, but the scenario has {t.Cpus} CPU(s), numbered 0 to {t.Cpus - 1}");
+            if (i > 0 && interrupts[i].AtStep < interrupts[i - 1].AtStep)
+                throw new TokenFieldException($"interrupt #{i} ({interrupts[i]}) comes before the one listed ahead of it: an execution's interrupts are in the order they were raised");
+        }
         long total = t.Schedule.TotalSteps;
         if (total > ExhaustiveBound.MaxStepBudget)
             throw new TokenFieldException($"the runs add up to {total:N0} steps, more than an execution may take ({ExhaustiveBound.MaxStepBudget:N0})");
+        if (interrupts.Count > 0 && interrupts[^1].AtStep >= total)
+            throw new TokenFieldException($"interrupt {interrupts[^1]} is raised before step {interrupts[^1].AtStep}, but the runs take only {total} step(s)");
     }
 }

@@ -13,10 +13,10 @@ namespace Conformance.Checking.Exhaustive;
 public static class ExhaustiveTokenCheck
 {
     /// <summary>Throws an <see cref="ArgumentException"/> ("token damaged: ...") when a fetch choice of <paramref name="c"/>'s schedule does not fit its execution.</summary>
-    public static void FetchChoices(Func<IPatcher> create, IFetchModel model, PatchCase c)
+    public static void FetchChoices(Func<IPatcher> create, IFetchModel model, PatchCase c, bool nmiMayEndStiShadow = false)
     {
         int[] taken = [], options = [];
-        PatchCheck.Run(create, model, c, drive: rig =>
+        PatchCheck.Run(create, model, c, nmiMayEndStiShadow, drive: rig =>
         {
             rig.Machine.Run(c.Schedule);
             taken = rig.Machine.FetchChoicesTaken.ToArray();
