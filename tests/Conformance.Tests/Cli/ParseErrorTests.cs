@@ -31,7 +31,7 @@ public class ParseErrorTests
     [InlineData("check --json", "--json: needs a value (a file's path)")]
     [InlineData("check --plugin /tmp", "--plugin /tmp: is a directory")]
     [InlineData("check --plugin /no/such.dll", "--plugin /no/such.dll: no such file")]
-    [InlineData("check --exhaustive --preemptions many", "--preemptions: 'many' is not a whole number")]
+    [InlineData("check --exhaustive --preemptions many", "--preemptions 'many': a number 0 to 8, or 'unbounded'")]
     [InlineData("check --exhaustive --cpus z", "--cpus: 'z' is not a whole number")]
     [InlineData("check --exhaustive --step-budget 1e5", "--step-budget: '1e5' is not a whole number")]
     [InlineData("check --frobnicate", "'--frobnicate' is not an option of check")]

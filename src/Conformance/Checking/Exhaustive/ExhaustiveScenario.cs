@@ -202,6 +202,8 @@ public sealed record ExhaustiveScenario(string Patcher, int Cpus, int SiteCount,
         FailureKind.ReusedStub when bound.Interrupts < 1 => "a reused stub needs a task preempted inside it: --interrupts 1 or more",
         FailureKind.ReusedStub when NmiMayEndStiShadow && InterruptsOff =>
             "the sti stub is taken only from a site run with IRQs on (with IF=0 the #BP handler picks the plain stub, which no interrupt can enter)",
+        FailureKind.ReusedStub when InterruptsOff =>
+            "a task is left inside a stub only by a preempting timer, and no interrupt is delivered where every site runs with IRQs off (--irqs on or both)",
         FailureKind.ReusedStub when NmiMayEndStiShadow && bound.Interrupts < 2 =>
             "the sti stub is left early only after an NMI ends its shadow; a task is then left inside it by the preempting timer the NMI lets in (2 interrupts)",
         FailureKind.Deadlock when !InterruptsOff => "the deadlock needs a site run with IRQs off (--irqs off or both)",
