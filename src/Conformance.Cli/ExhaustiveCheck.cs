@@ -51,7 +51,19 @@ public sealed class ExhaustiveCheck
         DefaultValueFactory = _ => "preferred",
     };
 
+    private readonly Option<string> _transitions = new("--transitions")
+    {
+        Description = "With --exhaustive: which changes the sites make: retarget (the first site kind the patcher accepts, retargeted to a far target, else its first accepted change) or all (every site kind and transition the patcher accepts, one row each).",
+        DefaultValueFactory = _ => "retarget",
+    };
+    private readonly Option<string> _abi = new("--abi")
+    {
+        Description = "With --exhaustive: the callers' ABI at the sites: c, callee-saved (paravirt: only RAX may change) or both (one row each).",
+        DefaultValueFactory = _ => "c",
+    };
+
     private Option<bool>[] Flags => [_irqsOff, _noReduction];
+    private Option[] Choices => [_layouts, _irqs, _transitions, _abi];
     private Option[] Numbers => [_preemptions, _cpus, _sites, _iterations, _stepBudget, _maxExecutions, _interrupts, _patches];
 
     /// <summary>--preemptions: a number 0 to 8 or "unbounded"; anything else is a usage error naming the option.</summary>
@@ -72,8 +84,7 @@ public sealed class ExhaustiveCheck
         check.Options.Add(_exhaustive);
         foreach (var o in Numbers) check.Options.Add(o);
         foreach (var o in Flags) check.Options.Add(o);
-        check.Options.Add(_layouts);
-        check.Options.Add(_irqs);
+        foreach (var o in Choices) check.Options.Add(o);
     }
 
     /// <summary>Whether the command line asks for the exhaustive mode.</summary>
@@ -86,7 +97,7 @@ public sealed class ExhaustiveCheck
     public void CheckOptions(ParseResult parse, IEnumerable<Option> matrixOnly)
     {
         bool exhaustive = Requested(parse);
-        foreach (var o in Numbers.Concat(Flags).Append(_layouts).Append(_irqs))
+        foreach (var o in Numbers.Concat(Flags).Concat(Choices))
             if (!exhaustive && Given(parse, o)) throw new UsageException($"{o.Name} belongs to the exhaustive mode: add --exhaustive");
         foreach (var o in matrixOnly)
             if (exhaustive && Given(parse, o)) throw new UsageException($"{o.Name} has no meaning with --exhaustive (it sets the random matrix)");
@@ -101,7 +112,7 @@ public sealed class ExhaustiveCheck
     /// </summary>
     public (ExhaustiveBound Bound, int Cpus) ForMutants(ParseResult parse)
     {
-        foreach (var o in new Option[] { _exhaustive, _sites, _irqsOff, _irqs, _noReduction, _layouts, _interrupts, _patches })
+        foreach (var o in new Option[] { _exhaustive, _sites, _irqsOff, _irqs, _noReduction, _layouts, _interrupts, _patches, _transitions, _abi })
             if (Given(parse, o)) throw new UsageException($"{o.Name} has no meaning with --mutants (each mutant sets its own scenario)");
         int cpus = parse.GetValue(_cpus);
         if (cpus is < 2 or > 3) throw new UsageException($"--cpus {cpus}: the exhaustive scenario has 2 or 3 CPUs");
@@ -120,6 +131,9 @@ public sealed class ExhaustiveCheck
         if (sites is < 1 or > 2) throw new UsageException($"--sites {sites}: the exhaustive scenario has 1 or 2 sites");
         if (patches is < 1 or > ExhaustiveScenario.MaxPatches) throw new UsageException($"--patches {patches}: the exhaustive scenario has 1 or 2 consecutive patches");
         string irqs = Irqs(parse);
+        string transitions = parse.GetValue(_transitions)!, abi = parse.GetValue(_abi)!;
+        if (transitions is not ("retarget" or "all")) throw new UsageException($"--transitions {transitions}: retarget or all");
+        if (abi is not ("c" or "callee-saved" or "both")) throw new UsageException($"--abi {abi}: c, callee-saved or both");
         var bound = new ExhaustiveBound(Preemptions(parse), parse.GetValue(_iterations), parse.GetValue(_stepBudget), parse.GetValue(_maxExecutions))
         {
             Reduce = !parse.GetValue(_noReduction),
@@ -132,7 +146,8 @@ public sealed class ExhaustiveCheck
         catch (ArgumentException e) { throw new UsageException($"--layout-classes: {e.Message}"); }
 
         Console.WriteLine($"Exhaustive exploration: {cpus} CPUs (the last patches), {sites} site(s), {patches} consecutive patch(es), sites run with IRQs {IrqsText(irqs)}" +
-                          $"{(bound.Interrupts > 0 ? "; 2 tasks per reader CPU" : "")}; {bound}; " +
+                          $"{(bound.Interrupts > 0 ? "; 2 tasks per reader CPU" : "")}" +
+                          $"{(transitions == "all" ? "; every site kind and transition the patcher accepts" : "")}{abi switch { "both" => "; the C and the callee-saved ABI", "callee-saved" => "; the callee-saved ABI", _ => "" }}; {bound}; " +
                           "staleness bounded by serialization only (spec/exhaustive.md)" + layouts switch
                           {
                               LayoutChoice.All => "; every layout class of each fetch model, one line offset each.",
@@ -140,7 +155,7 @@ public sealed class ExhaustiveCheck
                               _ => ".",
                           });
         var job = new Worker.ExhaustiveJob(models.Select(m => m.Name).ToArray(), cpus, sites, irqs, bound.Preemptions, bound.Iterations, bound.StepBudget, bound.MaxExecutions, bound.Reduce,
-            ExhaustiveLayouts.Name(layouts), bound.Interrupts, patches);
+            ExhaustiveLayouts.Name(layouts), bound.Interrupts, patches, transitions, abi);
         var cells = new List<CellResult>();
         void Cell(CellResult cell)
         {
@@ -183,6 +198,18 @@ public sealed class ExhaustiveCheck
     /// <summary>Whether sites run with IRQs off, per scenario a cell explores, in order.</summary>
     private static bool[] IrqVariants(string irqs) => irqs switch { "both" => [false, true], "off" => [true], _ => [false] };
 
+    /// <summary>The ABIs <c>--abi</c> names.</summary>
+    private static Abi[] Abis(string abi) => abi switch { "both" => [Abi.C, Abi.CalleeSaved], "callee-saved" => [Abi.CalleeSaved], _ => [Abi.C] };
+
+    /// <summary>
+    /// The rows of one patcher and NMI switch (<c>--transitions</c>, <c>--abi</c>): per ABI the default
+    /// change, or every site kind and transition the patcher accepts (<see cref="ExhaustiveScenario.Variants"/>).
+    /// </summary>
+    public static IReadOnlyList<SiteVariant> VariantsFor(IPatcher patcher, Worker.ExhaustiveJob job, int tasks, bool nmi) =>
+        job.Transitions == "all"
+            ? ExhaustiveScenario.Variants(patcher, job.Cpus, job.Sites, Abis(job.Abi), tasks: tasks, patches: job.Patches, nmiMayEndStiShadow: nmi)
+            : Abis(job.Abi).Select(a => new SiteVariant(null, null, a)).ToArray();
+
     /// <summary>
     /// The rows of a patcher: the NMI switch off, and on too when its expectations name the switch
     /// (as the verdict matrix has them).
@@ -205,15 +232,16 @@ public sealed class ExhaustiveCheck
         var bound = new ExhaustiveBound(job.Preemptions, job.Iterations, job.StepBudget, job.MaxExecutions) { Reduce = job.Reduce, Interrupts = job.Interrupts };
         var choice = ExhaustiveLayouts.Parse(job.Layouts);
         foreach (bool nmi in NmiRows(p.Expectations))
+        foreach (var variant in VariantsFor(p.Create(), job, BoundFor(bound, false, nmi, job.Irqs).Interrupts > 0 ? 2 : 1, nmi) is { Count: > 0 } vs ? vs : [SiteVariant.Default])
         {
             var scenarios = new List<ExhaustiveScenario>();
             string? declined = null;
             foreach (bool off in IrqVariants(job.Irqs))
                 if (ExhaustiveScenario.For(p.Create(), job.Cpus, job.Sites, out declined, off, tasks: BoundFor(bound, off, nmi, job.Irqs).Interrupts > 0 ? 2 : 1,
-                        patches: job.Patches, nmiMayEndStiShadow: nmi) is { } s)
+                        patches: job.Patches, nmiMayEndStiShadow: nmi, variant: variant) is { } s)
                     scenarios.Add(s);
                 else break;
-            string row = RowName(p.Name, nmi);
+            string row = RowName(p.Name, nmi) + variant.Label;
             if (scenarios.Count < IrqVariants(job.Irqs).Length)
             {
                 header($"{row}: no scenario: {declined}");
@@ -291,7 +319,7 @@ public sealed class ExhaustiveCheck
         public IReadOnlyList<ExhaustiveScenario> Explored { get; init; } = [];
 
         /// <summary>The row: the patcher, with the NMI suffix when an NMI may end the STI shadow.</summary>
-        public string Row => RowName(Patcher.Name, Scenario.NmiMayEndStiShadow);
+        public string Row => RowName(Patcher.Name, Scenario.NmiMayEndStiShadow) + Scenario.Variant.Label;
 
         /// <summary>", over 2 scenarios: IRQs on (N), IRQs off (M)", or nothing for one.</summary>
         public string PartNote => Parts is not { Count: > 1 } ps ? ""
@@ -332,6 +360,7 @@ public sealed class ExhaustiveCheck
                 Tasks = Scenario.TasksPerCpu,
                 Patches = Scenario.Patches,
                 NmiMayEndStiShadow = Scenario.NmiMayEndStiShadow,
+                Variant = Scenario.Variant,
             }.ToString()
             : null;
     }
@@ -386,6 +415,7 @@ public sealed class ExhaustiveCheck
         patcher = c.Patcher.Name,
         model = c.Model.Name,
         nmiMayEndStiShadow = c.Scenario.NmiMayEndStiShadow,
+        variant = c.Scenario.Variant.IsDefault ? null : c.Scenario.Variant.ToString(),
         scenario = c.Scenario.ToString(),
         outcome = c.Result?.Outcome.ToString().ToLowerInvariant() ?? "error",
         expected = c.Expected.Verdict.ToString().ToLowerInvariant(),
@@ -445,7 +475,7 @@ public sealed class ExhaustiveCheck
             {
                 cpus = job.Cpus, sites = job.Sites, irqsOff = job.Irqs == "off", irqs = job.Irqs, preemptions = bound.IsUnbounded ? (object)"unbounded" : bound.Preemptions, interrupts = bound.Interrupts,
                 patches = job.Patches, tasksPerCpu = bound.Interrupts > 0 ? 2 : 1, iterations = bound.Iterations, stepBudget = bound.StepBudget,
-                maxExecutions = bound.MaxExecutions, reduction = bound.Reduce, layoutClasses = job.Layouts,
+                maxExecutions = bound.MaxExecutions, reduction = bound.Reduce, layoutClasses = job.Layouts, transitions = job.Transitions, abi = job.Abi,
             },
             results = cells.Select(c => c.Json),
         };

@@ -49,9 +49,11 @@ public sealed record ExhaustiveScenario(string Patcher, int Cpus, int SiteCount,
     /// <param name="tasks">Tasks per reader CPU: 1, or 2 (a preempting timer switches between them).</param>
     /// <param name="patches">Consecutive patches: 1, or 2 (the second patches every site back to where it came from, or on to the next target the patcher accepts).</param>
     /// <param name="nmiMayEndStiShadow">The machine's NMI-in-STI-shadow switch.</param>
+    /// <param name="variant">The sites' kind, change and ABI (<see cref="SiteVariant"/>); null: the default (first accepted kind, a retarget, the C ABI).</param>
     public static ExhaustiveScenario? For(IPatcher patcher, int cpus, int sites, out string? declined, bool interruptsOff = false, bool adjacent = false,
-        int tasks = 1, int patches = 1, bool nmiMayEndStiShadow = false)
+        int tasks = 1, int patches = 1, bool nmiMayEndStiShadow = false, SiteVariant? variant = null)
     {
+        variant ??= SiteVariant.Default;
         if (tasks is < 1 or > 2) throw new ArgumentException($"tasks = {tasks}: a reader CPU of the exhaustive scenario has 1 or 2 tasks");
         if (patches is < 1 or > MaxPatches) throw new ArgumentException($"patches = {patches}: the exhaustive scenario has 1 or 2 consecutive patches");
         if (adjacent && sites != 2) throw new ArgumentException($"sites = {sites}: adjacent sites need 2");
@@ -64,9 +66,9 @@ public sealed record ExhaustiveScenario(string Patcher, int Cpus, int SiteCount,
         for (int i = 0; i < sites; i++)
         {
             var at = adjacent && i == 1 ? specs[0].Address + (ulong)Workload.LengthOf(specs[0].Kind) + Workload.TailLength(specs[0].Kind) : (ulong?)null;
-            if (Place(patcher, i, at, out string? why) is not { } placed)
+            if (Place(patcher, i, at, variant, out string? why) is not { } placed)
             {
-                declined = $"{patcher.Name} declines every place and change tried for site {i}: {why}";
+                declined = $"{patcher.Name} declines every place and change tried for site {i}{(variant.IsDefault ? "" : $" ({variant})")}: {why}";
                 return null;
             }
             specs.Add(placed.Spec with { InterruptsOff = interruptsOff });
@@ -86,8 +88,55 @@ public sealed record ExhaustiveScenario(string Patcher, int Cpus, int SiteCount,
         declined = null;
         IReadOnlyList<IReadOnlyList<PlannedChange>> batches = patches == 2 ? [changes, again] : [changes];
         var c = new PatchCase(specs, batches, cpus, Schedule.Empty) { Targets = Targets, StalenessWindow = long.MaxValue, TasksPerCpu = tasks };
-        return new ExhaustiveScenario(patcher.Name, cpus, sites, interruptsOff, c, transitions) { NmiMayEndStiShadow = nmiMayEndStiShadow };
+        return new ExhaustiveScenario(patcher.Name, cpus, sites, interruptsOff, c, transitions) { NmiMayEndStiShadow = nmiMayEndStiShadow, Variant = variant };
     }
+
+    /// <summary>The sites' kind, change and ABI as asked for (<see cref="SiteVariant.Default"/>: the first accepted change, the C ABI).</summary>
+    public SiteVariant Variant { get; init; } = SiteVariant.Default;
+
+    /// <summary>The callers' ABI of the sites.</summary>
+    public Abi Abi => Variant.Abi;
+
+    /// <summary>
+    /// Every site kind and transition <paramref name="patcher"/> accepts in this scenario (its
+    /// <c>Accepts</c> decides), one variant each, per ABI of <paramref name="abis"/>, in a fixed order
+    /// (kinds as the default scenario tries them, transitions as the kind's targets give them). A
+    /// <see cref="SiteKind.Nop5"/> site is a <see cref="SiteKind.Call"/> site that starts as its NOP (the same
+    /// bytes), so a transition already listed for a call site is not listed again for it.
+    /// </summary>
+    public static IReadOnlyList<SiteVariant> Variants(IPatcher patcher, int cpus, int sites, IReadOnlyList<Abi> abis, bool interruptsOff = false,
+        int tasks = 1, int patches = 1, bool nmiMayEndStiShadow = false)
+    {
+        var list = new List<SiteVariant>();
+        foreach (var abi in abis)
+        {
+            var seen = new HashSet<(SiteKind, Transition)>();
+            foreach (var kind in Kinds)
+                foreach (var t in TransitionsOf(kind))
+                {
+                    var family = kind == SiteKind.Nop5 ? SiteKind.Call : kind;
+                    if (seen.Contains((family, t))) continue;
+                    var v = new SiteVariant(kind, t, abi);
+                    if (For(patcher, cpus, sites, out _, interruptsOff, tasks: tasks, patches: patches, nmiMayEndStiShadow: nmiMayEndStiShadow, variant: v) is null) continue;
+                    seen.Add((family, t));
+                    list.Add(v);
+                }
+        }
+        return list;
+    }
+
+    /// <summary>The transitions a site of <paramref name="kind"/> can make between its targets (and its NOP form), in the order its pairs come.</summary>
+    private static IReadOnlyList<Transition> TransitionsOf(SiteKind kind)
+    {
+        var site = new PatchSite("s0", SlotOf(0) + (ulong)PreferredOffsets[0], kind, Workload.LengthOf(kind));
+        var targets = TargetsOf(kind);
+        var workload = Workload.Build([new SiteSpec(site.Name, site.Address, kind, targets[0])], Targets);
+        return (from f in targets from t in targets where f != t
+                let r = workload.Request(0, f, t)
+                select new Transition(Forms.Classify(site.Address, r.Old), Forms.Classify(site.Address, r.New))).Distinct().ToArray();
+    }
+
+    private static int[] TargetsOf(SiteKind kind) => kind == SiteKind.Short ? [-1, 0] : [0, 1, 2, 3, -1];
 
     /// <summary>The line offset of each site (its address mod 64).</summary>
     public IReadOnlyList<int> Offsets => Case.Sites.Select(s => (int)(s.Address % 64)).ToArray();
@@ -101,10 +150,10 @@ public sealed record ExhaustiveScenario(string Patcher, int Cpus, int SiteCount,
     /// layout differs. Null when the patcher declines a site or change there (<paramref name="declined"/> says which).
     /// </summary>
     public static ExhaustiveScenario? At(IPatcher patcher, int cpus, int sites, IReadOnlyList<int> offsets, out string? declined, bool interruptsOff = false,
-        int tasks = 1, int patches = 1, bool nmiMayEndStiShadow = false)
+        int tasks = 1, int patches = 1, bool nmiMayEndStiShadow = false, SiteVariant? variant = null)
     {
         if (offsets.Count != sites) throw new ArgumentException($"{offsets.Count} line offset(s) for {sites} site(s)");
-        return For(patcher, cpus, sites, out declined, interruptsOff, tasks: tasks, patches: patches, nmiMayEndStiShadow: nmiMayEndStiShadow) is { } basis
+        return For(patcher, cpus, sites, out declined, interruptsOff, tasks: tasks, patches: patches, nmiMayEndStiShadow: nmiMayEndStiShadow, variant: variant) is { } basis
             ? basis.Moved(patcher, offsets, out declined) : null;
     }
 
@@ -177,12 +226,12 @@ public sealed record ExhaustiveScenario(string Patcher, int Cpus, int SiteCount,
 
     /// <summary>
     /// What the patcher's declared expectations say of this scenario under <paramref name="model"/>
-    /// (caller ABI C, the scenario's NMI switch): fail if some change (of either patch) is expected to fail, else
+    /// (the sites' ABI, the scenario's NMI switch): fail if some change (of either patch) is expected to fail, else
     /// undecided if some is, else pass; with the failure kind history gives.
     /// </summary>
     public (ExpectedVerdict Verdict, FailureKind? Failure) Expectation(IReadOnlyList<Expectation> rules, string model)
     {
-        var applying = Transitions.Select(t => Expect.For(rules, model, t, Abi.C, NmiMayEndStiShadow)).ToArray();
+        var applying = Transitions.Select(t => Expect.For(rules, model, t, Abi, NmiMayEndStiShadow)).ToArray();
         if (applying.FirstOrDefault(e => e?.Verdict == ExpectedVerdict.Fail) is { } fail) return (ExpectedVerdict.Fail, fail.Failure);
         return applying.Any(e => e?.Verdict == ExpectedVerdict.Undecided) ? (ExpectedVerdict.Undecided, null) : (ExpectedVerdict.Pass, null);
     }
@@ -212,24 +261,24 @@ public sealed record ExhaustiveScenario(string Patcher, int Cpus, int SiteCount,
 
     public override string ToString() =>
         $"{Cpus} CPUs, {(Layout is { } layout ? $"layout {layout}: " : "")}{string.Join(", ", Case.Sites.Select((s, i) => $"{s.Name} {s.Kind} at 0x{s.Address:x} (line offset {s.Address % 64}) {string.Join(" then ", Case.Batches.Select((b, k) => $"{Transitions[i * Patches + k]} t{b[i].From}->t{b[i].To}"))}"))}" +
-        $"{(InterruptsOff ? ", sites run with IRQs off" : "")}{(TasksPerCpu > 1 ? $", {TasksPerCpu} tasks per reader CPU" : "")}{(NmiMayEndStiShadow ? ", an NMI may end the STI shadow" : "")}";
+        $"{(Abi != Abi.C ? ", callee-saved ABI" : "")}{(InterruptsOff ? ", sites run with IRQs off" : "")}{(TasksPerCpu > 1 ? $", {TasksPerCpu} tasks per reader CPU" : "")}{(NmiMayEndStiShadow ? ", an NMI may end the STI shadow" : "")}";
 
     private sealed record Placed(SiteSpec Spec, int From, int To, Transition Transition);
 
     /// <summary>Site <paramref name="index"/> at a preferred offset of its slot, or exactly at <paramref name="at"/> when given.</summary>
-    private static Placed? Place(IPatcher patcher, int index, ulong? at, out string? why)
+    private static Placed? Place(IPatcher patcher, int index, ulong? at, SiteVariant variant, out string? why)
     {
         why = at is { } a ? $"no site kind is accepted at 0x{a:x}" : "no site kind is accepted at any line offset";
         var offsets = new[] { PreferredOffsets[index % 2], PreferredOffsets[(index + 1) % 2] }.Concat(Enumerable.Range(0, 64)).Distinct().ToArray();
-        foreach (var kind in Kinds)
+        foreach (var kind in variant.Kind is { } only ? [only] : Kinds)
             foreach (int offset in at is null ? offsets : [0])
             {
                 ulong address = at ?? Workload.SiteArea + (ulong)index * SiteStride + (ulong)offset;
-                var site = new PatchSite($"s{index}", address, kind, Workload.LengthOf(kind));
+                var site = new PatchSite($"s{index}", address, kind, Workload.LengthOf(kind), variant.Abi);
                 var decision = patcher.Accepts(site);
                 if (!decision.Accepted) { why = decision.Fallback; continue; }
-                if (Change(patcher, index, site) is { } placed) return placed;
-                why = $"no change of a {kind} site is accepted";
+                if (Change(patcher, index, site, variant.Transition) is { } placed) return placed;
+                why = $"no {(variant.Transition is { } t ? $"{t} " : "")}change of a {kind} site is accepted";
             }
         return null;
     }
@@ -240,7 +289,7 @@ public sealed record ExhaustiveScenario(string Patcher, int Cpus, int SiteCount,
     /// </summary>
     private static Placed? Back(IPatcher patcher, Placed placed)
     {
-        int[] targets = placed.Spec.Kind == SiteKind.Short ? [-1, 0] : [0, 1, 2, 3, -1];
+        int[] targets = TargetsOf(placed.Spec.Kind);
         Workload workload;
         try { workload = Workload.Build([placed.Spec with { Target = placed.From }], Targets); }
         catch (ArgumentException) { return null; }
@@ -262,23 +311,29 @@ public sealed record ExhaustiveScenario(string Patcher, int Cpus, int SiteCount,
     /// apart, so a near jmp retarget changes rel32's first byte alone, and v8-jump-table's slot at
     /// line offset 30 (split after e9 and that byte) was "verified" under block32 (a false pass).
     /// </summary>
-    private static Placed? Change(IPatcher patcher, int index, PatchSite site)
+    private static Placed? Change(IPatcher patcher, int index, PatchSite site, Transition? only = null)
     {
-        int[] targets = site.Kind == SiteKind.Short ? [-1, 0] : [0, 1, 2, 3, -1];
+        int[] targets = TargetsOf(site.Kind);
         var pairs = new[] { (From: index % Workload.FirstFarTarget, To: Workload.FirstFarTarget) }
             .Concat(from f in targets from t in targets where f != t select (From: f, To: t))
-            .Where(p => targets.Contains(p.From) && targets.Contains(p.To));
+            .Where(p => targets.Contains(p.From) && targets.Contains(p.To)).Distinct().ToArray();
+        var candidates = new List<(Placed Placed, int Differ)>();
         foreach (var (from, to) in pairs)
         {
-            var spec = new SiteSpec(site.Name, site.Address, site.Kind, from);
+            var spec = new SiteSpec(site.Name, site.Address, site.Kind, from, site.Abi);
             Workload workload;
             try { workload = Workload.Build([spec], Targets); }
             catch (ArgumentException) { return null; }
             var request = workload.Request(0, from, to);
-            if (!patcher.Accepts(request).Accepted) continue;
             var transition = new Transition(Forms.Classify(site.Address, request.Old), Forms.Classify(site.Address, request.New));
-            return new Placed(spec, from, to, transition);
+            if (only is { } t && transition != t) continue;
+            if (!patcher.Accepts(request).Accepted) continue;
+            var placed = new Placed(spec, from, to, transition);
+            // The default takes the first accepted pair (its far retarget first), as it always has.
+            if (only is null) return placed;
+            candidates.Add((placed, request.Old.Zip(request.New).Count(b => b.First != b.Second)));
         }
-        return null;
+        // A chosen transition takes the accepted pair whose bytes differ in the most places (the first of those): a tear shows only there.
+        return candidates.Count == 0 ? null : candidates.MaxBy(c => c.Differ).Placed;
     }
 }

@@ -7,14 +7,15 @@ namespace Conformance.Checking.Exhaustive;
 
 /// <summary>
 /// The replay token of an exhaustive counterexample,
-/// <c>cx2:PATCHER:MODEL:CPUS:SITES:IRQS:RUNS:CHOICES[:PLUGIN[:OFFSETS[:TASKS[:PATCHES[:NMI[:INTERRUPTS]]]]]]:CHECKSUM</c>: the patcher and model,
+/// <c>cx2:PATCHER:MODEL:CPUS:SITES:IRQS:RUNS:CHOICES[:PLUGIN[:OFFSETS[:TASKS[:PATCHES[:NMI[:INTERRUPTS[:VARIANT]]]]]]]:CHECKSUM</c>: the patcher and model,
 /// the scenario (CPUs, sites, IRQs-off sites), the execution as schedule data (runs as
 /// <c>CPUxSTEPS</c> joined by dots, fetch choices joined by dots, <c>-</c> for none), the plug-in
 /// the patcher comes from, the sites' line offsets when they are not the preferred ones (a layout
 /// class's representative, joined by dots), the rest of the scenario when it is not the default
 /// (tasks per reader CPU, consecutive patches, <c>nmi</c> when an NMI may end the STI shadow), the
 /// interrupts the execution was delivered (<c>KINDSTEPcCPU</c> joined by dots: <c>p</c> a preempting
-/// timer, <c>n</c> an NMI, <c>t</c> a timer, raised just before global step STEP), and a checksum (<see cref="TokenChecksum"/>), e.g.
+/// timer, <c>n</c> an NMI, <c>t</c> a timer, raised just before global step STEP), the sites' kind, change and
+/// ABI when not the default (<see cref="SiteVariant.TokenText"/>, e.g. <c>call.nop-call.cs</c>), and a checksum (<see cref="TokenChecksum"/>), e.g.
 /// <c>cx2:naive-text-poke:atomic:2:1:-:1x6.0x8.1x1:0.3:CHECKSUM</c>. <c>replay TOKEN</c> runs exactly
 /// that execution again: the schedule says everything, so no bound is needed. Every field is
 /// checked against what the format allows (runs within the step budget); fetch choices are checked
@@ -39,6 +40,9 @@ public sealed record ExhaustiveToken(string Patcher, string Model, int Cpus, int
     /// <summary>Whether an NMI may end the STI shadow in the execution's machine.</summary>
     public bool NmiMayEndStiShadow { get; init; }
 
+    /// <summary>The sites' kind, change and ABI when not the default (<c>--transitions all</c>, <c>--abi</c>).</summary>
+    public SiteVariant Variant { get; init; } = SiteVariant.Default;
+
     /// <summary>The format: one row per field, in order. A new scenario field is one row here (before the plug-in, whose default lets it be left out).</summary>
     public static TokenFormat<ExhaustiveToken> Format { get; } = new("exhaustive replay token", Version, new ExhaustiveToken("", "", 0, 0, false, Schedule.Empty),
     [
@@ -57,7 +61,14 @@ public sealed record ExhaustiveToken(string Patcher, string Model, int Cpus, int
         F.Flag<ExhaustiveToken>("NMI field", "nmi", t => t.NmiMayEndStiShadow, (t, v) => t with { NmiMayEndStiShadow = v }) with { Default = "-" },
         new TokenField<ExhaustiveToken>("interrupts", t => WriteInterrupts(t.Schedule.Interrupts),
             (t, v) => t with { Schedule = t.Schedule with { Interrupts = ReadInterrupts(v) } }) { Default = "-" },
+        new TokenField<ExhaustiveToken>("site variant", t => t.Variant.TokenText, (t, v) => t with { Variant = ReadVariant(v) }) { Default = "-" },
     ], Validate);
+
+    private static SiteVariant ReadVariant(string text)
+    {
+        try { return SiteVariant.Parse(text); }
+        catch (ArgumentException e) { throw new TokenFieldException($"is not KIND.FROM-TO.ABI ({e.Message})"); }
+    }
 
     public override string ToString() => Format.Write(this);
 
