@@ -337,6 +337,9 @@ public sealed class ExhaustiveCheck
         public string? OutOfReach =>
             Result is { Outcome: not ExhaustiveOutcome.Counterexample } r && Expected is { Verdict: ExpectedVerdict.Fail, Failure: { } f }
                 ? (Explored.Count == 0 ? [Scenario] : Explored).Select(s => s.OutOfReach(f, r.Bound)).Aggregate((a, b) => a is null || b is null ? null : a)
+                  ?? (Scenario.FailsOnlyInSecondPatch(Patcher.Expectations, Model.Name, f) is { } t
+                      ? $"the failure is of the second patch's {t}, which needs more preemptions here than as a first patch (the reader must keep a loop iteration through the first); the {Scenario.Variant.Kind!.Value.ToString().ToLowerInvariant()} {t} row shows it"
+                      : null)
                 : null;
 
         public bool Agrees => Result is { } r && (OutOfReach is not null || (r.Outcome, Expected.Verdict) switch

@@ -120,7 +120,10 @@ public static class ExhaustiveExplorer
         static string Key(Violation v) => $"{v.Property} on cpu{v.Cpu} at step {v.Step}{(v.Fetch is null ? "" : $" (t={v.Clock})")}";
         var want = explored.Violations.Select(Key).ToArray();
         var got = traced.Violations.Select(Key).ToArray();
-        if (!want.SequenceEqual(got))
+        // An execution the hashing ended early (at a visited state, or back at a state of its own) was
+        // checked only up to the cut; the replay runs on past it, so it finds those violations and maybe more.
+        bool cut = driver.Pruned || driver.Cycled;
+        if (cut ? want.Except(got).Any() : !want.SequenceEqual(got))
             throw new InvalidOperationException($"the counterexample does not replay from its schedule ({replay.Schedule}): explored {string.Join("; ", want)}, replayed {string.Join("; ", got)}");
         return new ExhaustiveCounterexample(replay, traced, driver.Preemptions, driver.Decisions.Count, driver.Steps, execution);
     }

@@ -237,6 +237,24 @@ public sealed record ExhaustiveScenario(string Patcher, int Cpus, int SiteCount,
     }
 
     /// <summary>
+    /// When the failure <paramref name="rules"/> expect under <paramref name="model"/> applies only to
+    /// the second patch's transition (a variant row, <c>--transitions all</c>: <c>call->nop</c>, then
+    /// back <c>nop->call</c>) and is not a reused stub (the one failure that needs a patch before it):
+    /// that transition's own row, where it is the first patch, shows it within the bound, while here
+    /// the reader must keep a loop iteration through the whole first patch, which costs a preemption
+    /// per sync (measured: <c>int3-emulate-call-no-gap [call call->nop]</c> needs 3). The transition,
+    /// else null.
+    /// </summary>
+    public Transition? FailsOnlyInSecondPatch(IReadOnlyList<Expectation> rules, string model, FailureKind kind)
+    {
+        if (Patches < 2 || Variant.Kind is null || kind == FailureKind.ReusedStub) return null;
+        bool Fails(Transition t) => Expect.For(rules, model, t, Abi, NmiMayEndStiShadow)?.Verdict == ExpectedVerdict.Fail;
+        var first = Enumerable.Range(0, SiteCount).Select(i => Transitions[i * Patches]).ToArray();
+        var second = Enumerable.Range(0, SiteCount).Select(i => Transitions[i * Patches + 1]).ToArray();
+        return first.Any(Fails) ? null : second.Cast<Transition?>().FirstOrDefault(t => Fails(t!.Value));
+    }
+
+    /// <summary>
     /// Why this scenario, explored within <paramref name="bound"/>, cannot show a failure of
     /// <paramref name="kind"/>, or null when it can (spec/exhaustive.md, "Out of reach"): a reused
     /// stub needs a task left inside a stub while a patch completes, so a second task and a
