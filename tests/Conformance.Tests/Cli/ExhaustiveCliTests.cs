@@ -82,6 +82,47 @@ public class ExhaustiveCliTests
             Assert.Contains($" {row} / atomic: verified", output);
     }
 
+    /// <summary>
+    /// <c>--transitions all --abi both</c> (spec/exhaustive.md, "The scenario, exactly"): one row per
+    /// site kind, transition and ABI the patcher accepts, each judged by its own expectations; the
+    /// rows history expects to fail only there are found (r10-r11-divert only for a callee-saved
+    /// caller; the nop-semantics handlers only on call->call), a 2-byte jmp-self-spin site, one fetch
+    /// unit under block64, is out of reach naming the row that tears, and a token carries its row's
+    /// variant to replay.
+    /// </summary>
+    [Fact]
+    public void Every_transition_and_both_abis_each_get_a_row_that_agrees()
+    {
+        var (exit, output, error) = Run("check", "--exhaustive", "--transitions", "all", "--abi", "both", "--patches", "1", "--interrupts", "0", "--irqs", "on",
+            "--patcher", "r10-r11-divert", "--patcher", "ftrace-skip", "--patcher", "jmp-self-spin", "--model", "block64");
+        Assert.True(exit == 0, output + error);
+        string Line(string row) => output.Split('\n').Single(l => l.Contains($" {row} / block64: ", StringComparison.Ordinal));
+        Assert.Contains("verified", Line("r10-r11-divert [call call->call]"));
+        Assert.Contains("P2-equivalent-effect", Line("r10-r11-divert [call call->call, callee-saved ABI]"));
+        Assert.Contains("verified", Line("ftrace-skip [call nop->call]"));
+        Assert.Contains("P2-equivalent-effect", Line("ftrace-skip [call call->call]"));
+        Assert.Contains("out of reach", Line("jmp-self-spin [short nop->jmp]"));
+        Assert.Contains("jmp-self-spin [call call->call] does", Line("jmp-self-spin [short nop->jmp]"));
+        string token = output.Split('\n').Select(l => l.Trim()).Where(l => l.StartsWith("replay cx2:r10-r11-divert:", StringComparison.Ordinal))
+            .Select(l => l["replay ".Length..]).Single();
+        Assert.Contains(":call.call-call.cs:", token);
+        var replay = Run("replay", token);
+        Assert.Equal(1, replay.Exit);
+        Assert.Contains("P2-equivalent-effect violated", replay.Out);
+    }
+
+    [Fact]
+    public void Spinlocked_sites_are_explored_and_spin_in_bp_deadlocks_under_them()
+    {
+        var (exit, output, error) = Run("check", "--exhaustive", "--irqs", "spinlock", "--patcher", "spin-in-bp", "--patcher", "text-poke-bp", "--model", "atomic");
+        Assert.True(exit == 0, output + error);
+        Assert.Contains("P4-liveness", output.Split('\n').Single(l => l.Contains(" spin-in-bp / atomic: ", StringComparison.Ordinal)));
+        Assert.Contains(" text-poke-bp / atomic: verified", output);
+        string token = output.Split('\n').Select(l => l.Trim()).Where(l => l.StartsWith("replay cx2:spin-in-bp:", StringComparison.Ordinal)).Select(l => l["replay ".Length..]).Single();
+        Assert.Contains(":spinlock:", token);
+        Assert.Equal(1, Run("replay", token).Exit);
+    }
+
     /// <summary>Each formerly out-of-reach row's counterexample token replays to its failure (and explain draws it).</summary>
     [Theory]
     [InlineData("stub-per-call-reused", "", "P3-completion violated", ":p")]

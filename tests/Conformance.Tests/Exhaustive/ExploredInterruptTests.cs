@@ -39,7 +39,10 @@ public class ExploredInterruptTests
     /// The visited-state hashing with interrupts as choices: the same verdict and the same violated
     /// properties with and without it. (The key holds the interrupts delivered, so a state seen with
     /// fewer left never stands for one with more. Tried: with the count left out of the key these
-    /// scenarios still agree, since a delivery also leaves its mark in the machine state.)
+    /// scenarios still agree. Why, and when it would matter, is spec/exhaustive.md's "Visited states":
+    /// a preempting timer's task switch leaves a trace for good; an NMI's can vanish, but its steps
+    /// make the path with it the longer one, and only steps that leave no trace either (a spin, a
+    /// #BP retry, a spinlock's wait) could make up for them, which no NMI row of the catalog has.)
     /// </summary>
     [Theory]
     [InlineData("stub-per-call-reused", false, 1)]

@@ -140,7 +140,7 @@ public sealed class ExecutionDriver(IReadOnlyList<Decision> prefix, int preempti
                 // A reader that spun on a jump to itself at a site (a holding instruction such as eb fe)
                 // yields. The spin changed nothing any other CPU can see (it only read), so a CPU that
                 // yielded before it stays yielded: two spinners do not wake each other.
-                if (visible && bound.Reduce && !writer && StepVisibility.SpunInPlace(machine, cpu, kind, before)) _yielded[cpu] = true;
+                if (visible && bound.Reduce && !writer && (StepVisibility.SpunInPlace(machine, cpu, kind, before) || StepVisibility.PausedForLock(machine, kind, before))) _yielded[cpu] = true;
                 else if (visible)
                 {
                     // Something another CPU may see happened: a CPU that yielded may find it changed.

@@ -24,6 +24,8 @@ public sealed record ExhaustiveScenario(string Patcher, int Cpus, int SiteCount,
     public const int Targets = 4;
     /// <summary>The most consecutive patches (batches) a scenario has: the first, and the same sites patched back.</summary>
     public const int MaxPatches = 2;
+    /// <summary>The most sites a scenario has.</summary>
+    public const int MaxSites = 2;
 
     /// <summary>Tasks on each reader CPU: 2 give a preempting timer a task to switch to (a task preempted wherever it was, inside a stub too).</summary>
     public int TasksPerCpu => Case.TasksPerCpu;
@@ -50,9 +52,11 @@ public sealed record ExhaustiveScenario(string Patcher, int Cpus, int SiteCount,
     /// <param name="patches">Consecutive patches: 1, or 2 (the second patches every site back to where it came from, or on to the next target the patcher accepts).</param>
     /// <param name="nmiMayEndStiShadow">The machine's NMI-in-STI-shadow switch.</param>
     /// <param name="variant">The sites' kind, change and ABI (<see cref="SiteVariant"/>); null: the default (first accepted kind, a retarget, the C ABI).</param>
+    /// <param name="spinlock">Run every site under a spinlock taken with IRQs off (<see cref="SiteSpec.Spinlock"/>; implies <paramref name="interruptsOff"/>): every task takes the same lock word.</param>
     public static ExhaustiveScenario? For(IPatcher patcher, int cpus, int sites, out string? declined, bool interruptsOff = false, bool adjacent = false,
-        int tasks = 1, int patches = 1, bool nmiMayEndStiShadow = false, SiteVariant? variant = null)
+        int tasks = 1, int patches = 1, bool nmiMayEndStiShadow = false, SiteVariant? variant = null, bool spinlock = false)
     {
+        interruptsOff |= spinlock;
         variant ??= SiteVariant.Default;
         if (tasks is < 1 or > 2) throw new ArgumentException($"tasks = {tasks}: a reader CPU of the exhaustive scenario has 1 or 2 tasks");
         if (patches is < 1 or > MaxPatches) throw new ArgumentException($"patches = {patches}: the exhaustive scenario has 1 or 2 consecutive patches");
@@ -71,7 +75,7 @@ public sealed record ExhaustiveScenario(string Patcher, int Cpus, int SiteCount,
                 declined = $"{patcher.Name} declines every place and change tried for site {i}{(variant.IsDefault ? "" : $" ({variant})")}: {why}";
                 return null;
             }
-            specs.Add(placed.Spec with { InterruptsOff = interruptsOff });
+            specs.Add(placed.Spec with { InterruptsOff = interruptsOff, Spinlock = spinlock });
             changes.Add(new PlannedChange(i, placed.From, placed.To));
             transitions.Add(placed.Transition);
             if (patches == 2)
@@ -93,6 +97,9 @@ public sealed record ExhaustiveScenario(string Patcher, int Cpus, int SiteCount,
 
     /// <summary>The sites' kind, change and ABI as asked for (<see cref="SiteVariant.Default"/>: the first accepted change, the C ABI).</summary>
     public SiteVariant Variant { get; init; } = SiteVariant.Default;
+
+    /// <summary>Whether every site runs under a spinlock taken with IRQs off (then <see cref="InterruptsOff"/> too).</summary>
+    public bool Spinlock => Case.Sites.Any(s => s.Spinlock);
 
     /// <summary>The callers' ABI of the sites.</summary>
     public Abi Abi => Variant.Abi;
@@ -150,10 +157,10 @@ public sealed record ExhaustiveScenario(string Patcher, int Cpus, int SiteCount,
     /// layout differs. Null when the patcher declines a site or change there (<paramref name="declined"/> says which).
     /// </summary>
     public static ExhaustiveScenario? At(IPatcher patcher, int cpus, int sites, IReadOnlyList<int> offsets, out string? declined, bool interruptsOff = false,
-        int tasks = 1, int patches = 1, bool nmiMayEndStiShadow = false, SiteVariant? variant = null)
+        int tasks = 1, int patches = 1, bool nmiMayEndStiShadow = false, SiteVariant? variant = null, bool spinlock = false)
     {
         if (offsets.Count != sites) throw new ArgumentException($"{offsets.Count} line offset(s) for {sites} site(s)");
-        return For(patcher, cpus, sites, out declined, interruptsOff, tasks: tasks, patches: patches, nmiMayEndStiShadow: nmiMayEndStiShadow, variant: variant) is { } basis
+        return For(patcher, cpus, sites, out declined, interruptsOff, tasks: tasks, patches: patches, nmiMayEndStiShadow: nmiMayEndStiShadow, variant: variant, spinlock: spinlock) is { } basis
             ? basis.Moved(patcher, offsets, out declined) : null;
     }
 
@@ -279,7 +286,7 @@ public sealed record ExhaustiveScenario(string Patcher, int Cpus, int SiteCount,
 
     public override string ToString() =>
         $"{Cpus} CPUs, {(Layout is { } layout ? $"layout {layout}: " : "")}{string.Join(", ", Case.Sites.Select((s, i) => $"{s.Name} {s.Kind} at 0x{s.Address:x} (line offset {s.Address % 64}) {string.Join(" then ", Case.Batches.Select((b, k) => $"{Transitions[i * Patches + k]} t{b[i].From}->t{b[i].To}"))}"))}" +
-        $"{(Abi != Abi.C ? ", callee-saved ABI" : "")}{(InterruptsOff ? ", sites run with IRQs off" : "")}{(TasksPerCpu > 1 ? $", {TasksPerCpu} tasks per reader CPU" : "")}{(NmiMayEndStiShadow ? ", an NMI may end the STI shadow" : "")}";
+        $"{(Abi != Abi.C ? ", callee-saved ABI" : "")}{(Spinlock ? ", sites run under a spinlock taken with IRQs off" : InterruptsOff ? ", sites run with IRQs off" : "")}{(TasksPerCpu > 1 ? $", {TasksPerCpu} tasks per reader CPU" : "")}{(NmiMayEndStiShadow ? ", an NMI may end the STI shadow" : "")}";
 
     private sealed record Placed(SiteSpec Spec, int From, int To, Transition Transition);
 

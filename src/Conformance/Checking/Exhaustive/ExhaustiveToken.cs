@@ -7,7 +7,7 @@ namespace Conformance.Checking.Exhaustive;
 
 /// <summary>
 /// The replay token of an exhaustive counterexample,
-/// <c>cx2:PATCHER:MODEL:CPUS:SITES:IRQS:RUNS:CHOICES[:PLUGIN[:OFFSETS[:TASKS[:PATCHES[:NMI[:INTERRUPTS[:VARIANT]]]]]]]:CHECKSUM</c>: the patcher and model,
+/// <c>cx2:PATCHER:MODEL:CPUS:SITES:IRQS:RUNS:CHOICES[:PLUGIN[:OFFSETS[:TASKS[:PATCHES[:NMI[:INTERRUPTS[:VARIANT[:SPINLOCK]]]]]]]]:CHECKSUM</c>: the patcher and model,
 /// the scenario (CPUs, sites, IRQs-off sites), the execution as schedule data (runs as
 /// <c>CPUxSTEPS</c> joined by dots, fetch choices joined by dots, <c>-</c> for none), the plug-in
 /// the patcher comes from, the sites' line offsets when they are not the preferred ones (a layout
@@ -43,6 +43,9 @@ public sealed record ExhaustiveToken(string Patcher, string Model, int Cpus, int
     /// <summary>The sites' kind, change and ABI when not the default (<c>--transitions all</c>, <c>--abi</c>).</summary>
     public SiteVariant Variant { get; init; } = SiteVariant.Default;
 
+    /// <summary>Whether the sites run under a spinlock taken with IRQs off (<c>--irqs spinlock</c>).</summary>
+    public bool Spinlock { get; init; }
+
     /// <summary>The format: one row per field, in order. A new scenario field is one row here (before the plug-in, whose default lets it be left out).</summary>
     public static TokenFormat<ExhaustiveToken> Format { get; } = new("exhaustive replay token", Version, new ExhaustiveToken("", "", 0, 0, false, Schedule.Empty),
     [
@@ -62,6 +65,7 @@ public sealed record ExhaustiveToken(string Patcher, string Model, int Cpus, int
         new TokenField<ExhaustiveToken>("interrupts", t => WriteInterrupts(t.Schedule.Interrupts),
             (t, v) => t with { Schedule = t.Schedule with { Interrupts = ReadInterrupts(v) } }) { Default = "-" },
         new TokenField<ExhaustiveToken>("site variant", t => t.Variant.TokenText, (t, v) => t with { Variant = ReadVariant(v) }) { Default = "-" },
+        F.Flag<ExhaustiveToken>("spinlock field", "spinlock", t => t.Spinlock, (t, v) => t with { Spinlock = v }) with { Default = "-" },
     ], Validate);
 
     private static SiteVariant ReadVariant(string text)

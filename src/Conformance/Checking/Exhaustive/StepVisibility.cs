@@ -19,7 +19,8 @@ internal readonly record struct StepStart(ulong Rip, long LastSerializingTime, b
 /// writes, the machine's handlers, which acknowledge IPIs),</item>
 /// <item>was not a plain retired instruction (a trap, an event delivery, a halt, a fault),</item>
 /// <item>serialized (which decides what later fetches may read: it orders against stores), or</item>
-/// <item>changed IF or set an interrupt shadow (which decides where a pending IPI can land).</item>
+/// <item>changed IF or set an interrupt shadow (which decides where a pending IPI can land), or</item>
+/// <item>ran in a spinlocked site's lock code (which reads and writes the lock word every reader shares).</item>
 /// </list>
 /// What is left are workload instructions in text no writer writes (checked), touching the CPU's
 /// registers, its own stack and the visit counters; those commute with every other CPU's steps
@@ -43,7 +44,27 @@ internal static class StepVisibility
             || FetchedSite(machine, before)
             || !InText(before.Rip) || !InText(s.Rip)
             || s.LastSerializingTime != before.LastSerializingTime
-            || s.InterruptsEnabled != before.InterruptsEnabled || s.Shadow != InterruptShadow.None;
+            || s.InterruptsEnabled != before.InterruptsEnabled || s.Shadow != InterruptShadow.None
+            || InLockCode(before.Rip);
+    }
+
+    /// <summary>Whether <paramref name="address"/> lies in the lock and unlock code of a spinlocked site (<see cref="Workload.SpinlockArea"/>).</summary>
+    public static bool InLockCode(ulong address) =>
+        address >= Workload.SpinlockArea && address < Workload.SpinlockArea + (ulong)(ExhaustiveScenario.MaxSites * Workload.SpinlockCodeSize);
+
+    /// <summary>
+    /// Whether the reader step just taken was the <c>pause</c> of a spinlock's wait loop (the lock
+    /// held by another task): until another CPU takes a visible step (only the holder's unlock, a
+    /// lock-code step, changes the owner word), the loop re-reads the same word and repeats the same
+    /// state, so the CPU yields as a spinner does.
+    /// </summary>
+    public static bool PausedForLock(Machine.Machine machine, MachineStepKind kind, in StepStart before)
+    {
+        if (kind != MachineStepKind.Instruction || !InLockCode(before.Rip) || machine.Memory.Find(before.Rip) is not { } text) return false;
+        int at = (int)(before.Rip - text.Base);
+        var decoder = Iced.Intel.Decoder.Create(64, new Iced.Intel.ByteArrayCodeReader(text.Bytes, at, Math.Min(15, text.Bytes.Length - at)), before.Rip);
+        decoder.Decode(out var i);
+        return i.Mnemonic == Iced.Intel.Mnemonic.Pause;
     }
 
     /// <summary>Whether the step fetched bytes of a site (the machine records every fetch of watched code).</summary>
