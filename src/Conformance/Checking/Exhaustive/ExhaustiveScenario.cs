@@ -124,7 +124,8 @@ public sealed record ExhaustiveScenario(string Patcher, int Cpus, int SiteCount,
                     var family = kind == SiteKind.Nop5 ? SiteKind.Call : kind;
                     if (seen.Contains((family, t))) continue;
                     var v = new SiteVariant(kind, t, abi);
-                    if (For(patcher, cpus, sites, out _, interruptsOff, tasks: tasks, patches: patches, nmiMayEndStiShadow: nmiMayEndStiShadow, variant: v) is null) continue;
+                    if ((For(patcher, cpus, sites, out _, interruptsOff, tasks: tasks, patches: patches, nmiMayEndStiShadow: nmiMayEndStiShadow, variant: v)
+                         ?? (patches > 1 ? For(patcher, cpus, sites, out _, interruptsOff, tasks: tasks, patches: 1, nmiMayEndStiShadow: nmiMayEndStiShadow, variant: v) : null)) is null) continue;
                     seen.Add((family, t));
                     list.Add(v);
                 }
