@@ -113,7 +113,7 @@ public sealed class ExhaustiveCheck
     }
 
     /// <summary>Runs the exhaustive mode over the chosen patchers and models; the exit code says whether every cell agrees.</summary>
-    public int Execute(ParseResult parse, PluginCatalog patchers, IReadOnlyList<IFetchModel> models, FileInfo? json)
+    public int Execute(ParseResult parse, PluginCatalog patchers, IReadOnlyList<IFetchModel> models, FileInfo? json, int threads = 1)
     {
         int cpus = parse.GetValue(_cpus), sites = parse.GetValue(_sites), patches = parse.GetValue(_patches);
         if (cpus is < 2 or > 3) throw new UsageException($"--cpus {cpus}: the exhaustive scenario has 2 or 3 CPUs");
@@ -141,22 +141,43 @@ public sealed class ExhaustiveCheck
                           });
         var job = new Worker.ExhaustiveJob(models.Select(m => m.Name).ToArray(), cpus, sites, irqs, bound.Preemptions, bound.Iterations, bound.StepBudget, bound.MaxExecutions, bound.Reduce,
             ExhaustiveLayouts.Name(layouts), bound.Interrupts, patches);
-        var cells = new List<CellResult>();
-        void Cell(CellResult cell)
-        {
-            cells.Add(cell);
-            Print(cell);
-        }
+        // The work, in output order: a row's header, then its cells (each explored on its own); a
+        // plug-in's part is one piece (its worker process runs it). Run on `threads` threads, printed
+        // in this order as each piece and all before it are done: the output is that of one thread.
+        var pieces = new List<Func<IReadOnlyList<Output>>>();
         foreach (var p in patchers.Patchers)
         {
-            if (p.IsPlugin) Worker.ExhaustivePlugin.Run(p, job, Console.WriteLine, Cell);
-            else RunPatcher(p, models, job, Console.WriteLine, Cell);
+            if (p.IsPlugin)
+            {
+                pieces.Add(() =>
+                {
+                    var o = new List<Output>();
+                    Worker.ExhaustivePlugin.Run(p, job, line => o.Add(new Output(line, null)), cell => o.Add(new Output(null, cell)));
+                    return o;
+                });
+                continue;
+            }
+            foreach (var row in Plan(p, job))
+            {
+                pieces.Add(() => [new Output(row.Header, null)]);
+                if (row.Cell is { } explore)
+                    foreach (var m in models) pieces.Add(() => [new Output(null, explore(m))]);
+            }
         }
         foreach (var f in patchers.Faults)
         {
-            Console.WriteLine($"{f.Row}: {CellOutcome.PluginError}: {f.Message}");
-            foreach (var m in models) Cell(CellResult.Faulted(f.Row, m.Name, "(none: the plug-in did not load)", f.Message));
+            pieces.Add(() => [new Output($"{f.Row}: {CellOutcome.PluginError}: {f.Message}", null)]);
+            foreach (var m in models) pieces.Add(() => [new Output(null, CellResult.Faulted(f.Row, m.Name, "(none: the plug-in did not load)", f.Message))]);
         }
+        var cells = new List<CellResult>();
+        InOrder.Run(pieces, threads, output =>
+        {
+            foreach (var o in output)
+            {
+                if (o.Line is { } line) Console.WriteLine(line);
+                if (o.Cell is { } cell) { cells.Add(cell); Print(cell); }
+            }
+        });
         int disagree = cells.Count(c => !c.Agrees);
         int outOfReach = cells.Count(c => c.OutOfReach);
         AnsiConsole.Markup(disagree == 0 ? "[green]agreed[/] " : "[red]DISAGREED[/] ");
@@ -167,6 +188,9 @@ public sealed class ExhaustiveCheck
         if (json is not null) WriteJson(json, job, bound, cells, Names(parse, "--patcher"), Names(parse, "--model"), patchers);
         return disagree == 0 ? Cli.Ok : Cli.Failed;
     }
+
+    /// <summary>A piece of the output: a line, or a cell.</summary>
+    private sealed record Output(string? Line, CellResult? Cell);
 
     /// <summary>The IRQs choice: <c>--irqs</c>, or <c>--irqs-off</c> (the same as <c>--irqs off</c>; with another <c>--irqs</c>, a usage error).</summary>
     private string Irqs(ParseResult parse)
@@ -202,8 +226,26 @@ public sealed class ExhaustiveCheck
     /// </summary>
     public static void RunPatcher(PatcherInfo p, IReadOnlyList<IFetchModel> models, Worker.ExhaustiveJob job, Action<string> header, Action<CellResult> cell)
     {
+        foreach (var row in Plan(p, job))
+        {
+            header(row.Header);
+            if (row.Cell is { } explore) foreach (var m in models) cell(explore(m));
+        }
+    }
+
+    /// <summary>
+    /// One row of a patcher (the NMI switch off, or on): the line that names its scenarios and, when
+    /// it has them, the exploration of its cell under a model (null: the patcher declined the scenario).
+    /// Each cell depends only on the row and the model, so cells may run on any thread in any order.
+    /// </summary>
+    public sealed record RowPlan(string Header, Func<IFetchModel, CellResult>? Cell);
+
+    /// <summary>The rows of <see cref="RunPatcher"/>, with their scenarios built (cheap); exploring a cell is left to the caller.</summary>
+    public static IReadOnlyList<RowPlan> Plan(PatcherInfo p, Worker.ExhaustiveJob job)
+    {
         var bound = new ExhaustiveBound(job.Preemptions, job.Iterations, job.StepBudget, job.MaxExecutions) { Reduce = job.Reduce, Interrupts = job.Interrupts };
         var choice = ExhaustiveLayouts.Parse(job.Layouts);
+        var rows = new List<RowPlan>();
         foreach (bool nmi in NmiRows(p.Expectations))
         {
             var scenarios = new List<ExhaustiveScenario>();
@@ -216,33 +258,36 @@ public sealed class ExhaustiveCheck
             string row = RowName(p.Name, nmi);
             if (scenarios.Count < IrqVariants(job.Irqs).Length)
             {
-                header($"{row}: no scenario: {declined}");
+                rows.Add(new RowPlan($"{row}: no scenario: {declined}", null));
                 continue;
             }
-            header($"{row}: {scenarios[0]}{(scenarios.Count > 1 ? "; then the same with every site run with IRQs off" : "")}");
-            foreach (var m in models)
+            rows.Add(new RowPlan($"{row}: {scenarios[0]}{(scenarios.Count > 1 ? "; then the same with every site run with IRQs off" : "")}",
+                m => ExploreCell(p, m, scenarios, choice, bound, nmi, job.Irqs)));
+        }
+        return rows;
+    }
+
+    /// <summary>One cell: its scenarios explored in order (sites with IRQs on, then off), stopping at the first counterexample.</summary>
+    private static CellResult ExploreCell(PatcherInfo p, IFetchModel m, IReadOnlyList<ExhaustiveScenario> scenarios, LayoutChoice choice, ExhaustiveBound bound, bool nmi, string irqs)
+    {
+        var clock = Stopwatch.StartNew();
+        var parts = new List<ScenarioPart>();
+        try
+        {
+            foreach (var scenario in scenarios)
             {
-                var clock = Stopwatch.StartNew();
-                var parts = new List<ScenarioPart>();
-                try
-                {
-                    foreach (var scenario in scenarios)
-                    {
-                        var part = Explore(p, m, scenario, choice, BoundFor(bound, scenario.InterruptsOff, nmi, job.Irqs));
-                        parts.Add(part);
-                        if (part.Result.Outcome == ExhaustiveOutcome.Counterexample) break;
-                    }
-                }
-                catch (ExhaustiveAssumptionException e)
-                {
-                    cell(CellResult.Of(new Cell(p, m, scenarios[parts.Count], null, e.Message) { Explored = scenarios }, clock.Elapsed));
-                    continue;
-                }
-                var result = ExhaustiveLayouts.Combine(bound, parts.Select(x => x.Result).ToArray());
-                var shown = parts.FirstOrDefault(x => x.Result.Counterexample is not null) ?? parts[0];
-                cell(CellResult.Of(new Cell(p, m, shown.Explored, result, null) { Layouts = shown.Layouts, Parts = parts, Explored = scenarios }, clock.Elapsed));
+                var part = Explore(p, m, scenario, choice, BoundFor(bound, scenario.InterruptsOff, nmi, irqs));
+                parts.Add(part);
+                if (part.Result.Outcome == ExhaustiveOutcome.Counterexample) break;
             }
         }
+        catch (ExhaustiveAssumptionException e)
+        {
+            return CellResult.Of(new Cell(p, m, scenarios[parts.Count], null, e.Message) { Explored = scenarios }, clock.Elapsed);
+        }
+        var result = ExhaustiveLayouts.Combine(bound, parts.Select(x => x.Result).ToArray());
+        var shown = parts.FirstOrDefault(x => x.Result.Counterexample is not null) ?? parts[0];
+        return CellResult.Of(new Cell(p, m, shown.Explored, result, null) { Layouts = shown.Layouts, Parts = parts, Explored = scenarios }, clock.Elapsed);
     }
 
     /// <summary>
