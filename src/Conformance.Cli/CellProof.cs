@@ -31,17 +31,9 @@ public static class CellProof
                 "the NMI switch: the proof's scenario delivers no NMI, so it cannot show what the switch changes (spec/exhaustive.md)");
         var scenario = ExhaustiveScenario.For(p.Create(), Cpus, Sites, out string? declined);
         if (scenario is null) return ProofReport.Without(ProofReport.NotExplored, $"no scenario: {declined}");
-        try
-        {
-            var layouts = ExhaustiveLayouts.Explore(p.Create, model, scenario, ExhaustiveLayouts.For(p.Create(), scenario, model, LayoutChoice.All), Bound, out var result);
-            var explored = layouts.LastOrDefault(l => l.Result.Counterexample is not null)?.Scenario ?? scenario;
-            var cell = new ExhaustiveCheck.Cell(p, model, explored, result, null) { Layouts = layouts };
-            return ProofReport.Of(cell, layouts.Count);
-        }
-        catch (ExhaustiveAssumptionException e)
-        {
-            return ProofReport.Without(ProofReport.Error, e.Message);
-        }
+        // The exploration of check --exhaustive, one scenario (IRQs on), every layout class.
+        var cell = ExhaustiveCheck.ExploreCell(p, model, [scenario], LayoutChoice.All, Bound, nmi: false, irqs: "on");
+        return cell.Error is { } error ? ProofReport.Without(ProofReport.Error, error) : ProofReport.Of(cell, cell.Layouts!.Count);
     }
 }
 

@@ -124,7 +124,7 @@ public sealed class ExhaustiveCheck
     }
 
     /// <summary>Runs the exhaustive mode over the chosen patchers and models; the exit code says whether every cell agrees.</summary>
-    public int Execute(ParseResult parse, PluginCatalog patchers, IReadOnlyList<IFetchModel> models, FileInfo? json)
+    public int Execute(ParseResult parse, PluginCatalog patchers, IReadOnlyList<IFetchModel> models, FileInfo? json, int threads = 1)
     {
         int cpus = parse.GetValue(_cpus), sites = parse.GetValue(_sites), patches = parse.GetValue(_patches);
         if (cpus is < 2 or > 3) throw new UsageException($"--cpus {cpus}: the exhaustive scenario has 2 or 3 CPUs");
@@ -156,22 +156,39 @@ public sealed class ExhaustiveCheck
                           });
         var job = new Worker.ExhaustiveJob(models.Select(m => m.Name).ToArray(), cpus, sites, irqs, bound.Preemptions, bound.Iterations, bound.StepBudget, bound.MaxExecutions, bound.Reduce,
             ExhaustiveLayouts.Name(layouts), bound.Interrupts, patches, transitions, abi);
-        var cells = new List<CellResult>();
-        void Cell(CellResult cell)
-        {
-            cells.Add(cell);
-            Print(cell);
-        }
+        // The work, in output order: each NMI switch's rows of a patcher (explored and judged together,
+        // see RunGroup); a plug-in's part is one piece (its worker process runs it). Run on `threads`
+        // threads, printed in this order as each piece and all before it are done: the output is that
+        // of one thread.
+        var pieces = new List<Func<IReadOnlyList<Output>>>();
         foreach (var p in patchers.Patchers)
         {
-            if (p.IsPlugin) Worker.ExhaustivePlugin.Run(p, job, Console.WriteLine, Cell);
-            else RunPatcher(p, models, job, Console.WriteLine, Cell);
+            if (p.IsPlugin)
+            {
+                pieces.Add(() =>
+                {
+                    var o = new List<Output>();
+                    Worker.ExhaustivePlugin.Run(p, job, line => o.Add(new Output(line, null)), cell => o.Add(new Output(null, cell)));
+                    return o;
+                });
+                continue;
+            }
+            pieces.AddRange(Groups(p, models, job));
         }
         foreach (var f in patchers.Faults)
         {
-            Console.WriteLine($"{f.Row}: {CellOutcome.PluginError}: {f.Message}");
-            foreach (var m in models) Cell(CellResult.Faulted(f.Row, m.Name, "(none: the plug-in did not load)", f.Message));
+            pieces.Add(() => [new Output($"{f.Row}: {CellOutcome.PluginError}: {f.Message}", null)]);
+            foreach (var m in models) pieces.Add(() => [new Output(null, CellResult.Faulted(f.Row, m.Name, "(none: the plug-in did not load)", f.Message))]);
         }
+        var cells = new List<CellResult>();
+        InOrder.Run(pieces, threads, output =>
+        {
+            foreach (var o in output)
+            {
+                if (o.Line is { } line) Console.WriteLine(line);
+                if (o.Cell is { } cell) { cells.Add(cell); Print(cell); }
+            }
+        });
         int disagree = cells.Count(c => !c.Agrees);
         int outOfReach = cells.Count(c => c.OutOfReach);
         AnsiConsole.Markup(disagree == 0 ? "[green]agreed[/] " : "[red]DISAGREED[/] ");
@@ -182,6 +199,9 @@ public sealed class ExhaustiveCheck
         if (json is not null) WriteJson(json, job, bound, cells, Names(parse, "--patcher"), Names(parse, "--model"), patchers);
         return disagree == 0 ? Cli.Ok : Cli.Failed;
     }
+
+    /// <summary>A piece of the output: a line, or a cell.</summary>
+    public sealed record Output(string? Line, CellResult? Cell);
 
     /// <summary>The IRQs choice: <c>--irqs</c>, or <c>--irqs-off</c> (the same as <c>--irqs off</c>; with another <c>--irqs</c>, a usage error).</summary>
     private string Irqs(ParseResult parse)
@@ -237,25 +257,45 @@ public sealed class ExhaustiveCheck
     /// </summary>
     public static void RunPatcher(PatcherInfo p, IReadOnlyList<IFetchModel> models, Worker.ExhaustiveJob job, Action<string> header, Action<CellResult> cell)
     {
+        foreach (var group in Groups(p, models, job))
+            foreach (var o in group())
+                if (o.Line is { } line) header(line);
+                else cell(o.Cell!);
+    }
+
+    /// <summary>
+    /// A patcher's work, one piece per NMI switch (off, and on where its expectations name it): each
+    /// piece explores and judges that switch's rows under every model. A piece depends only on the
+    /// patcher, the job and the models, so pieces may run on any thread in any order.
+    /// </summary>
+    public static IEnumerable<Func<IReadOnlyList<Output>>> Groups(PatcherInfo p, IReadOnlyList<IFetchModel> models, Worker.ExhaustiveJob job)
+    {
         var bound = new ExhaustiveBound(job.Preemptions, job.Iterations, job.StepBudget, job.MaxExecutions) { Reduce = job.Reduce, Interrupts = job.Interrupts };
         var choice = ExhaustiveLayouts.Parse(job.Layouts);
         foreach (bool nmi in NmiRows(p.Expectations))
+            yield return () => RunGroup(p, models, job, bound, choice, nmi);
+    }
+
+    /// <summary>
+    /// One NMI switch's rows (one per site variant), judged together, then given in order: an
+    /// expected failure must be shown by some row of the patcher under the model (as a matrix cell's,
+    /// by some case), while a row of another kind or transition may be unable to show it.
+    /// </summary>
+    private static IReadOnlyList<Output> RunGroup(PatcherInfo p, IReadOnlyList<IFetchModel> models, Worker.ExhaustiveJob job, ExhaustiveBound bound, LayoutChoice choice, bool nmi)
+    {
+        var lines = new List<(string? Header, Cell? Cell, TimeSpan Elapsed)>();
+        RunRows(p, models, job, bound, choice, nmi, h => lines.Add((h, null, default)), (c, t) => lines.Add((null, c, t)));
+        var cells = lines.Where(l => l.Cell is not null).Select(l => l.Cell!).ToArray();
+        var output = new List<Output>();
+        foreach (var (h, c, elapsed) in lines)
         {
-            // One NMI switch's rows (one per site variant) are judged together, then printed in order:
-            // an expected failure must be shown by some row of the patcher under the model (as a matrix
-            // cell's, by some case), while a row of another kind or transition may be unable to show it.
-            var lines = new List<(string? Header, Cell? Cell, TimeSpan Elapsed)>();
-            RunRows(p, models, job, bound, choice, nmi, h => lines.Add((h, null, default)), (c, t) => lines.Add((null, c, t)));
-            var cells = lines.Where(l => l.Cell is not null).Select(l => l.Cell!).ToArray();
-            foreach (var (h, c, elapsed) in lines)
-            {
-                if (h is not null) { header(h); continue; }
-                var shownBy = c!.Result is { Outcome: not ExhaustiveOutcome.Counterexample } && c.Expected.Verdict == ExpectedVerdict.Fail && c.Scenario.Variant.Kind is not null
-                    ? cells.FirstOrDefault(o => o.Model.Name == c.Model.Name && o.Result?.Outcome == ExhaustiveOutcome.Counterexample && o.Expected.Verdict == ExpectedVerdict.Fail)?.Row
-                    : null;
-                cell(CellResult.Of(c with { ShownBy = shownBy }, elapsed));
-            }
+            if (h is not null) { output.Add(new Output(h, null)); continue; }
+            var shownBy = c!.Result is { Outcome: not ExhaustiveOutcome.Counterexample } && c.Expected.Verdict == ExpectedVerdict.Fail && c.Scenario.Variant.Kind is not null
+                ? cells.FirstOrDefault(o => o.Model.Name == c.Model.Name && o.Result?.Outcome == ExhaustiveOutcome.Counterexample && o.Expected.Verdict == ExpectedVerdict.Fail)?.Row
+                : null;
+            output.Add(new Output(null, CellResult.Of(c with { ShownBy = shownBy }, elapsed)));
         }
+        return output;
     }
 
     private static void RunRows(PatcherInfo p, IReadOnlyList<IFetchModel> models, Worker.ExhaustiveJob job, ExhaustiveBound bound, LayoutChoice choice, bool nmi,
@@ -284,26 +324,34 @@ public sealed class ExhaustiveCheck
             foreach (var m in models)
             {
                 var clock = Stopwatch.StartNew();
-                var parts = new List<ScenarioPart>();
-                try
-                {
-                    foreach (var scenario in scenarios)
-                    {
-                        var part = Explore(p, m, scenario, choice, BoundFor(bound, scenario.InterruptsOff, nmi, job.Irqs));
-                        parts.Add(part);
-                        if (part.Result.Outcome == ExhaustiveOutcome.Counterexample) break;
-                    }
-                }
-                catch (ExhaustiveAssumptionException e)
-                {
-                    cell(new Cell(p, m, scenarios[parts.Count], null, e.Message) { Explored = scenarios }, clock.Elapsed);
-                    continue;
-                }
-                var result = ExhaustiveLayouts.Combine(bound, parts.Select(x => x.Result).ToArray());
-                var shown = parts.FirstOrDefault(x => x.Result.Counterexample is not null) ?? parts[0];
-                cell(new Cell(p, m, shown.Explored, result, null) { Layouts = shown.Layouts, Parts = parts, Explored = scenarios }, clock.Elapsed);
+                cell(ExploreCell(p, m, scenarios, choice, bound, nmi, job.Irqs), clock.Elapsed);
             }
         }
+    }
+
+    /// <summary>
+    /// One cell: its scenarios explored in order (sites with IRQs on, then off, then under a spinlock),
+    /// stopping at the first counterexample; an assumption the patcher breaks is the cell's error.
+    /// </summary>
+    public static Cell ExploreCell(PatcherInfo p, IFetchModel m, IReadOnlyList<ExhaustiveScenario> scenarios, LayoutChoice choice, ExhaustiveBound bound, bool nmi, string irqs)
+    {
+        var parts = new List<ScenarioPart>();
+        try
+        {
+            foreach (var scenario in scenarios)
+            {
+                var part = Explore(p, m, scenario, choice, BoundFor(bound, scenario.InterruptsOff, nmi, irqs));
+                parts.Add(part);
+                if (part.Result.Outcome == ExhaustiveOutcome.Counterexample) break;
+            }
+        }
+        catch (ExhaustiveAssumptionException e)
+        {
+            return new Cell(p, m, scenarios[parts.Count], null, e.Message) { Explored = scenarios };
+        }
+        var result = ExhaustiveLayouts.Combine(bound, parts.Select(x => x.Result).ToArray());
+        var shown = parts.FirstOrDefault(x => x.Result.Counterexample is not null) ?? parts[0];
+        return new Cell(p, m, shown.Explored, result, null) { Layouts = shown.Layouts, Parts = parts, Explored = scenarios };
     }
 
     /// <summary>

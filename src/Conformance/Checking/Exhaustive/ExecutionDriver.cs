@@ -90,10 +90,17 @@ public sealed class ExecutionDriver(IReadOnlyList<Decision> prefix, int preempti
             if (Steps >= bound.StepBudget) { HitBudget = true; break; }
             if (path is not null)
             {
-                var key = ExplorationState.Of(rig, effect!, current, _iterations, _yielded, trappedAt, _interrupts.Count);
+                // With no preemption bound the running CPU decides nothing (every enabled CPU is an
+                // alternative, and no switch is refused), so it is left out of the key (spec/exhaustive.md, "Visited states").
+                var key = ExplorationState.Of(rig, effect!, bound.IsUnbounded ? -1 : current, _iterations, _yielded, trappedAt, _interrupts.Count);
                 if (!path.Add(key)) { Cycled = true; break; }
                 // Points inside the prefix were recorded by the execution that made it; only the new part is looked up.
-                if (_cursor >= prefix.Count && visited!.SubsumedOrAdd(key, preemptionLimit - Preemptions, (int)(bound.StepBudget - Steps)))
+                // With no preemption bound a state seen before is pruned whatever the budgets: no preemption budget
+                // exists, and the step budget may be ignored because a "verified" then requires that no execution
+                // was cut by it (ExhaustiveExplorer), so the search was the one an unlimited budget makes.
+                if (_cursor >= prefix.Count && (bound.IsUnbounded
+                        ? visited!.SubsumedOrAdd(key, 0, 0)
+                        : visited!.SubsumedOrAdd(key, preemptionLimit - Preemptions, (int)(bound.StepBudget - Steps))))
                 {
                     Pruned = true;
                     break;
