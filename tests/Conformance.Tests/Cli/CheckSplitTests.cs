@@ -34,6 +34,8 @@ public class CheckSplitTests
         Assert.Equal("uniform-random", json.RootElement.GetProperty("strategy").GetString());   // the default search is named too (format 2)
     }
 
+    private static JsonSchemaSubset Schema => ReportSchemas.Load("check-report.schema.json");
+
     [Fact]
     public void The_merged_shards_are_the_unsharded_run_byte_for_byte()
     {
@@ -44,7 +46,10 @@ public class CheckSplitTests
         {
             var bytes = Json(["--shard", shard, "--threads", "1"]);
             using (var doc = JsonDocument.Parse(bytes))
+            {
                 Assert.Equal(int.Parse(shard[..1]), doc.RootElement.GetProperty("shard").GetProperty("index").GetInt32());
+                Assert.Empty(Schema.Validate(doc.RootElement));   // a shard's document is a check report too (with its shard)
+            }
             string path = Path.Combine(dir, $"shard{shard[0]}.json");
             File.WriteAllBytes(path, bytes);
             shards.Add(path);
@@ -54,6 +59,9 @@ public class CheckSplitTests
         Assert.True(exit == 0, error);
         Assert.Contains("naive-text-poke", output);
         Assert.Equal(whole, File.ReadAllBytes(merged));
+        // What merge writes is the check report (spec/check-report.schema.json), whatever the shards.
+        using (var doc = JsonDocument.Parse(File.ReadAllBytes(merged)))
+            Assert.Empty(Schema.Validate(doc.RootElement));
 
         var (missingExit, _, missing) = CliProcess.Run(["merge", shards[0], shards[1]]);
         Assert.Equal(2, missingExit);
