@@ -34,7 +34,7 @@ public static class CheckCommand
         var shard = new Option<string>("--shard") { Description = "Run only part I of N of the campaign (I/N, e.g. 1/2); merge joins the parts' JSON." };
         var plugin = new Worker.PluginOptions();
         var json = new Option<FileInfo?>("--json") { Description = "Also write the results as JSON to this file (- for standard output; the table then goes to standard error). Schema: spec/check-report.schema.json." };
-        var junit = new Option<FileInfo?>("--junit") { Description = "Also write the results as JUnit XML to this file: one test case per cell, a failure for each cell that disagrees with its expectation." };
+        var junit = new Option<FileInfo?>("--junit") { Description = "Also write the results as JUnit XML to this file (- for standard output): one test case per cell (with --mutants: per mutant and model), a failure for each cell that disagrees with its expectation (a mutant that survives)." };
         var failureDb = StoredCases.Option();
         var layoutsFrom = LayoutsFrom.Option();
         var quick = new Option<bool>("--quick") { Description = "Only the random matrix: no bounded proof per cell (so no cell is verified; spec/verdicts.md, \"Settled verdicts\")." };
@@ -48,25 +48,23 @@ public static class CheckCommand
         mutants.AddTo(command);
         command.SetAction(parse =>
         {
-            if (parse.GetValue(junit) is not null && (mutants.Requested(parse) || exhaustive.Requested(parse)))
-                throw new UsageException($"--junit is written by the verdict matrix only, not with {(mutants.Requested(parse) ? "--mutants" : "--exhaustive")} (spec/reports.md)");
             mutants.CheckOptions(parse, [patchers, emulatorRuns, strategy, shard, quick, layoutsFrom, byClass, failureDb, plugin.Paths]);
             if (mutants.Requested(parse))
             {
-                OutputPath.Check("--json", parse.GetValue(json));
+                OutputPath.CheckAll(("--json", parse.GetValue(json)), ("--junit", parse.GetValue(junit)));
                 var (bound, cpus) = exhaustive.ForMutants(parse);
                 var a = parse.GetValue(runs);
                 if (a <= 0) throw new UsageException($"--runs {a}: must be a positive number of cases");
                 int max = parse.GetValue(maxCpus), t = parse.GetValue(threads);
                 if (max is < 1 or > 8) throw new UsageException($"--max-cpus {max}: must be 1 to 8");
                 if (t < 1) throw new UsageException($"--threads {t}: must be at least 1");
-                return mutants.Execute(parse, new MutantsCheck.Settings(a, ParseSeed(parse.GetValue(seed)), max, t, bound, cpus), ChooseModels(parse.GetValue(models)), parse.GetValue(json));
+                return mutants.Execute(parse, new MutantsCheck.Settings(a, ParseSeed(parse.GetValue(seed)), max, t, bound, cpus), ChooseModels(parse.GetValue(models)), parse.GetValue(json), parse.GetValue(junit));
             }
             exhaustive.CheckOptions(parse, [runs, seed, maxCpus, emulatorRuns, strategy, shard, quick, layoutsFrom, byClass]);
             // Before any work: a bad path must not cost the campaign.
             OutputPath.CheckAll(("--json", parse.GetValue(json)), ("--junit", parse.GetValue(junit)));
             return exhaustive.Requested(parse)
-                ? exhaustive.Execute(parse, ChoosePatchers(parse.GetValue(patchers), plugin.Read(parse)), ChooseModels(parse.GetValue(models)), parse.GetValue(json), Threads(parse.GetValue(threads)))
+                ? exhaustive.Execute(parse, ChoosePatchers(parse.GetValue(patchers), plugin.Read(parse)), ChooseModels(parse.GetValue(models)), parse.GetValue(json), Threads(parse.GetValue(threads)), parse.GetValue(junit))
                 : Execute(new CheckArguments(parse.GetValue(patchers), parse.GetValue(models), parse.GetValue(runs), parse.GetValue(seed),
                     parse.GetValue(maxCpus), parse.GetValue(emulatorRuns), parse.GetValue(strategy)!, parse.GetValue(threads), parse.GetValue(shard),
                     plugin.Read(parse), parse.GetValue(json)) { LayoutsFrom = parse.GetValue(layoutsFrom), ByClass = parse.GetValue(byClass), FailureDb = parse.GetValue(failureDb), Junit = parse.GetValue(junit), Quick = parse.GetValue(quick) });

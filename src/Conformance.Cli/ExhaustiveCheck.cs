@@ -124,7 +124,7 @@ public sealed class ExhaustiveCheck
     }
 
     /// <summary>Runs the exhaustive mode over the chosen patchers and models; the exit code says whether every cell agrees.</summary>
-    public int Execute(ParseResult parse, PluginCatalog patchers, IReadOnlyList<IFetchModel> models, FileInfo? json, int threads = 1)
+    public int Execute(ParseResult parse, PluginCatalog patchers, IReadOnlyList<IFetchModel> models, FileInfo? json, int threads = 1, FileInfo? junit = null)
     {
         int cpus = parse.GetValue(_cpus), sites = parse.GetValue(_sites), patches = parse.GetValue(_patches);
         if (cpus is < 2 or > 3) throw new UsageException($"--cpus {cpus}: the exhaustive scenario has 2 or 3 CPUs");
@@ -195,8 +195,13 @@ public sealed class ExhaustiveCheck
         Console.WriteLine(disagree == 0
             ? $"All {cells.Count - outOfReach} cells within the scenario's reach agree with their expectations (undecided ones: the suite decides){(outOfReach > 0 ? $"; {outOfReach} expected failure(s) out of its reach" : "")}."
             : $"{disagree} of {cells.Count} cells disagree with their expectations.");
-        // Its path was checked before the exploration (CheckCommand).
-        if (json is not null) WriteJson(json, job, bound, cells, Names(parse, "--patcher"), Names(parse, "--model"), patchers);
+        // Their paths were checked before the exploration (CheckCommand). The JUnit XML is read from the JSON document: they cannot disagree.
+        if (json is not null || junit is not null)
+        {
+            var document = Document(job, bound, cells, Names(parse, "--patcher"), Names(parse, "--model"), patchers);
+            if (json is not null) OutputPath.Write("--json", json, JsonSerializer.Serialize(document, JsonOptions.Indented) + "\n");
+            if (junit is not null) OutputPath.Write("--junit", junit, ExhaustiveJunit.Xml(JsonSerializer.SerializeToElement(document, JsonOptions.Indented)));
+        }
         return disagree == 0 ? Cli.Ok : Cli.Failed;
     }
 
@@ -491,10 +496,11 @@ public sealed class ExhaustiveCheck
             new("red", "ERROR", [$"{patcher} / {model}: {CellOutcome.PluginError}: {message}"], false, false,
                 JsonSerializer.SerializeToElement(new
                 {
-                    patcher, model, scenario, outcome = "error", expected = (string?)null, expectedFailure = (string?)null, agrees = false, outOfReach = (string?)null,
+                    // Every field a cell has (spec/exhaustive-report.schema.json), in the same order.
+                    patcher, model, nmiMayEndStiShadow = false, scenario, outcome = "error", expected = (string?)null, expectedFailure = (string?)null, agrees = false, outOfReach = (string?)null,
                     error = $"{CellOutcome.PluginError}: {message}", executions = (long?)null, executionsByPreemptions = (object?)null, budgetHits = (long?)null,
                     summary = (string?)null, property = (string?)null, violation = (string?)null, counterexamplePreemptions = (int?)null,
-                    counterexampleSteps = (long?)null, schedule = (string?)null, replay = (string?)null,
+                    counterexampleSteps = (long?)null, schedule = (string?)null, replay = (string?)null, layouts = (object?)null, scenarios = (object?)null,
                 }, JsonOptions.Indented));
     }
 
@@ -542,7 +548,8 @@ public sealed class ExhaustiveCheck
         parse.CommandResult.Children.OfType<System.CommandLine.Parsing.OptionResult>().Where(o => o.Option.Name == option)
             .SelectMany(o => o.Tokens.Select(t => t.Value)).ToArray();
 
-    private static void WriteJson(FileInfo file, Worker.ExhaustiveJob job, ExhaustiveBound bound, List<CellResult> cells,
+    /// <summary>The <c>--json</c> document (spec/exhaustive-report.schema.json).</summary>
+    private static object Document(Worker.ExhaustiveJob job, ExhaustiveBound bound, List<CellResult> cells,
         string[] patcherNames, string[] modelNames, PluginCatalog catalog)
     {
         string Outcome(CellResult c) => c.Json.GetProperty("outcome").GetString()!;
@@ -573,6 +580,6 @@ public sealed class ExhaustiveCheck
             },
             results = cells.Select(c => c.Json),
         };
-        OutputPath.Write("--json", file, JsonSerializer.Serialize(data, JsonOptions.Indented) + "\n");
+        return data;
     }
 }

@@ -9,7 +9,8 @@ namespace Conformance.Cli;
 /// disagrees with history (an <c>error</c> when it has no verdict), carrying the violation and the
 /// replay command, and <c>skipped</c> for an open cell; a counterexample history expects is in the
 /// passing case's <c>system-out</c>. One <c>testsuite</c> for the emulator's instruction families.
-/// No times: the file depends on the run's results only.
+/// No times: the file depends on the run's results only. <c>check --exhaustive</c> and
+/// <c>check --mutants</c> write theirs with <see cref="ExhaustiveJunit"/> and <see cref="MutantsJunit"/>.
 /// </summary>
 public static class JunitReport
 {
@@ -19,10 +20,18 @@ public static class JunitReport
         var emulator = Suite("emulator vs Iced", report.Emulator.Select(f => new XElement("testcase",
             new XAttribute("classname", "emulator"), new XAttribute("name", f.Family),
             f.Verdict == "pass" ? null : new XElement("failure", new XAttribute("message", $"disagrees with Iced in {f.Cases} cases"), new XAttribute("type", "emulator")))).ToArray(), report);
-        var suites = new XElement("testsuites", new XAttribute("name", "conformance check"),
-            Counts([matrix, emulator]), matrix, emulator);
-        return new XDeclaration("1.0", "utf-8", null) + "\n" + suites + "\n";
+        return Document("conformance check", matrix, emulator);
     }
+
+    /// <summary>The whole file: a <c>testsuites</c> element named <paramref name="name"/> with the counts of its suites' cases.</summary>
+    internal static string Document(string name, params XElement[] suites) =>
+        new XDeclaration("1.0", "utf-8", null) + "\n" + new XElement("testsuites", new XAttribute("name", name), Counts(suites), suites) + "\n";
+
+    /// <summary>A <c>testsuite</c> with the counts of its cases and these properties (the run's settings, the tool).</summary>
+    internal static XElement Suite(string name, IReadOnlyList<XElement> cases, params (string Name, object Value)[] properties) =>
+        new("testsuite", new XAttribute("name", name), Counts(cases),
+            new XElement("properties", properties.Select(p => new XElement("property", new XAttribute("name", p.Name), new XAttribute("value", p.Value)))),
+            cases);
 
     private static XElement Case(CellReport c)
     {
@@ -41,16 +50,10 @@ public static class JunitReport
     }
 
     private static XElement Suite(string name, XElement[] cases, CheckReport report) =>
-        new("testsuite", new XAttribute("name", name), Counts(cases),
-            new XElement("properties",
-                new XElement("property", new XAttribute("name", "seed"), new XAttribute("value", report.Seed)),
-                new XElement("property", new XAttribute("name", "casesPerCell"), new XAttribute("value", report.RunsPerCell)),
-                new XElement("property", new XAttribute("name", "strategy"), new XAttribute("value", report.Strategy ?? "")),
-                new XElement("property", new XAttribute("name", "tool"), new XAttribute("value", $"{report.Tool.Name} {report.Tool.Version}"))),
-            cases);
+        Suite(name, cases, ("seed", report.Seed), ("casesPerCell", report.RunsPerCell), ("strategy", report.Strategy ?? ""), ("tool", $"{report.Tool.Name} {report.Tool.Version}"));
 
     /// <summary>The counts of test cases, failures, errors and skipped ones, of cases or of suites.</summary>
-    private static XAttribute[] Counts(IReadOnlyList<XElement> elements)
+    internal static XAttribute[] Counts(IReadOnlyList<XElement> elements)
     {
         var cases = elements.SelectMany(e => e.Name == "testcase" ? [e] : e.Elements("testcase")).ToArray();
         return [new("tests", cases.Length), new("failures", cases.Count(c => c.Element("failure") is not null)),

@@ -51,7 +51,7 @@ public sealed class MutantsCheck
     /// <summary>What one run shares: the random search's budget and the exhaustive bound.</summary>
     public sealed record Settings(int Runs, ulong Seed, int MaxCpus, int Threads, ExhaustiveBound Bound, int Cpus);
 
-    public int Execute(ParseResult parse, Settings s, IReadOnlyList<IFetchModel> models, FileInfo? json)
+    public int Execute(ParseResult parse, Settings s, IReadOnlyList<IFetchModel> models, FileInfo? json, FileInfo? junit = null)
     {
         var names = parse.GetValue(_mutant) ?? [];
         IReadOnlyList<MutantInfo> chosen;
@@ -64,6 +64,7 @@ public sealed class MutantsCheck
                 new { mutants = names, models = models.Select(m => m.Name).ToArray(), runs = s.Runs, seed = s.Seed, maxCpus = s.MaxCpus, cpus = s.Cpus,
                     preemptions = s.Bound.Preemptions, maxExecutions = s.Bound.MaxExecutions },
                 JsonSerializer.SerializeToNode(report, Json)!.AsObject(), Json).ToJsonString(Json) + "\n");
+        if (junit is not null) OutputPath.Write("--junit", junit, MutantsJunit.Xml(report));
         return report.Killed == report.Total ? Cli.Ok : Cli.Failed;
     }
 

@@ -232,24 +232,28 @@ public class BadPluginTests(BadPluginRun run) : IClassFixture<BadPluginRun>
     [Fact]
     public void Exhaustive_check_runs_plugins_in_workers_and_keeps_the_good_ones_results()
     {
-        string file = Path.GetTempFileName();
-        try
-        {
-            var (exit, output, error) = CliProcess.Run(["check", "--exhaustive", "--preemptions", "1", "--plugin", BadPluginRun.Plugin,
-                "--patcher", "bad-plugins-good", "--patcher", "loops-in-steps", "--patcher", "Conformance.BadPlugins.ThrowingConstructor",
-                "--model", "atomic", .. BadPluginRun.Limits, "--json", file]);
-            Assert.True(exit == 1, output + error);
-            Assert.Contains("bad-plugins-good / atomic: verified", output);
-            Assert.Contains($"loops-in-steps / atomic: plugin-error: loops-in-steps ({Dll}: Conformance.BadPlugins.LoopsInSteps) did not finish within 2 s (wall time) in Steps", output);
-            Assert.Contains($"Conformance.BadPlugins.ThrowingConstructor / atomic: plugin-error: {Dll}: Conformance.BadPlugins.ThrowingConstructor threw InvalidOperationException in the constructor", output);
-            using var json = JsonDocument.Parse(File.ReadAllText(file));
-            var outcomes = json.RootElement.GetProperty("results").EnumerateArray()
-                .ToDictionary(r => r.GetProperty("patcher").GetString()!, r => r.GetProperty("outcome").GetString());
-            Assert.Equal("verified", outcomes["bad-plugins-good"]);
-            Assert.Equal("error", outcomes["loops-in-steps"]);
-            Assert.Equal("error", outcomes["Conformance.BadPlugins.ThrowingConstructor"]);
-        }
-        finally { File.Delete(file); }
+        using var file = new TempFile();
+        using var junit = new TempFile();
+        var (exit, output, error) = CliProcess.Run(["check", "--exhaustive", "--preemptions", "1", "--plugin", BadPluginRun.Plugin,
+            "--patcher", "bad-plugins-good", "--patcher", "loops-in-steps", "--patcher", "Conformance.BadPlugins.ThrowingConstructor",
+            "--model", "atomic", .. BadPluginRun.Limits, "--json", file, "--junit", junit]);
+        Assert.True(exit == 1, output + error);
+        Assert.Contains("bad-plugins-good / atomic: verified", output);
+        Assert.Contains($"loops-in-steps / atomic: plugin-error: loops-in-steps ({Dll}: Conformance.BadPlugins.LoopsInSteps) did not finish within 2 s (wall time) in Steps", output);
+        Assert.Contains($"Conformance.BadPlugins.ThrowingConstructor / atomic: plugin-error: {Dll}: Conformance.BadPlugins.ThrowingConstructor threw InvalidOperationException in the constructor", output);
+        using var json = JsonDocument.Parse(File.ReadAllText(file));
+        var outcomes = json.RootElement.GetProperty("results").EnumerateArray()
+            .ToDictionary(r => r.GetProperty("patcher").GetString()!, r => r.GetProperty("outcome").GetString());
+        Assert.Equal("verified", outcomes["bad-plugins-good"]);
+        Assert.Equal("error", outcomes["loops-in-steps"]);
+        Assert.Equal("error", outcomes["Conformance.BadPlugins.ThrowingConstructor"]);
+        // A cell with no result fits the schema too, and is a JUnit error naming the fault.
+        Assert.Empty(ReportSchemas.Load("exhaustive-report.schema.json").Validate(json.RootElement));
+        var cases = System.Xml.Linq.XDocument.Load(junit.Path).Root!.Element("testsuite")!.Elements("testcase")
+            .ToDictionary(c => (string)c.Attribute("classname")!);
+        Assert.Null(cases["bad-plugins-good"].Element("error"));
+        Assert.Contains("did not finish within 2 s", (string?)cases["loops-in-steps"].Element("error")!.Attribute("message"));
+        Assert.Contains("threw InvalidOperationException in the constructor", (string?)cases["Conformance.BadPlugins.ThrowingConstructor"].Element("error")!.Attribute("message"));
     }
 
     [Theory]

@@ -17,14 +17,10 @@ public class CheckSplitTests
 
     private static byte[] Json(string[] extra)
     {
-        string file = Path.GetTempFileName();
-        try
-        {
-            var (exit, _, error) = CliProcess.Run([.. Campaign, .. extra, "--json", file]);
-            Assert.True(exit == 0, $"check {string.Join(' ', extra)} exited {exit}: {error}");
-            return File.ReadAllBytes(file);
-        }
-        finally { File.Delete(file); }
+        using var file = new TempFile();
+        var (exit, _, error) = CliProcess.Run([.. Campaign, .. extra, "--json", file]);
+        Assert.True(exit == 0, $"check {string.Join(' ', extra)} exited {exit}: {error}");
+        return File.ReadAllBytes(file);
     }
 
     [Fact]
@@ -38,34 +34,38 @@ public class CheckSplitTests
         Assert.Equal("uniform-random", json.RootElement.GetProperty("strategy").GetString());   // the default search is named too (format 2)
     }
 
+    private static JsonSchemaSubset Schema => ReportSchemas.Load("check-report.schema.json");
+
     [Fact]
     public void The_merged_shards_are_the_unsharded_run_byte_for_byte()
     {
-        string dir = Directory.CreateTempSubdirectory().FullName;
-        try
+        using var dir = new TempDirectory();
+        var whole = Json(["--threads", "2"]);
+        var shards = new List<string>();
+        foreach (var shard in new[] { "2/3", "1/3", "3/3" })
         {
-            var whole = Json(["--threads", "2"]);
-            var shards = new List<string>();
-            foreach (var shard in new[] { "2/3", "1/3", "3/3" })
+            var bytes = Json(["--shard", shard, "--threads", "1"]);
+            using (var doc = JsonDocument.Parse(bytes))
             {
-                var bytes = Json(["--shard", shard, "--threads", "1"]);
-                using (var doc = JsonDocument.Parse(bytes))
-                    Assert.Equal(int.Parse(shard[..1]), doc.RootElement.GetProperty("shard").GetProperty("index").GetInt32());
-                string path = Path.Combine(dir, $"shard{shard[0]}.json");
-                File.WriteAllBytes(path, bytes);
-                shards.Add(path);
+                Assert.Equal(int.Parse(shard[..1]), doc.RootElement.GetProperty("shard").GetProperty("index").GetInt32());
+                Assert.Empty(Schema.Validate(doc.RootElement));   // a shard's document is a check report too (with its shard)
             }
-            string merged = Path.Combine(dir, "merged.json");
-            var (exit, output, error) = CliProcess.Run(["merge", .. shards, "--json", merged]);
-            Assert.True(exit == 0, error);
-            Assert.Contains("naive-text-poke", output);
-            Assert.Equal(whole, File.ReadAllBytes(merged));
-
-            var (missingExit, _, missing) = CliProcess.Run(["merge", shards[0], shards[1]]);
-            Assert.Equal(2, missingExit);
-            Assert.Contains("missing shard(s) 3/3", missing);
+            string path = Path.Combine(dir, $"shard{shard[0]}.json");
+            File.WriteAllBytes(path, bytes);
+            shards.Add(path);
         }
-        finally { Directory.Delete(dir, recursive: true); }
+        string merged = Path.Combine(dir, "merged.json");
+        var (exit, output, error) = CliProcess.Run(["merge", .. shards, "--json", merged]);
+        Assert.True(exit == 0, error);
+        Assert.Contains("naive-text-poke", output);
+        Assert.Equal(whole, File.ReadAllBytes(merged));
+        // What merge writes is the check report (spec/check-report.schema.json), whatever the shards.
+        using (var doc = JsonDocument.Parse(File.ReadAllBytes(merged)))
+            Assert.Empty(Schema.Validate(doc.RootElement));
+
+        var (missingExit, _, missing) = CliProcess.Run(["merge", shards[0], shards[1]]);
+        Assert.Equal(2, missingExit);
+        Assert.Contains("missing shard(s) 3/3", missing);
     }
 
     [Theory]

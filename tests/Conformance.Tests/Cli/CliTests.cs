@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Conformance.Tests.Support;
 
 namespace Conformance.Tests.Cli;
 
@@ -55,80 +56,59 @@ public class CliTests
     [Fact]
     public void Check_with_one_cpu_finds_a_call_emulated_without_the_stack_gap()
     {
-        string file = Path.GetTempFileName();
-        try
-        {
-            var (exit, _, error) = Run("check", "--patcher", "int3-emulate-call-no-gap", "--model", "atomic", "--max-cpus", "1",
-                "--runs", "40", "--emulator-runs", "0", "--json", file);
-            Assert.True(exit == 0, error);
-            using var json = JsonDocument.Parse(File.ReadAllText(file));
-            var cell = json.RootElement.GetProperty("matrix")[0];
-            Assert.Equal("fail", cell.GetProperty("verdict").GetString());
-            Assert.Equal(1, cell.GetProperty("shrunkCpus").GetInt32());
-        }
-        finally
-        {
-            File.Delete(file);
-        }
+        using var file = new TempFile();
+        var (exit, _, error) = Run("check", "--patcher", "int3-emulate-call-no-gap", "--model", "atomic", "--max-cpus", "1",
+            "--runs", "40", "--emulator-runs", "0", "--json", file);
+        Assert.True(exit == 0, error);
+        using var json = JsonDocument.Parse(File.ReadAllText(file));
+        var cell = json.RootElement.GetProperty("matrix")[0];
+        Assert.Equal("fail", cell.GetProperty("verdict").GetString());
+        Assert.Equal(1, cell.GetProperty("shrunkCpus").GetInt32());
     }
 
     [Fact]
     public void Check_with_the_same_seed_writes_byte_identical_json()
     {
-        string a = Path.GetTempFileName(), b = Path.GetTempFileName();
-        try
-        {
-            string[] args = ["check", "--patcher", "naive-text-poke", "--patcher", "text-poke-bp", "--model", "atomic", "--model", "block16",
-                             "--runs", "20", "--seed", "9", "--emulator-runs", "1", "--json"];
-            Assert.Equal(0, Run([.. args, a]).Exit);   // naive fails and text-poke-bp passes, as history expects
-            Assert.Equal(0, Run([.. args, b]).Exit);
-            Assert.Equal(File.ReadAllBytes(a), File.ReadAllBytes(b));
-            using var json = JsonDocument.Parse(File.ReadAllText(a));
-            var cells = json.RootElement.GetProperty("matrix").EnumerateArray().ToArray();
-            Assert.Equal(4, cells.Length);
-            var naive = cells.First(c => c.GetProperty("patcher").GetString() == "naive-text-poke");
-            Assert.Equal("fail", naive.GetProperty("verdict").GetString());
-            Assert.Equal("fail", naive.GetProperty("expected").GetString());
-            Assert.Equal("P1-old-new-or-trap", naive.GetProperty("property").GetString());
-            Assert.Equal(2, naive.GetProperty("shrunkCpus").GetInt32());
-            Assert.StartsWith("cf2:naive-text-poke:", naive.GetProperty("replay").GetString());
-            // The case in the one notation, and the violation's step and memory clock apart (spec/timelines.md).
-            Assert.StartsWith("2 CPUs; sites s0 (call site at ", naive.GetProperty("case").GetString());
-            Assert.InRange(naive.GetProperty("violationStep").GetInt64(), 0, naive.GetProperty("shrunkSteps").GetInt64() + 10_000);
-            Assert.True(naive.GetProperty("violationClock").GetInt64() > 0);
-            var passing = cells.First(c => c.GetProperty("patcher").GetString() == "text-poke-bp");
-            Assert.False(passing.TryGetProperty("case", out _));
-        }
-        finally
-        {
-            File.Delete(a);
-            File.Delete(b);
-        }
+        using var a = new TempFile();
+        using var b = new TempFile();
+        string[] args = ["check", "--patcher", "naive-text-poke", "--patcher", "text-poke-bp", "--model", "atomic", "--model", "block16",
+                         "--runs", "20", "--seed", "9", "--emulator-runs", "1", "--json"];
+        Assert.Equal(0, Run([.. args, a]).Exit);   // naive fails and text-poke-bp passes, as history expects
+        Assert.Equal(0, Run([.. args, b]).Exit);
+        Assert.Equal(File.ReadAllBytes(a), File.ReadAllBytes(b));
+        using var json = JsonDocument.Parse(File.ReadAllText(a));
+        var cells = json.RootElement.GetProperty("matrix").EnumerateArray().ToArray();
+        Assert.Equal(4, cells.Length);
+        var naive = cells.First(c => c.GetProperty("patcher").GetString() == "naive-text-poke");
+        Assert.Equal("fail", naive.GetProperty("verdict").GetString());
+        Assert.Equal("fail", naive.GetProperty("expected").GetString());
+        Assert.Equal("P1-old-new-or-trap", naive.GetProperty("property").GetString());
+        Assert.Equal(2, naive.GetProperty("shrunkCpus").GetInt32());
+        Assert.StartsWith("cf2:naive-text-poke:", naive.GetProperty("replay").GetString());
+        // The case in the one notation, and the violation's step and memory clock apart (spec/timelines.md).
+        Assert.StartsWith("2 CPUs; sites s0 (call site at ", naive.GetProperty("case").GetString());
+        Assert.InRange(naive.GetProperty("violationStep").GetInt64(), 0, naive.GetProperty("shrunkSteps").GetInt64() + 10_000);
+        Assert.True(naive.GetProperty("violationClock").GetInt64() > 0);
+        var passing = cells.First(c => c.GetProperty("patcher").GetString() == "text-poke-bp");
+        Assert.False(passing.TryGetProperty("case", out _));
     }
 
     [Fact]
     public void Explain_prints_the_timeline_and_writes_the_html_page_and_the_json_trace()
     {
         var cell = Conformance.Tests.Support.MatrixCells.Get("naive-text-poke", "atomic", false);
-        string html = Path.GetTempFileName(), json = Path.GetTempFileName();
-        try
-        {
-            var (exit, output, error) = Run("explain", cell.Token!.ToString(), "--html", html, "--json", json);
-            Assert.True(exit == 0, error);
-            Assert.StartsWith("naive-text-poke under atomic: P1-old-new-or-trap violated", output);
-            Assert.Contains(">>", output);
-            Assert.Contains("Why this violates P1-old-new-or-trap:", output);
-            Assert.Contains($"explain {cell.Token}", output);
-            Assert.StartsWith("<!DOCTYPE html>", File.ReadAllText(html));
-            Assert.Contains("id=\"offending\"", File.ReadAllText(html));
-            using var trace = JsonDocument.Parse(File.ReadAllText(json));
-            Assert.Equal(cell.Token.ToString(), trace.RootElement.GetProperty("token").GetString());
-        }
-        finally
-        {
-            File.Delete(html);
-            File.Delete(json);
-        }
+        using var html = new TempFile();
+        using var json = new TempFile();
+        var (exit, output, error) = Run("explain", cell.Token!.ToString(), "--html", html, "--json", json);
+        Assert.True(exit == 0, error);
+        Assert.StartsWith("naive-text-poke under atomic: P1-old-new-or-trap violated", output);
+        Assert.Contains(">>", output);
+        Assert.Contains("Why this violates P1-old-new-or-trap:", output);
+        Assert.Contains($"explain {cell.Token}", output);
+        Assert.StartsWith("<!DOCTYPE html>", File.ReadAllText(html));
+        Assert.Contains("id=\"offending\"", File.ReadAllText(html));
+        using var trace = JsonDocument.Parse(File.ReadAllText(json));
+        Assert.Equal(cell.Token.ToString(), trace.RootElement.GetProperty("token").GetString());
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Conformance.Tests.Support;
 
 namespace Conformance.Tests.Cli;
 
@@ -10,45 +11,97 @@ public class ExhaustiveCliTests
     [Fact]
     public void Exhaustive_check_verifies_text_poke_bp_refutes_naive_and_writes_json()
     {
-        string file = Path.GetTempFileName();
-        try
-        {
-            var (exit, output, error) = Run("check", "--exhaustive", "--preemptions", "2", "--patcher", "text-poke-bp", "--patcher", "naive-text-poke",
-                "--model", "block64", "--json", file);
-            Assert.True(exit == 0, output + error);
-            Assert.Contains("text-poke-bp / block64: verified: no counterexample within 2 preemption(s), ", output);
-            Assert.Contains("replay cx2:naive-text-poke:block64:2:1:-:", output);
-            using var json = JsonDocument.Parse(File.ReadAllText(file));
-            Assert.Equal(2, json.RootElement.GetProperty("exhaustive").GetProperty("preemptions").GetInt32());
-            var results = json.RootElement.GetProperty("results").EnumerateArray().ToArray();
-            // The header and summary every report has (spec/reports.md).
-            Assert.Equal(2, json.RootElement.GetProperty("format").GetInt32());
-            Assert.Equal("exhaustive", json.RootElement.GetProperty("report").GetString());
-            Assert.False(string.IsNullOrEmpty(json.RootElement.GetProperty("tool").GetProperty("version").GetString()));
-            var summary = json.RootElement.GetProperty("summary");
-            Assert.Equal(results.Length, summary.GetProperty("cells").GetInt32());
-            Assert.Equal(results.Count(r => r.GetProperty("outcome").GetString() == "verified"), summary.GetProperty("verified").GetInt32());
-            Assert.Equal(exit, summary.GetProperty("exitCode").GetInt32());
-            var bp = results.Single(r => r.GetProperty("patcher").GetString() == "text-poke-bp");
-            Assert.Equal("verified", bp.GetProperty("outcome").GetString());
-            Assert.True(bp.GetProperty("executions").GetInt64() > 0);
-            var naive = results.Single(r => r.GetProperty("patcher").GetString() == "naive-text-poke");
-            Assert.Equal("counterexample", naive.GetProperty("outcome").GetString());
-            Assert.Equal("P1-old-new-or-trap", naive.GetProperty("property").GetString());
-            Assert.True(naive.GetProperty("agrees").GetBoolean());
+        using var file = new TempFile();
+        var (exit, output, error) = Run("check", "--exhaustive", "--preemptions", "2", "--patcher", "text-poke-bp", "--patcher", "naive-text-poke",
+            "--model", "block64", "--json", file);
+        Assert.True(exit == 0, output + error);
+        Assert.Contains("text-poke-bp / block64: verified: no counterexample within 2 preemption(s), ", output);
+        Assert.Contains("replay cx2:naive-text-poke:block64:2:1:-:", output);
+        string text = File.ReadAllText(file);
+        ReportSchemas.AssertValidAndDamageRejected(ReportSchemas.Load("exhaustive-report.schema.json"), text,
+            ("no summary", d => d.AsObject().Remove("summary"), "$: the required field 'summary' is missing"),
+            ("a cell without its replay", d => d["results"]![1]!.AsObject().Remove("replay"), "$.results[1]: the required field 'replay' is missing"),
+            ("an unknown field", d => d["results"]![0]!["runs"] = 3, "$.results[0]: the field 'runs' is not in the schema"),
+            ("an unknown outcome", d => d["results"]![0]!["outcome"] = "found", "$.results[0].outcome: is \"found\", expected one of"),
+            ("an unknown IRQs choice", d => d["exhaustive"]!["irqs"] = "sometimes", "$.exhaustive.irqs: is \"sometimes\", expected one of"),
+            ("a scenario with an unknown field", d => d["results"]![0]!["scenarios"]![0]!["seconds"] = 1, "$.results[0].scenarios[0]: the field 'seconds' is not in the schema"),
+            ("another report", d => d["report"] = "check", "$.report: is \"check\", expected \"exhaustive\""),
+            ("another format", d => d["format"] = 3, "$.format: is 3, expected 2"),
+            ("negative executions", d => d["results"]![0]!["executions"] = -1, "$.results[0].executions: is -1, below the minimum 0"));
+        using var json = JsonDocument.Parse(text);
+        Assert.Equal(2, json.RootElement.GetProperty("exhaustive").GetProperty("preemptions").GetInt32());
+        var results = json.RootElement.GetProperty("results").EnumerateArray().ToArray();
+        // The header and summary every report has (spec/reports.md).
+        Assert.Equal(2, json.RootElement.GetProperty("format").GetInt32());
+        Assert.Equal("exhaustive", json.RootElement.GetProperty("report").GetString());
+        Assert.False(string.IsNullOrEmpty(json.RootElement.GetProperty("tool").GetProperty("version").GetString()));
+        var summary = json.RootElement.GetProperty("summary");
+        Assert.Equal(results.Length, summary.GetProperty("cells").GetInt32());
+        Assert.Equal(results.Count(r => r.GetProperty("outcome").GetString() == "verified"), summary.GetProperty("verified").GetInt32());
+        Assert.Equal(exit, summary.GetProperty("exitCode").GetInt32());
+        var bp = results.Single(r => r.GetProperty("patcher").GetString() == "text-poke-bp");
+        Assert.Equal("verified", bp.GetProperty("outcome").GetString());
+        Assert.True(bp.GetProperty("executions").GetInt64() > 0);
+        var naive = results.Single(r => r.GetProperty("patcher").GetString() == "naive-text-poke");
+        Assert.Equal("counterexample", naive.GetProperty("outcome").GetString());
+        Assert.Equal("P1-old-new-or-trap", naive.GetProperty("property").GetString());
+        Assert.True(naive.GetProperty("agrees").GetBoolean());
 
-            // The printed token replays the counterexample.
-            var replay = Run("replay", naive.GetProperty("replay").GetString()!);
-            Assert.Equal(1, replay.Exit);
-            Assert.Contains("P1-old-new-or-trap violated", replay.Out);
+        // The printed token replays the counterexample.
+        var replay = Run("replay", naive.GetProperty("replay").GetString()!);
+        Assert.Equal(1, replay.Exit);
+        Assert.Contains("P1-old-new-or-trap violated", replay.Out);
 
-            // And explain draws it as a timeline.
-            var explain = Run("explain", naive.GetProperty("replay").GetString()!);
-            Assert.True(explain.Exit == 0, explain.Out + explain.Err);
-            Assert.Contains("Why this violates P1-old-new-or-trap", explain.Out);
-        }
-        finally { File.Delete(file); }
+        // And explain draws it as a timeline.
+        var explain = Run("explain", naive.GetProperty("replay").GetString()!);
+        Assert.True(explain.Exit == 0, explain.Out + explain.Err);
+        Assert.Contains("Why this violates P1-old-new-or-trap", explain.Out);
     }
+
+    /// <summary>
+    /// <c>--junit</c> with <c>--exhaustive</c> (spec/reports.md): a test case per cell, read back
+    /// against the JSON of the same run. Chosen to hold each kind of case: a verified cell (passes),
+    /// an expected counterexample (passes, its replay command in system-out), an expected failure no
+    /// scenario can show without interrupts (skipped, with why), and a cell whose exploration the
+    /// execution limit cuts (incomplete: it disagrees, so it is a failure, as the exit code says).
+    /// </summary>
+    [Fact]
+    public void Exhaustive_junit_has_a_case_per_cell_a_failure_per_disagreeing_cell_and_skips_what_is_out_of_reach()
+    {
+        using var dir = new TempDirectory();
+        var (exit, output, error) = Run("check", "--exhaustive", "--preemptions", "2", "--interrupts", "0", "--max-executions", ExhaustiveJunitLimit,
+            "--patcher", "text-poke-bp", "--patcher", "naive-text-poke", "--patcher", "stub-per-call-reused", "--model", "block64",
+            "--json", dir.File("x.json"), "--junit", dir.File("x.xml"));
+        Assert.True(exit == 1, output + error);
+        var json = JsonDocument.Parse(File.ReadAllText(dir.File("x.json"))).RootElement;
+        Assert.Empty(ReportSchemas.Load("exhaustive-report.schema.json").Validate(json));
+        var results = json.GetProperty("results").EnumerateArray().ToArray();
+        var suite = Assert.Single(System.Xml.Linq.XDocument.Load(dir.File("x.xml")).Root!.Elements("testsuite"));
+        var cases = suite.Elements("testcase").ToArray();
+        Assert.Equal(results.Length, cases.Length);
+        Assert.Equal(results.Length, (int)suite.Attribute("tests")!);
+        string Kind(System.Xml.Linq.XElement c) => c.Elements().Select(e => e.Name.LocalName).SingleOrDefault() ?? "pass";
+        var kinds = results.Zip(cases).ToDictionary(rc => rc.First.GetProperty("patcher").GetString()!, rc =>
+        {
+            Assert.Equal(rc.First.GetProperty("patcher").GetString(), (string?)rc.Second.Attribute("classname"));
+            Assert.Equal(rc.First.GetProperty("model").GetString(), (string?)rc.Second.Attribute("name"));
+            return rc.Second;
+        });
+        // The failures are the disagreeing cells, the skipped ones the out-of-reach cells: the exit code's cells.
+        Assert.Equal(json.GetProperty("summary").GetProperty("disagreeing").GetInt32(), cases.Count(c => Kind(c) == "failure"));
+        Assert.Equal(json.GetProperty("summary").GetProperty("outOfReach").GetInt32(), cases.Count(c => Kind(c) == "skipped"));
+        var bp = kinds["text-poke-bp"].Element("failure")!;
+        Assert.StartsWith("expected pass, but incomplete", (string?)bp.Attribute("message"));
+        Assert.Equal("skipped", Kind(kinds["stub-per-call-reused"]));
+        Assert.StartsWith("out of reach: expected fail", (string?)kinds["stub-per-call-reused"].Element("skipped")!.Attribute("message"));
+        string token = results.Single(r => r.GetProperty("patcher").GetString() == "naive-text-poke").GetProperty("replay").GetString()!;
+        Assert.StartsWith("cx2:", token);
+        Assert.Contains($"replay {token}", kinds["naive-text-poke"].Element("system-out")!.Value);
+        Assert.Equal("2", (string?)suite.Element("properties")!.Elements("property").Single(p => (string?)p.Attribute("name") == "preemptions").Attribute("value"));
+    }
+
+    /// <summary>An execution limit that finds naive-text-poke's counterexample but cuts text-poke-bp's exploration (preemptions 2, no interrupts, block64: found at execution 9; text-poke-bp needs 49 with IRQs on).</summary>
+    private const string ExhaustiveJunitLimit = "20";
 
     /// <summary>
     /// The whole catalog under every model, as <c>check --exhaustive</c> runs it by default (and

@@ -17,6 +17,9 @@ public class OutputPathTests
         { "check --runs 100000 --junit", "--junit" },
         { "merge /no/such/shard.json --junit", "--junit" },
         { "check --exhaustive --preemptions 3 --json", "--json" },
+        { "check --exhaustive --preemptions 3 --junit", "--junit" },
+        { "check --mutants --junit", "--junit" },
+        { "check --mutants --json", "--json" },
         { "bench --json", "--json" },
         { "alarms --json", "--json" },
         { "merge /no/such/shard.json --json", "--json" },
@@ -64,36 +67,28 @@ public class OutputPathTests
     [Fact]
     public void A_report_replaces_the_file_whole_and_leaves_nothing_else_behind()
     {
-        string dir = Directory.CreateTempSubdirectory().FullName;
-        try
-        {
-            string path = Path.Combine(dir, "results.json");
-            File.WriteAllText(path, new string('x', 1_000_000));   // longer than the report: a write in place would leave a tail
-            var (exit, _, error) = CliProcess.Run("check", "--patcher", "text-poke-bp", "--model", "atomic", "--runs", "3", "--emulator-runs", "0", "--json", path);
-            Assert.True(exit == 0, error);
-            string text = File.ReadAllText(path);
-            Assert.StartsWith("{", text);
-            Assert.EndsWith("}\n", text);
-            Assert.Equal([path], Directory.GetFiles(dir));   // neither the probe nor the temporary file is left
-        }
-        finally { Directory.Delete(dir, recursive: true); }
+        using var dir = new TempDirectory();
+        string path = Path.Combine(dir, "results.json");
+        File.WriteAllText(path, new string('x', 1_000_000));   // longer than the report: a write in place would leave a tail
+        var (exit, _, error) = CliProcess.Run("check", "--patcher", "text-poke-bp", "--model", "atomic", "--runs", "3", "--emulator-runs", "0", "--json", path);
+        Assert.True(exit == 0, error);
+        string text = File.ReadAllText(path);
+        Assert.StartsWith("{", text);
+        Assert.EndsWith("}\n", text);
+        Assert.Equal([path], Directory.GetFiles(dir));   // neither the probe nor the temporary file is left
     }
 
     [Fact]
     public void Write_is_atomic_and_dash_means_standard_output()
     {
-        string dir = Directory.CreateTempSubdirectory().FullName;
-        try
-        {
-            string path = Path.Combine(dir, "a.txt");
-            OutputPath.Check("--x", path);
-            OutputPath.Write("--x", path, "one");
-            OutputPath.Write("--x", path, "two");
-            Assert.Equal("two", File.ReadAllText(path));
-            Assert.Equal([path], Directory.GetFiles(dir));
-            OutputPath.Check("--x", OutputPath.Stdout);   // accepted: a later --json - writes to standard output
-            Assert.True(OutputPath.IsStdout("-"));
-        }
-        finally { Directory.Delete(dir, recursive: true); }
+        using var dir = new TempDirectory();
+        string path = Path.Combine(dir, "a.txt");
+        OutputPath.Check("--x", path);
+        OutputPath.Write("--x", path, "one");
+        OutputPath.Write("--x", path, "two");
+        Assert.Equal("two", File.ReadAllText(path));
+        Assert.Equal([path], Directory.GetFiles(dir));
+        OutputPath.Check("--x", OutputPath.Stdout);   // accepted: a later --json - writes to standard output
+        Assert.True(OutputPath.IsStdout("-"));
     }
 }

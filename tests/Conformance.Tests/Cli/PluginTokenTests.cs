@@ -31,29 +31,26 @@ public class PluginTokenTests
     [Fact]
     public void Check_prints_replay_and_explain_lines_that_carry_the_plugin_and_work_when_pasted()
     {
-        string plugin = Relative(Mutants), json = Path.GetTempFileName();
-        try
-        {
-            var (exit, output, error) = CliProcess.Run("check", "--plugin", plugin, "--patcher", "mutant-text-poke-bp-no-sync1", "--model", "block16",
-                "--runs", "50", "--emulator-runs", "0", "--json", json);
-            Assert.True(exit == 0, output + error);   // the mutant fails under block16, as it declares
-            using (var doc = JsonDocument.Parse(File.ReadAllText(json)))
-                Assert.Equal(plugin, ReplayToken.Parse(doc.RootElement.GetProperty("matrix")[0].GetProperty("replay").GetString()!).Plugin);
+        string plugin = Relative(Mutants);
+        using var json = new TempFile();
+        var (exit, output, error) = CliProcess.Run("check", "--plugin", plugin, "--patcher", "mutant-text-poke-bp-no-sync1", "--model", "block16",
+            "--runs", "50", "--emulator-runs", "0", "--json", json);
+        Assert.True(exit == 0, output + error);   // the mutant fails under block16, as it declares
+        using (var doc = JsonDocument.Parse(File.ReadAllText(json)))
+            Assert.Equal(plugin, ReplayToken.Parse(doc.RootElement.GetProperty("matrix")[0].GetProperty("replay").GetString()!).Plugin);
 
-            string replay = PrintedLine(output, "| replay ");
-            Assert.EndsWith($" --plugin {plugin}", replay);
-            Assert.Contains($"explain TOKEN --plugin {plugin}", output);   // the hint too
+        string replay = PrintedLine(output, "| replay ");
+        Assert.EndsWith($" --plugin {plugin}", replay);
+        Assert.Contains($"explain TOKEN --plugin {plugin}", output);   // the hint too
 
-            var replayed = CliProcess.RunPasted(replay);
-            Assert.True(replayed.Exit == 1, replayed.Out + replayed.Err);
-            Assert.Contains("P1-old-new-or-trap", replayed.Out);
+        var replayed = CliProcess.RunPasted(replay);
+        Assert.True(replayed.Exit == 1, replayed.Out + replayed.Err);
+        Assert.Contains("P1-old-new-or-trap", replayed.Out);
 
-            var explained = CliProcess.RunPasted(PrintedLine(replayed.Out, " -- explain "));
-            Assert.True(explained.Exit == 0, explained.Out + explained.Err);
-            Assert.Contains("Why this violates P1-old-new-or-trap", explained.Out);
-            Assert.EndsWith($" --plugin {plugin}", PrintedLine(explained.Out, " -- explain "));   // the timeline's own replay line
-        }
-        finally { File.Delete(json); }
+        var explained = CliProcess.RunPasted(PrintedLine(replayed.Out, " -- explain "));
+        Assert.True(explained.Exit == 0, explained.Out + explained.Err);
+        Assert.Contains("Why this violates P1-old-new-or-trap", explained.Out);
+        Assert.EndsWith($" --plugin {plugin}", PrintedLine(explained.Out, " -- explain "));   // the timeline's own replay line
     }
 
     [Fact]

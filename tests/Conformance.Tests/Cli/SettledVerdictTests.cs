@@ -4,6 +4,7 @@ using Conformance.Generators;
 using Conformance.Generators.Campaigns;
 using Conformance.Machine;
 using Conformance.Patching;
+using Conformance.Tests.Support;
 
 namespace Conformance.Tests.Cli;
 
@@ -107,28 +108,24 @@ public class SettledVerdictTests
         var verdicts = new List<string[]>();
         foreach (var seed in new[] { "1", "2" })
         {
-            string file = Path.GetTempFileName();
-            try
+            using var file = new TempFile();
+            var (exit, output, error) = CliTests.Run("check", "--patcher", "cs-prefix", "--patcher", "text-poke-bp", "--patcher", "v8-jump-table",
+                "--seed", seed, "--emulator-runs", "0", "--failure-db", "off", "--json", file);
+            Assert.True(exit == 0, output + error);
+            using var json = JsonDocument.Parse(File.ReadAllText(file));
+            var cells = json.RootElement.GetProperty("matrix").EnumerateArray().ToArray();
+            Assert.Equal(15, cells.Length);
+            foreach (var c in cells)
             {
-                var (exit, output, error) = CliTests.Run("check", "--patcher", "cs-prefix", "--patcher", "text-poke-bp", "--patcher", "v8-jump-table",
-                    "--seed", seed, "--emulator-runs", "0", "--failure-db", "off", "--json", file);
-                Assert.True(exit == 0, output + error);
-                using var json = JsonDocument.Parse(File.ReadAllText(file));
-                var cells = json.RootElement.GetProperty("matrix").EnumerateArray().ToArray();
-                Assert.Equal(15, cells.Length);
-                foreach (var c in cells)
-                {
-                    string name = $"{c.GetProperty("patcher").GetString()}/{c.GetProperty("model").GetString()} at seed {seed}";
-                    bool isVerified = c.GetProperty("verified").GetBoolean();
-                    bool found = c.TryGetProperty("foundBy", out var by) && by.GetString() is not null;
-                    Assert.True(isVerified ^ found, $"{name}: neither verified nor found (or both)");
-                    Assert.Equal(c.GetProperty("verdict").GetString() == "fail", found);
-                }
-                Assert.Equal(cells.Count(c => c.GetProperty("verified").GetBoolean()), json.RootElement.GetProperty("summary").GetProperty("verified").GetInt32());
-                verdicts.Add(cells.Select(c => $"{c.GetProperty("patcher").GetString()}/{c.GetProperty("model").GetString()}: {c.GetProperty("verdict").GetString()} {c.GetProperty("verified").GetBoolean()}").ToArray());
-                Assert.Contains("Bounded proof per cell", output);
+                string name = $"{c.GetProperty("patcher").GetString()}/{c.GetProperty("model").GetString()} at seed {seed}";
+                bool isVerified = c.GetProperty("verified").GetBoolean();
+                bool found = c.TryGetProperty("foundBy", out var by) && by.GetString() is not null;
+                Assert.True(isVerified ^ found, $"{name}: neither verified nor found (or both)");
+                Assert.Equal(c.GetProperty("verdict").GetString() == "fail", found);
             }
-            finally { File.Delete(file); }
+            Assert.Equal(cells.Count(c => c.GetProperty("verified").GetBoolean()), json.RootElement.GetProperty("summary").GetProperty("verified").GetInt32());
+            verdicts.Add(cells.Select(c => $"{c.GetProperty("patcher").GetString()}/{c.GetProperty("model").GetString()}: {c.GetProperty("verdict").GetString()} {c.GetProperty("verified").GetBoolean()}").ToArray());
+            Assert.Contains("Bounded proof per cell", output);
         }
         Assert.Equal(verdicts[0], verdicts[1]);
         Assert.Contains("cs-prefix/block32: fail False", verdicts[0]);
@@ -138,19 +135,15 @@ public class SettledVerdictTests
     [Fact]
     public void Quick_runs_no_proof_and_verifies_nothing()
     {
-        string file = Path.GetTempFileName();
-        try
-        {
-            var (exit, output, error) = CliTests.Run("check", "--quick", "--patcher", "text-poke-bp", "--runs", "5", "--emulator-runs", "0", "--failure-db", "off", "--json", file);
-            Assert.True(exit == 0, output + error);
-            using var json = JsonDocument.Parse(File.ReadAllText(file));
-            Assert.Equal(0, json.RootElement.GetProperty("summary").GetProperty("verified").GetInt32());
-            Assert.True(json.RootElement.GetProperty("options").GetProperty("quick").GetBoolean());
-            Assert.All(json.RootElement.GetProperty("matrix").EnumerateArray(), c => Assert.False(c.TryGetProperty("proof", out _)));
-            Assert.Contains("No bounded proof (--quick)", output);
-            Assert.DoesNotContain("verified", output.Split('\n').Where(l => l.Contains("text-poke-bp") && l.Contains('│')).Single());
-        }
-        finally { File.Delete(file); }
+        using var file = new TempFile();
+        var (exit, output, error) = CliTests.Run("check", "--quick", "--patcher", "text-poke-bp", "--runs", "5", "--emulator-runs", "0", "--failure-db", "off", "--json", file);
+        Assert.True(exit == 0, output + error);
+        using var json = JsonDocument.Parse(File.ReadAllText(file));
+        Assert.Equal(0, json.RootElement.GetProperty("summary").GetProperty("verified").GetInt32());
+        Assert.True(json.RootElement.GetProperty("options").GetProperty("quick").GetBoolean());
+        Assert.All(json.RootElement.GetProperty("matrix").EnumerateArray(), c => Assert.False(c.TryGetProperty("proof", out _)));
+        Assert.Contains("No bounded proof (--quick)", output);
+        Assert.DoesNotContain("verified", output.Split('\n').Where(l => l.Contains("text-poke-bp") && l.Contains('│')).Single());
     }
 
     [Theory]

@@ -42,22 +42,19 @@ public class CaseNotationTests
     public void Replay_explain_and_the_json_trace_give_one_token_the_same_case_text()
     {
         var cell = MatrixCells.Get("naive-text-poke", "atomic", false);
-        string token = cell.Token!.ToString(), json = Path.GetTempFileName();
-        try
-        {
-            var replay = CliProcess.Run("replay", token);
-            var explain = CliProcess.Run("explain", token, "--json", json);
-            Assert.True(explain.Exit == 0, explain.Err);
-            string fromReplay = replay.Out.Split('\n').Single(l => l.StartsWith("shrunk case: ", StringComparison.Ordinal))["shrunk case: ".Length..].TrimEnd('\r');
-            using var trace = JsonDocument.Parse(File.ReadAllText(json));
-            string fromJson = trace.RootElement.GetProperty("case").GetProperty("notation").GetString()!;
-            Assert.Equal(fromReplay, fromJson);
-            Assert.Equal(cell.ShrunkCase!.ToString(), fromReplay);   // and the tests' messages (VerdictMatrixTests, PatcherAssert)
-            Assert.Contains("line offset", fromReplay);
-            // explain wraps its header at 160 columns: unwrapped, the case line is the same text.
-            Assert.Equal(fromReplay, HeaderValue(explain.Out, "case"));
-        }
-        finally { File.Delete(json); }
+        string token = cell.Token!.ToString();
+        using var json = new TempFile();
+        var replay = CliProcess.Run("replay", token);
+        var explain = CliProcess.Run("explain", token, "--json", json);
+        Assert.True(explain.Exit == 0, explain.Err);
+        string fromReplay = replay.Out.Split('\n').Single(l => l.StartsWith("shrunk case: ", StringComparison.Ordinal))["shrunk case: ".Length..].TrimEnd('\r');
+        using var trace = JsonDocument.Parse(File.ReadAllText(json));
+        string fromJson = trace.RootElement.GetProperty("case").GetProperty("notation").GetString()!;
+        Assert.Equal(fromReplay, fromJson);
+        Assert.Equal(cell.ShrunkCase!.ToString(), fromReplay);   // and the tests' messages (VerdictMatrixTests, PatcherAssert)
+        Assert.Contains("line offset", fromReplay);
+        // explain wraps its header at 160 columns: unwrapped, the case line is the same text.
+        Assert.Equal(fromReplay, HeaderValue(explain.Out, "case"));
     }
 
     /// <summary>A header field of a text timeline, its wrapped continuation lines joined.</summary>

@@ -54,37 +54,30 @@ public class ScanCliTests
     [Fact]
     public void Check_by_class_json_has_the_header_and_a_summary()
     {
-        string json = Path.GetTempFileName();
-        try
-        {
-            var (exit, _, error) = CliProcess.Run("check", "--layouts-from", ScanData.Object, "--by-class", "--patcher", "text-poke-bp", "--model", "atomic",
-                "--runs", "3", "--emulator-runs", "0", "--json", json);
-            Assert.True(exit == 0, error);
-            var root = JsonDocument.Parse(File.ReadAllText(json)).RootElement;
-            Assert.Equal(2, root.GetProperty("format").GetInt32());
-            Assert.Equal("by-class", root.GetProperty("report").GetString());
-            Assert.False(string.IsNullOrEmpty(root.GetProperty("tool").GetProperty("version").GetString()));
-            Assert.Equal(["text-poke-bp"], root.GetProperty("options").GetProperty("patchers").EnumerateArray().Select(p => p.GetString()));
-            Assert.Equal(3, root.GetProperty("options").GetProperty("runs").GetInt32());
-            var summary = root.GetProperty("summary");
-            Assert.Equal(root.GetProperty("results").GetArrayLength(), summary.GetProperty("pairs").GetInt32());
-            Assert.Equal(0, summary.GetProperty("disagreeing").GetInt32());
-            Assert.Equal(exit, summary.GetProperty("exitCode").GetInt32());
-        }
-        finally { File.Delete(json); }
+        using var json = new TempFile();
+        var (exit, _, error) = CliProcess.Run("check", "--layouts-from", ScanData.Object, "--by-class", "--patcher", "text-poke-bp", "--model", "atomic",
+            "--runs", "3", "--emulator-runs", "0", "--json", json);
+        Assert.True(exit == 0, error);
+        var root = JsonDocument.Parse(File.ReadAllText(json)).RootElement;
+        Assert.Equal(2, root.GetProperty("format").GetInt32());
+        Assert.Equal("by-class", root.GetProperty("report").GetString());
+        Assert.False(string.IsNullOrEmpty(root.GetProperty("tool").GetProperty("version").GetString()));
+        Assert.Equal(["text-poke-bp"], root.GetProperty("options").GetProperty("patchers").EnumerateArray().Select(p => p.GetString()));
+        Assert.Equal(3, root.GetProperty("options").GetProperty("runs").GetInt32());
+        var summary = root.GetProperty("summary");
+        Assert.Equal(root.GetProperty("results").GetArrayLength(), summary.GetProperty("pairs").GetInt32());
+        Assert.Equal(0, summary.GetProperty("disagreeing").GetInt32());
+        Assert.Equal(exit, summary.GetProperty("exitCode").GetInt32());
     }
 
     [Fact]
     public void The_same_files_give_the_same_json()
     {
-        string a = Path.GetTempFileName(), b = Path.GetTempFileName();
-        try
-        {
-            Assert.Equal(0, CliProcess.Run("scan", ScanData.Object, ScanData.Vmlinux, "--json", a).Exit);
-            Assert.Equal(0, CliProcess.Run("scan", ScanData.Object, ScanData.Vmlinux, "--json", b).Exit);
-            Assert.Equal(File.ReadAllText(a), File.ReadAllText(b));
-        }
-        finally { File.Delete(a); File.Delete(b); }
+        using var a = new TempFile();
+        using var b = new TempFile();
+        Assert.Equal(0, CliProcess.Run("scan", ScanData.Object, ScanData.Vmlinux, "--json", a).Exit);
+        Assert.Equal(0, CliProcess.Run("scan", ScanData.Object, ScanData.Vmlinux, "--json", b).Exit);
+        Assert.Equal(File.ReadAllText(a), File.ReadAllText(b));
     }
 
     [Theory]
