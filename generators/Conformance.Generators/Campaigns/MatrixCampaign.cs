@@ -185,8 +185,11 @@ public static class MatrixCampaign
                 Runs = PatchCheck.Run(patcher.Create, model, PatchCaseRealizer.Realize(g, probe), nmi).Schedule!.Runs.Select(r => new RunGenome(r.Cpu, r.Steps)).ToArray(),
             };
         // After FsCheck's shrinking, the suite's own minimization (CaseMinimizer), checked under the same model and switch.
+        // A plug-in's runs cross a process boundary each: its minimization does without the explorer's schedules.
+        CaseMinimizer.Reschedule? reschedule = patcher.IsPlugin ? null
+            : (g, property, interrupts) => ExploredSchedule.Of(g, property, interrupts, patcher.Create, probe, model, nmi, out _);
         PatchCaseGenome Minimize(PatchCaseGenome g) =>
-            CaseMinimizer.Minimize(g, x => PatchCheck.Run(patcher.Create, model, PatchCaseRealizer.Realize(x, probe), nmi).First);
+            CaseMinimizer.Minimize(g, x => PatchCheck.Run(patcher.Create, model, PatchCaseRealizer.Realize(x, probe), nmi).First, reschedule: reschedule);
         var outcome = PropertyRunner.Run(name, PatchCaseGen.Arbitrary(maxCpus, search, Record, layouts), Problems, settings,
             describe: g => PatchCaseRealizer.Realize(g, probe).ToString(), minimize: Minimize);
         var expected = CellExpectation(patcher.Expectations, model.Name, nmi);

@@ -1,0 +1,84 @@
+using Conformance.Checking;
+using Conformance.Checking.Exhaustive;
+using Conformance.Machine;
+using Conformance.Patching;
+
+namespace Conformance.Generators;
+
+/// <summary>
+/// A minimization step of <see cref="CaseMinimizer"/> that the greedy removals cannot make: a new
+/// schedule for a failing genome's case, found by the exhaustive explorer (spec/exhaustive.md) on
+/// the same sites, CPUs and tasks, as a genome the random side replays. The removals only drop and
+/// shorten, so a violation that the shrunk schedule reaches in its fair run (after one run) stays as
+/// late as that run makes it; the explorer finds the interleaving that reaches it in a few steps.
+/// Deterministic: the explorer's order is fixed, and the choice among its failing executions
+/// (fewest preemptions, then the earliest violation, then the first) depends on nothing else.
+/// </summary>
+public static class ExploredSchedule
+{
+    /// <summary>The explorer's bound for one rescheduling: the bench's preemptions, a small execution budget (each is one run of the case).</summary>
+    public const int MaxPreemptions = 3, MaxExecutions = 1500;
+
+    /// <summary>After the first failing execution of the wanted property, this many more are looked at for an earlier violation (same or more preemptions).</summary>
+    public const int LookAhead = 300;
+
+    /// <summary>
+    /// <paramref name="g"/> with the schedule (runs, interrupts, fetch choices) of the explorer's
+    /// failing execution of its realized case that violates <paramref name="property"/> first, with
+    /// the earliest violation among those it looked at; null when the case is not one the explorer
+    /// takes (a concurrent patch, a spinlock, the patching CPU running sites, 3 tasks, 3 patches) or
+    /// none was found. <paramref name="interrupts"/>: the most deliveries the explorer may choose (a
+    /// preempting timer needs 2 tasks per reader: the genome gets them). <paramref name="runs"/>: the
+    /// case runs it took.
+    /// </summary>
+    public static PatchCaseGenome? Of(PatchCaseGenome g, string property, int interrupts, Func<IPatcher> create, IPatcher probe, IFetchModel model, bool nmi, out long runs)
+    {
+        runs = 0;
+        var shape = g with
+        {
+            Cpus = Math.Clamp(g.Cpus, 2, 3),
+            TasksPerCpu = interrupts > 0 ? 2 : 1,
+            PatcherRunsSites = false,
+            Runs = [],
+            Interrupts = [],
+            FetchChoices = [],
+            Explore = null,
+        };
+        var c = PatchCaseRealizer.Realize(shape, probe);
+        if (c.Concurrent.Count > 0 || c.Sites.Any(s => s.Spinlock) || c.Batches.Count is < 1 or > ExhaustiveScenario.MaxPatches) return null;
+        // The case keeps its own staleness window (the candidate must fail as the random side runs it),
+        // and the visited-state hashing needs an unbounded one: explored without it.
+        var bound = new ExhaustiveBound(MaxPreemptions, MaxExecutions: MaxExecutions) { Interrupts = Math.Min(interrupts, ExhaustiveBound.MaxInterrupts), Hashing = false };
+        Schedule? best = null;
+        long bestStep = long.MaxValue, seen = 0, after = -1;
+        void Observe(ExecutionDriver driver, CaseResult result)
+        {
+            seen++;
+            if (result.First is { } v && v.Property == property && v.Step < bestStep)
+            {
+                bestStep = v.Step;
+                best = driver.Recorded;
+                if (after < 0) after = seen;
+            }
+            if (after >= 0 && seen - after >= LookAhead) throw new Enough();
+        }
+        try
+        {
+            var result = ExhaustiveExplorer.Explore(create, model, c, bound, stopAtFirst: false, Observe, nmi);
+            runs = result.Runs;
+        }
+        catch (Enough) { runs = seen; }
+        catch (ExhaustiveAssumptionException) { runs = seen; return null; }
+        if (best is null) return null;
+        return shape with
+        {
+            Runs = best.Runs.Select(r => new RunGenome(r.Cpu, r.Steps)).ToArray(),
+            // The realizer takes an interrupt's CPU modulo the readers (CPUs 0..n-2: the last patches) and its step modulo the steps.
+            Interrupts = best.Interrupts.Select(i => new InterruptGenome((int)i.AtStep, i.Cpu, (int)i.Kind, i.InShadow)).ToArray(),
+            FetchChoices = [.. best.FetchChoices],
+        };
+    }
+
+    /// <summary>Ends an exploration once enough was seen (thrown from its observer).</summary>
+    private sealed class Enough : Exception;
+}
