@@ -17,7 +17,7 @@ namespace Conformance.Generators;
 public static class ExploredSchedule
 {
     /// <summary>The explorer's bound for one rescheduling: the bench's preemptions, a small execution budget (each is one run of the case).</summary>
-    public const int MaxPreemptions = 3, MaxExecutions = 1500;
+    public const int MaxPreemptions = 3, MaxExecutions = 3000;
 
     /// <summary>After the first failing execution of the wanted property, this many more are looked at for an earlier violation (same or more preemptions).</summary>
     public const int LookAhead = 300;
@@ -46,9 +46,11 @@ public static class ExploredSchedule
         };
         var c = PatchCaseRealizer.Realize(shape, probe);
         if (c.Concurrent.Count > 0 || c.Sites.Any(s => s.Spinlock) || c.Batches.Count is < 1 or > ExhaustiveScenario.MaxPatches) return null;
-        // The case keeps its own staleness window (the candidate must fail as the random side runs it),
-        // and the visited-state hashing needs an unbounded one: explored without it.
-        var bound = new ExhaustiveBound(MaxPreemptions, MaxExecutions: MaxExecutions) { Interrupts = Math.Min(interrupts, ExhaustiveBound.MaxInterrupts), Hashing = false };
+        // Explored as the exhaustive scenario is, with an unbounded staleness window (the visited-state
+        // hashing needs one); the candidate then runs with the case's own window in the minimizer's
+        // check, which rejects it if it read bytes older than that window allows.
+        c = c with { StalenessWindow = long.MaxValue };
+        var bound = new ExhaustiveBound(MaxPreemptions, MaxExecutions: MaxExecutions) { Interrupts = Math.Min(interrupts, ExhaustiveBound.MaxInterrupts) };
         Schedule? best = null;
         long bestStep = long.MaxValue, seen = 0, after = -1;
         void Observe(ExecutionDriver driver, CaseResult result)
