@@ -33,6 +33,28 @@ public static class ExploredSchedule
     /// </summary>
     public static PatchCaseGenome? Of(PatchCaseGenome g, string property, int interrupts, Func<IPatcher> create, IPatcher probe, IFetchModel model, bool nmi, out long runs)
     {
+        // The explorer takes neither a concurrent patch nor a spinlock (readers would share its word):
+        // a site under a spinlock is tried as a plain site, then as one run with IRQs off (what the
+        // lock, taken with IRQs off, does to the sync IPI). Plainer sites first: without their second
+        // patch, then with it (the minimizer's size counts site options before steps).
+        runs = 0;
+        SiteGenome[] Sites(bool again, bool off) =>
+            g.Sites.Select(s => s with { Rival = -2, Spinlock = false, Again = again ? s.Again : -2, InterruptsOff = s.InterruptsOff || (off && s.Spinlock) }).ToArray();
+        var variants = (from off in new[] { false, true }
+                        from again in new[] { false, true }
+                        select g with { Sites = Sites(again, off) })
+            .DistinctBy(v => v.ToString()).ToArray();
+        foreach (var v in variants)
+        {
+            var found = Explored(v, property, interrupts, create, probe, model, nmi, out long r);
+            runs += r;
+            if (found is not null) return found;
+        }
+        return null;
+    }
+
+    private static PatchCaseGenome? Explored(PatchCaseGenome g, string property, int interrupts, Func<IPatcher> create, IPatcher probe, IFetchModel model, bool nmi, out long runs)
+    {
         runs = 0;
         var shape = g with
         {
