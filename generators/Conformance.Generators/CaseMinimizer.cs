@@ -25,7 +25,7 @@ public static class CaseMinimizer
     /// its first violation's property; <paramref name="start"/> itself when it passes, is explored by a
     /// strategy (not data yet) or nothing smaller fails.
     /// </summary>
-    public static PatchCaseGenome Minimize(PatchCaseGenome start, FirstViolation check, int maxChecks = DefaultMaxChecks)
+    public static PatchCaseGenome Minimize(PatchCaseGenome start, FirstViolation check, int maxChecks = DefaultMaxChecks, Reschedule? reschedule = null)
     {
         if (start.Explore is not null || check(start) is not { } first) return start;
         string property = first.Property;
@@ -42,31 +42,82 @@ public static class CaseMinimizer
         }
         var current = start;
         var size = Size(start, first);
+        // Keeps a candidate that still fails with the property and is smaller.
+        bool Keep(PatchCaseGenome candidate)
+        {
+            if (Check(candidate) is not { } v || v.Property != property) return false;
+            var s = Size(candidate, v);
+            if (Compare(s, size) >= 0) return false;
+            current = candidate;
+            size = s;
+            return true;
+        }
         // The same case in realized form (indices taken modulo what they index, runs on one CPU merged) is the first candidate.
         var normal = Normalize(start);
         if (Check(normal) is { } nv && nv.Property == property && Compare(Size(normal, nv), size) <= 0) { current = normal; size = Size(normal, nv); }
 
-        bool changed = true;
-        while (changed && checks < maxChecks)
+        int minCpus = 1;   // 2 once a 2-CPU case was taken over a 1-CPU one (below): the pass does not go back
+        void Greedy()
         {
-            changed = false;
-            // One pass: after a kept change the candidates are those of the new genome, from the same position on.
-            for (int position = 0; checks < maxChecks; position++)
+            bool changed = true;
+            while (changed && checks < maxChecks)
             {
-                var candidate = Candidates(current).Skip(position).FirstOrDefault();
-                if (candidate is null) break;
-                candidate = Normalize(candidate);
-                if (Check(candidate) is not { } v || v.Property != property) continue;
-                var s = Size(candidate, v);
-                if (Compare(s, size) >= 0) continue;
-                current = candidate;
-                size = s;
-                changed = true;
-                position--;   // the new genome's candidate at this position is a different one
+                changed = false;
+                // One pass: after a kept change the candidates are those of the new genome, from the same position on.
+                for (int position = 0; checks < maxChecks; position++)
+                {
+                    var candidate = Candidates(current, minCpus).Skip(position).FirstOrDefault();
+                    if (candidate is null) break;
+                    if (!Keep(Normalize(candidate))) continue;
+                    changed = true;
+                    position--;   // the new genome's candidate at this position is a different one
+                }
+            }
+        }
+        Greedy();
+
+        // Then a new schedule found by the explorer (ExploredSchedule), smallest shape first: 2 CPUs
+        // before 3, no interrupt before one; the first kept one is the smallest this step reaches,
+        // and the greedy pass runs again on it. A 1-CPU case (the patching CPU runs the sites) is
+        // already smaller than any shape the explorer takes.
+        if (reschedule is null) return current;
+        if (current.Cpus >= 2)
+        {
+            foreach (int cpus in Enumerable.Range(2, Math.Min(3, current.Cpus) - 1))
+                foreach (int interrupts in Enumerable.Range(0, Math.Min(3, current.Interrupts.Length) + 1))
+                    if (reschedule(current with { Cpus = cpus }, property, interrupts) is { } explored && Keep(Normalize(explored)))
+                    {
+                        Greedy();
+                        return current;
+                    }
+            return current;
+        }
+        // A 1-CPU case (the patching CPU runs the sites between its own steps) is smaller by CPUs than
+        // any the explorer makes, but can need more interrupts or many more steps: a 2-CPU case (a
+        // writer and a reader) with fewer interrupts, or as many and at most half the steps, is taken
+        // instead (spec/performance.md, "Minimal counterexamples"), and minimized in turn.
+        foreach (int interrupts in Enumerable.Range(0, Math.Min(3, current.Interrupts.Length) + 1))
+        {
+            if (reschedule(current with { Cpus = 2, PatcherRunsSites = false }, property, interrupts) is not { } explored) continue;
+            explored = Normalize(explored);
+            if (Check(explored) is not { } v || v.Property != property) continue;
+            if (explored.Interrupts.Length < current.Interrupts.Length || (explored.Interrupts.Length == current.Interrupts.Length && 2 * v.Step <= size[5]))
+            {
+                current = explored;
+                size = Size(explored, v);
+                minCpus = 2;
+                Greedy();
+                break;
             }
         }
         return current;
     }
+
+    /// <summary>
+    /// A new schedule for <paramref name="g"/>'s sites and CPUs with at most <paramref name="interrupts"/>
+    /// interrupts under which it fails with <paramref name="property"/> (<see cref="ExploredSchedule"/>), or null.
+    /// </summary>
+    public delegate PatchCaseGenome? Reschedule(PatchCaseGenome g, string property, int interrupts);
 
     /// <summary>
     /// How big a failing genome is, compared in order: CPUs, interrupts, tasks per CPU, sites, site and
@@ -119,9 +170,9 @@ public static class CaseMinimizer
     }
 
     /// <summary>The changes tried, most aggressive first, in a fixed order.</summary>
-    private static IEnumerable<PatchCaseGenome> Candidates(PatchCaseGenome g)
+    private static IEnumerable<PatchCaseGenome> Candidates(PatchCaseGenome g, int minCpus)
     {
-        if (g.Cpus > 1) yield return g with { Cpus = g.Cpus - 1 };
+        if (g.Cpus > minCpus) yield return g with { Cpus = g.Cpus - 1 };
         if (g.Interrupts.Length > 1) yield return g with { Interrupts = [] };
         for (int i = 0; i < g.Interrupts.Length; i++) yield return g with { Interrupts = Without(g.Interrupts, i) };
         if (g.TasksPerCpu > 1) yield return g with { TasksPerCpu = g.TasksPerCpu - 1 };

@@ -185,8 +185,13 @@ public static class MatrixCampaign
                 Runs = PatchCheck.Run(patcher.Create, model, PatchCaseRealizer.Realize(g, probe), nmi).Schedule!.Runs.Select(r => new RunGenome(r.Cpu, r.Steps)).ToArray(),
             };
         // After FsCheck's shrinking, the suite's own minimization (CaseMinimizer), checked under the same model and switch.
+        // A patcher from outside the suite's library (a plug-in, whose runs cross a process boundary each,
+        // or the same type loaded in process: both minimize alike) does without the explorer's schedules;
+        // a schedule is not explored on more CPUs than the cell may have (--max-cpus).
+        CaseMinimizer.Reschedule? reschedule = patcher.IsPlugin || patcher.Type.Assembly != typeof(IPatcher).Assembly ? null
+            : (g, property, interrupts) => Math.Clamp(g.Cpus, 2, 3) > maxCpus ? null : ExploredSchedule.Of(g, property, interrupts, patcher.Create, probe, model, nmi, out _);
         PatchCaseGenome Minimize(PatchCaseGenome g) =>
-            CaseMinimizer.Minimize(g, x => PatchCheck.Run(patcher.Create, model, PatchCaseRealizer.Realize(x, probe), nmi).First);
+            CaseMinimizer.Minimize(g, x => PatchCheck.Run(patcher.Create, model, PatchCaseRealizer.Realize(x, probe), nmi).First, reschedule: reschedule);
         var outcome = PropertyRunner.Run(name, PatchCaseGen.Arbitrary(maxCpus, search, Record, layouts), Problems, settings,
             describe: g => PatchCaseRealizer.Realize(g, probe).ToString(), minimize: Minimize);
         var expected = CellExpectation(patcher.Expectations, model.Name, nmi);

@@ -208,10 +208,12 @@ public sealed record Explanation(IReadOnlyList<string> Lines, IReadOnlyList<long
         landmarks.AddRange(delivered.Select(d => d.Step));
         landmarks.AddRange(delivered.Select(StiBefore).OfType<InstructionRetired>().Select(r => r.Step));
 
-        // The sti whose shadow the delivery fell in: the CPU's last instruction, just before.
+        // The sti whose shadow the delivery fell in: the CPU's last instruction before it, with no other
+        // delivery on the CPU in between (other CPUs may have stepped meanwhile: the shadow lasts until
+        // this CPU's next instruction, however many machine steps later).
         InstructionRetired? StiBefore(EventDelivered d) =>
             events.OfType<InstructionRetired>().LastOrDefault(r => r.Cpu == d.Cpu && r.Step < d.Step) is { Instruction: { HostName: null } i } r &&
-            i.Instruction.Mnemonic == Mnemonic.Sti && r.Step == d.Step - 1 ? r : null;
+            i.Instruction.Mnemonic == Mnemonic.Sti && !events.OfType<EventDelivered>().Any(o => o.Cpu == d.Cpu && o.Step > r.Step && o.Step < d.Step) ? r : null;
         string Shadow(EventDelivered d) => StiBefore(d) is { } sti ? $" (in the STI shadow of the sti at step {sti.Step})" : "";
         landmarks.Add(switched.Step);
         landmarks.AddRange(slot.Select(s => s.Step));
