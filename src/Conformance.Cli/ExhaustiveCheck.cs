@@ -497,7 +497,7 @@ public sealed class ExhaustiveCheck
                 JsonSerializer.SerializeToElement(new
                 {
                     // Every field a cell has (spec/exhaustive-report.schema.json), in the same order.
-                    patcher, model, nmiMayEndStiShadow = false, scenario, outcome = "error", expected = (string?)null, expectedFailure = (string?)null, agrees = false, outOfReach = (string?)null,
+                    patcher, model, nmiMayEndStiShadow = false, variant = (string?)null, scenario, outcome = "error", expected = (string?)null, expectedFailure = (string?)null, agrees = false, outOfReach = (string?)null,
                     error = $"{CellOutcome.PluginError}: {message}", executions = (long?)null, executionsByPreemptions = (object?)null, budgetHits = (long?)null,
                     summary = (string?)null, property = (string?)null, violation = (string?)null, counterexamplePreemptions = (int?)null,
                     counterexampleSteps = (long?)null, schedule = (string?)null, replay = (string?)null, layouts = (object?)null, scenarios = (object?)null,
