@@ -97,8 +97,10 @@ public class SettledVerdictTests
     }
 
     /// <summary>
-    /// The verdict of every cell of cs-prefix (history undecided), text-poke-bp and v8-jump-table is the
-    /// same at two seeds, and each cell says whether it is verified or found (the Done-when of issue 12).
+    /// The verdict of every cell of cs-prefix (history undecided) and v8-jump-table is the same at two
+    /// seeds, and each cell says whether it is verified or found (the Done-when of issue 12). (text-poke-bp,
+    /// verified in every model by its own test above, was a third patcher here: its 1,200 passing random
+    /// cases were the test's dearest part and added no seed-dependent cell.)
     /// At seed 1 cs-prefix's random cases tear block32 and miss block16 and architectural; at seed 2 the
     /// other way round: the kept counterexamples settle them.
     /// </summary>
@@ -109,12 +111,12 @@ public class SettledVerdictTests
         foreach (var seed in new[] { "1", "2" })
         {
             using var file = new TempFile();
-            var (exit, output, error) = CliTests.Run("check", "--patcher", "cs-prefix", "--patcher", "text-poke-bp", "--patcher", "v8-jump-table",
+            var (exit, output, error) = CliTests.Run("check", "--patcher", "cs-prefix", "--patcher", "v8-jump-table",
                 "--seed", seed, "--emulator-runs", "0", "--failure-db", "off", "--json", file);
             Assert.True(exit == 0, output + error);
             using var json = JsonDocument.Parse(File.ReadAllText(file));
             var cells = json.RootElement.GetProperty("matrix").EnumerateArray().ToArray();
-            Assert.Equal(15, cells.Length);
+            Assert.Equal(10, cells.Length);
             foreach (var c in cells)
             {
                 string name = $"{c.GetProperty("patcher").GetString()}/{c.GetProperty("model").GetString()} at seed {seed}";
