@@ -60,11 +60,13 @@ public static class CheckCommand
                 if (t < 1) throw new UsageException($"--threads {t}: must be at least 1");
                 return mutants.Execute(parse, new MutantsCheck.Settings(a, ParseSeed(parse.GetValue(seed)), max, t, bound, cpus), ChooseModels(parse.GetValue(models)), parse.GetValue(json), parse.GetValue(junit));
             }
-            exhaustive.CheckOptions(parse, [runs, seed, maxCpus, emulatorRuns, strategy, shard, quick, layoutsFrom, byClass]);
+            exhaustive.CheckOptions(parse, [runs, seed, maxCpus, emulatorRuns, strategy, quick, layoutsFrom, byClass]);
             // Before any work: a bad path must not cost the campaign.
             OutputPath.CheckAll(("--json", parse.GetValue(json)), ("--junit", parse.GetValue(junit)));
+            // The exhaustive mode's shard is read before any plug-in is loaded (the matrix reads its own in Execute).
+            var part = exhaustive.Requested(parse) && parse.GetValue(shard) is { } text ? Usage(() => Shard.Parse(text), null) : null;
             return exhaustive.Requested(parse)
-                ? exhaustive.Execute(parse, ChoosePatchers(parse.GetValue(patchers), plugin.Read(parse)), ChooseModels(parse.GetValue(models)), parse.GetValue(json), Threads(parse.GetValue(threads)), parse.GetValue(junit))
+                ? exhaustive.Execute(parse, ChoosePatchers(parse.GetValue(patchers), plugin.Read(parse)), ChooseModels(parse.GetValue(models)), parse.GetValue(json), Threads(parse.GetValue(threads)), parse.GetValue(junit), part)
                 : Execute(new CheckArguments(parse.GetValue(patchers), parse.GetValue(models), parse.GetValue(runs), parse.GetValue(seed),
                     parse.GetValue(maxCpus), parse.GetValue(emulatorRuns), parse.GetValue(strategy)!, parse.GetValue(threads), parse.GetValue(shard),
                     plugin.Read(parse), parse.GetValue(json)) { LayoutsFrom = parse.GetValue(layoutsFrom), ByClass = parse.GetValue(byClass), FailureDb = parse.GetValue(failureDb), Junit = parse.GetValue(junit), Quick = parse.GetValue(quick) });

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
 using Conformance.Checking.Exhaustive;
+using Conformance.Generators.Campaigns;
 using Conformance.Machine;
 using Conformance.Patching;
 using Spectre.Console;
@@ -124,8 +125,9 @@ public sealed class ExhaustiveCheck
     }
 
     /// <summary>Runs the exhaustive mode over the chosen patchers and models; the exit code says whether every cell agrees.</summary>
-    public int Execute(ParseResult parse, PluginCatalog patchers, IReadOnlyList<IFetchModel> models, FileInfo? json, int threads = 1, FileInfo? junit = null)
+    public int Execute(ParseResult parse, PluginCatalog patchers, IReadOnlyList<IFetchModel> models, FileInfo? json, int threads = 1, FileInfo? junit = null, Shard? shard = null)
     {
+        shard ??= Shard.All;
         int cpus = parse.GetValue(_cpus), sites = parse.GetValue(_sites), patches = parse.GetValue(_patches);
         if (cpus is < 2 or > 3) throw new UsageException($"--cpus {cpus}: the exhaustive scenario has 2 or 3 CPUs");
         if (sites is < 1 or > 2) throw new UsageException($"--sites {sites}: the exhaustive scenario has 1 or 2 sites");
@@ -157,53 +159,81 @@ public sealed class ExhaustiveCheck
         var job = new Worker.ExhaustiveJob(models.Select(m => m.Name).ToArray(), cpus, sites, irqs, bound.Preemptions, bound.Iterations, bound.StepBudget, bound.MaxExecutions, bound.Reduce,
             ExhaustiveLayouts.Name(layouts), bound.Interrupts, patches, transitions, abi);
         // The work, in output order: each NMI switch's rows of a patcher (explored and judged together,
-        // see RunGroup); a plug-in's part is one piece (its worker process runs it). Run on `threads`
-        // threads, printed in this order as each piece and all before it are done: the output is that
-        // of one thread.
-        var pieces = new List<Func<IReadOnlyList<Output>>>();
-        foreach (var p in patchers.Patchers)
-        {
-            if (p.IsPlugin)
-            {
-                pieces.Add(() =>
-                {
-                    var o = new List<Output>();
-                    Worker.ExhaustivePlugin.Run(p, job, line => o.Add(new Output(line, null)), cell => o.Add(new Output(null, cell)));
-                    return o;
-                });
-                continue;
-            }
-            pieces.AddRange(Groups(p, models, job));
-        }
-        foreach (var f in patchers.Faults)
-        {
-            pieces.Add(() => [new Output($"{f.Row}: {CellOutcome.PluginError}: {f.Message}", null)]);
-            foreach (var m in models) pieces.Add(() => [new Output(null, CellResult.Faulted(f.Row, m.Name, "(none: the plug-in did not load)", f.Message))]);
-        }
+        // see RunGroup); a plug-in's part is one piece (its worker process runs it), as is a plug-in that
+        // did not load. Run on `threads` threads, printed in this order as each piece and all before it
+        // are done: the output is that of one thread. A piece is also the unit --shard splits.
+        var all = Units(patchers, models, job);
+        var units = shard.Of(all);
+        if (!shard.IsAll)
+            Console.WriteLine($"Shard {shard}: {units.Count} of the run's {all.Count} patcher rows ({string.Join(", ", units.Select(u => u.Name))}); merge joins the shards' --json.");
         var cells = new List<CellResult>();
-        InOrder.Run(pieces, threads, output =>
+        var cellsPerUnit = new List<int>();
+        InOrder.Run(units.Select(u => u.Run).ToArray(), threads, output =>
         {
+            int before = cells.Count;
             foreach (var o in output)
             {
                 if (o.Line is { } line) Console.WriteLine(line);
                 if (o.Cell is { } cell) { cells.Add(cell); Print(cell); }
             }
+            cellsPerUnit.Add(cells.Count - before);
         });
         int disagree = cells.Count(c => !c.Agrees);
         int outOfReach = cells.Count(c => c.OutOfReach);
-        AnsiConsole.Markup(disagree == 0 ? "[green]agreed[/] " : "[red]DISAGREED[/] ");
-        Console.WriteLine(disagree == 0
-            ? $"All {cells.Count - outOfReach} cells within the scenario's reach agree with their expectations (undecided ones: the suite decides){(outOfReach > 0 ? $"; {outOfReach} expected failure(s) out of its reach" : "")}."
-            : $"{disagree} of {cells.Count} cells disagree with their expectations.");
+        PrintLastLine(cells.Count, disagree, outOfReach);
         // Their paths were checked before the exploration (CheckCommand). The JUnit XML is read from the JSON document: they cannot disagree.
         if (json is not null || junit is not null)
         {
-            var document = Document(job, bound, cells, Names(parse, "--patcher"), Names(parse, "--model"), patchers);
+            var document = Document(job, bound, cells, Names(parse, "--patcher"), Names(parse, "--model"), patchers,
+                shard.IsAll ? null : new ExhaustiveShard(shard.Index, shard.Count, all.Count, all.Select(u => u.Name).ToArray(), cellsPerUnit.ToArray()));
             if (json is not null) OutputPath.Write("--json", json, JsonSerializer.Serialize(document, JsonOptions.Indented) + "\n");
             if (junit is not null) OutputPath.Write("--junit", junit, ExhaustiveJunit.Xml(JsonSerializer.SerializeToElement(document, JsonOptions.Indented)));
         }
         return disagree == 0 ? Cli.Ok : Cli.Failed;
     }
+
+    /// <summary>
+    /// The run's work in output order, each unit named: a catalog patcher's NMI switch row
+    /// (<see cref="Groups"/>, named as the row: <c>PATCHER</c> or <c>PATCHER +NMI</c>), a plug-in's
+    /// whole part (its worker runs it), a plug-in that did not load. <c>--shard I/N</c> takes every
+    /// Nth unit; <c>merge</c> interleaves the shards' units back (<see cref="ExhaustiveMerge"/>).
+    /// </summary>
+    private static IReadOnlyList<Unit> Units(PluginCatalog patchers, IReadOnlyList<IFetchModel> models, Worker.ExhaustiveJob job)
+    {
+        var units = new List<Unit>();
+        foreach (var p in patchers.Patchers)
+        {
+            if (p.IsPlugin)
+            {
+                units.Add(new Unit(p.Name, () =>
+                {
+                    var o = new List<Output>();
+                    Worker.ExhaustivePlugin.Run(p, job, line => o.Add(new Output(line, null)), cell => o.Add(new Output(null, cell)));
+                    return o;
+                }));
+                continue;
+            }
+            var rows = NmiRows(p.Expectations);
+            units.AddRange(Groups(p, models, job).Select((g, i) => new Unit(RowName(p.Name, rows[i]), g)));
+        }
+        foreach (var f in patchers.Faults)
+            units.Add(new Unit(f.Row, () =>
+                [new Output($"{f.Row}: {CellOutcome.PluginError}: {f.Message}", null),
+                 .. models.Select(m => new Output(null, CellResult.Faulted(f.Row, m.Name, "(none: the plug-in did not load)", f.Message)))]));
+        return units;
+    }
+
+    /// <summary>The run's last line, with its mark word (also <c>merge</c>'s of exhaustive shards).</summary>
+    public static void PrintLastLine(int cells, int disagree, int outOfReach)
+    {
+        AnsiConsole.Markup(disagree == 0 ? "[green]agreed[/] " : "[red]DISAGREED[/] ");
+        Console.WriteLine(disagree == 0
+            ? $"All {cells - outOfReach} cells within the scenario's reach agree with their expectations (undecided ones: the suite decides){(outOfReach > 0 ? $"; {outOfReach} expected failure(s) out of its reach" : "")}."
+            : $"{disagree} of {cells} cells disagree with their expectations.");
+    }
+
+    /// <summary>One unit of the run's work: its name (what a shard lists) and the work.</summary>
+    private sealed record Unit(string Name, Func<IReadOnlyList<Output>> Run);
 
     /// <summary>A piece of the output: a line, or a cell.</summary>
     public sealed record Output(string? Line, CellResult? Cell);
@@ -550,10 +580,8 @@ public sealed class ExhaustiveCheck
 
     /// <summary>The <c>--json</c> document (spec/exhaustive-report.schema.json).</summary>
     private static object Document(Worker.ExhaustiveJob job, ExhaustiveBound bound, List<CellResult> cells,
-        string[] patcherNames, string[] modelNames, PluginCatalog catalog)
+        string[] patcherNames, string[] modelNames, PluginCatalog catalog, ExhaustiveShard? shard)
     {
-        string Outcome(CellResult c) => c.Json.GetProperty("outcome").GetString()!;
-        int disagreeing = cells.Count(c => !c.Agrees);
         var data = new
         {
             // The header every report has (spec/reports.md): the format of this shape, the tool, the options as parsed.
@@ -561,17 +589,7 @@ public sealed class ExhaustiveCheck
             report = "exhaustive",
             tool = new { name = ToolReport.This.Name, version = ToolReport.This.Version },
             options = new { patchers = patcherNames, models = modelNames, plugins = catalog.Patchers.Where(p => p.IsPlugin).Select(p => p.Name).ToArray() },
-            summary = new
-            {
-                cells = cells.Count,
-                agreeing = cells.Count(c => c.Agrees && !c.OutOfReach),
-                disagreeing,
-                outOfReach = cells.Count(c => c.OutOfReach),
-                verified = cells.Count(c => Outcome(c) == "verified"),
-                counterexamples = cells.Count(c => Outcome(c) == "counterexample"),
-                errors = cells.Count(c => Outcome(c) == "error"),
-                exitCode = disagreeing == 0 ? Cli.Ok : Cli.Failed,
-            },
+            summary = ExhaustiveMerge.Summary(cells.Select(c => c.Json).ToArray()),
             exhaustive = new
             {
                 cpus = job.Cpus, sites = job.Sites, irqsOff = job.Irqs == "off", irqs = job.Irqs, preemptions = bound.IsUnbounded ? (object)"unbounded" : bound.Preemptions, interrupts = bound.Interrupts,
@@ -580,6 +598,10 @@ public sealed class ExhaustiveCheck
             },
             results = cells.Select(c => c.Json),
         };
-        return data;
+        if (shard is null) return data;
+        // A shard's document is the whole run's but for its cells and this field (spec/exhaustive.md, "Shards").
+        var node = JsonSerializer.SerializeToNode(data, JsonOptions.Indented)!.AsObject();
+        node["shard"] = JsonSerializer.SerializeToNode(new { index = shard.Index, count = shard.Count, units = shard.Units, unitNames = shard.UnitNames, cellsPerUnit = shard.CellsPerUnit }, JsonOptions.Indented);
+        return node;
     }
 }

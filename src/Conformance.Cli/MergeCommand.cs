@@ -19,12 +19,45 @@ public static class MergeCommand
         command.SetAction(parse =>
         {
             OutputPath.CheckAll(("--json", parse.GetValue(json)), ("--junit", parse.GetValue(junit)));
-            var merged = Merge(parse.GetValue(files)!.Select(f => f.ToString()).ToArray());
+            var paths = parse.GetValue(files)!.Select(f => f.ToString()).ToArray();
+            if (ExhaustiveShards(paths) is { } roots)
+            {
+                var document = ExhaustiveMerge.Merge(paths, roots);
+                ExhaustiveMerge.Print(document);
+                string text = document.ToJsonString(JsonOptions.Indented) + "\n";
+                if (parse.GetValue(json) is { } j) OutputPath.Write("--json", j, text);
+                if (parse.GetValue(junit) is { } x) OutputPath.Write("--junit", x, ExhaustiveJunit.Xml(System.Text.Json.JsonDocument.Parse(text).RootElement));
+                return document["summary"]!["exitCode"]!.GetValue<int>();
+            }
+            var merged = Merge(paths);
             CheckCommand.Print(merged, merged.Matrix.Select(c => c.Model).Distinct().ToArray());
             CheckCommand.WriteReports(merged, parse.GetValue(json), parse.GetValue(junit));
             return merged.ExitCode;
         });
         return command;
+    }
+
+    /// <summary>
+    /// The shards' documents when they are of <c>check --exhaustive</c> (<see cref="ExhaustiveMerge"/>);
+    /// null when they are of <c>check</c> (<see cref="ShardCheck"/> reads those, and says what is wrong
+    /// with a file that is neither). A mix of the two kinds is a usage error naming both files.
+    /// </summary>
+    private static IReadOnlyList<System.Text.Json.JsonElement>? ExhaustiveShards(IReadOnlyList<string> paths)
+    {
+        var roots = paths.Select(p =>
+        {
+            try { return File.Exists(p) ? System.Text.Json.JsonDocument.Parse(File.ReadAllText(p)).RootElement : (System.Text.Json.JsonElement?)null; }
+            catch (Exception e) when (e is System.Text.Json.JsonException or IOException or UnauthorizedAccessException) { return null; }
+        }).ToArray();
+        var exhaustive = Enumerable.Range(0, paths.Count).Where(i => roots[i] is { } r && ExhaustiveMerge.Is(r)).ToArray();
+        if (exhaustive.Length == 0) return null;
+        var other = Enumerable.Range(0, paths.Count).Where(i => !exhaustive.Contains(i)).ToArray();
+        if (other.Length > 0)
+        {
+            ShardCheck.Read(paths[other[0]]);   // a file that cannot be read, or is not JSON, is named as such
+            throw new UsageException($"{paths[other[0]]}: a check shard, but {paths[exhaustive[0]]} is of check --exhaustive: merge joins shards of one kind of run");
+        }
+        return roots.Select(r => r!.Value).ToArray();
     }
 
     /// <summary>The whole run from its shards; anything wrong with a shard (<see cref="ShardCheck"/>) is a usage error naming its file and the field.</summary>
