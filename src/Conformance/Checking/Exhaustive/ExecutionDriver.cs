@@ -34,6 +34,10 @@ namespace Conformance.Checking.Exhaustive;
 /// and a state this very execution was in before (a cycle) ends it as the step budget does
 /// (<see cref="Cycled"/>: the fair run finishes it; every way on from there was or will be explored
 /// from the first time round).
+/// When the patching CPU runs sites too (<see cref="PatchRigOptions.PatcherRunsSites"/>), its steps are
+/// writer steps only while its patching thread has it (<see cref="IsWriterStep"/>); its tasks are
+/// readers (counted, parked, yielding like any), and the timers that switch between them are explored
+/// choices (<see cref="SharedCpuInterrupts"/>).
 /// </remarks>
 public sealed class ExecutionDriver(IReadOnlyList<Decision> prefix, int preemptionLimit, ExhaustiveBound bound, VisitedStates? visited = null) : IExplorationDrive
 {
