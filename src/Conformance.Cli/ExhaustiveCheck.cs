@@ -323,7 +323,7 @@ public sealed class ExhaustiveCheck
             // A patcher that declines every second patch (kprobe-optimized only patches from a NOP) gets one:
             // without it the row had no scenario and no cell at all.
             ExhaustiveScenario? Make(bool off, bool spinlock, int patches, bool writer) =>
-                ExhaustiveScenario.For(p.Create(), job.Cpus, job.Sites, out declined, off, tasks: BoundFor(bound, off, nmi, job.Irqs).Interrupts > 0 ? 2 : 1,
+                ExhaustiveScenario.For(p.Create(), job.Cpus, job.Sites, out declined, off, tasks: BoundFor(bound, off, nmi, job.Irqs, writer).Interrupts > 0 ? 2 : 1,
                     patches: patches, nmiMayEndStiShadow: nmi, variant: variant, spinlock: spinlock, writerRunsSites: writer);
             var wanted = (from irq in IrqVariants(job.Irqs) from writer in WriterVariants(job.WriterRunsSites) select (irq.Off, irq.Spinlock, writer)).ToArray();
             foreach (var (off, spinlock, writer) in wanted)
@@ -368,7 +368,7 @@ public sealed class ExhaustiveCheck
         {
             foreach (var scenario in scenarios)
             {
-                var part = Explore(p, m, scenario, choice, BoundFor(bound, scenario.InterruptsOff, nmi, irqs));
+                var part = Explore(p, m, scenario, choice, BoundFor(bound, scenario.InterruptsOff, nmi, irqs, scenario.WriterRunsSites));
                 parts.Add(part);
                 if (part.Result.Outcome == ExhaustiveOutcome.Counterexample) break;
             }
@@ -387,9 +387,12 @@ public sealed class ExhaustiveCheck
     /// <c>--irqs both</c> the IRQs-off scenario is explored without interrupt deliveries (it is there
     /// for what IF=0 at a site does to the sync IPI; its costs would triple the run), and an NMI row
     /// gets at least 2 (the NMI and the interrupt it lets in before the instruction the shadow covered).
+    /// Where the patching CPU runs the sites the IRQs-off scenario keeps its interrupts: without a timer
+    /// its patching thread runs its patch in one go, and a task spinning with IRQs off on the int3 of its
+    /// own CPU's preempted thread (a self-deadlock) is found only there.
     /// </summary>
-    public static ExhaustiveBound BoundFor(ExhaustiveBound bound, bool irqsOff, bool nmi, string irqs) =>
-        irqsOff && irqs is "both" or "all" ? bound with { Interrupts = 0 }
+    public static ExhaustiveBound BoundFor(ExhaustiveBound bound, bool irqsOff, bool nmi, string irqs, bool writerRunsSites = false) =>
+        irqsOff && irqs is "both" or "all" && !writerRunsSites ? bound with { Interrupts = 0 }
         : nmi && bound.Interrupts > 0 ? bound with { Interrupts = Math.Max(2, bound.Interrupts) }
         : bound;
 

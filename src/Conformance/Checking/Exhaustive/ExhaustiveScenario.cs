@@ -273,7 +273,8 @@ public sealed record ExhaustiveScenario(string Patcher, int Cpus, int SiteCount,
     /// stub needs a task left inside a stub while a patch completes, so a second task and a
     /// preempting timer (an interrupt bound of 1 or more); with the NMI switch on, an NMI in the
     /// <c>sti</c> shadow and then either a pending preempting timer (2 interrupts) or a second patch
-    /// that rewrites the stub; a deadlock of the kind history names needs a site run with IRQs off.
+    /// that rewrites the stub; a deadlock of the kind history names needs a site run with IRQs off; a
+    /// torn fetch needs a second CPU (on one, the tasks are the patching CPU's own, which serialize when they resume).
     /// </summary>
     public string? OutOfReach(FailureKind kind, ExhaustiveBound bound) => kind switch
     {
@@ -287,6 +288,10 @@ public sealed record ExhaustiveScenario(string Patcher, int Cpus, int SiteCount,
         FailureKind.ReusedStub when NmiMayEndStiShadow && bound.Interrupts < 2 =>
             "the sti stub is left early only after an NMI ends its shadow; a task is then left inside it by the preempting timer the NMI lets in (2 interrupts)",
         FailureKind.Deadlock when !InterruptsOff => "the deadlock needs a site run with IRQs off (--irqs off or both)",
+        FailureKind.Deadlock when Cpus == 1 && bound.Interrupts < 1 =>
+            "on one CPU the deadlock needs the patching thread preempted with its int3 in place: --interrupts 1 or more",
+        // On one CPU every reader is a task of the patching CPU, which runs only after an iretq (a serialization) that follows the thread's stores.
+        FailureKind.TornDecode when Cpus == 1 => "a torn fetch needs a reader on another CPU: the patching CPU's own tasks resume through iretq after its stores, which serializes (--cpus 2 or 3)",
         _ => null,
     };
 
