@@ -63,8 +63,14 @@ public sealed class ExhaustiveCheck
         DefaultValueFactory = _ => "c",
     };
 
+    private readonly Option<string> _writerRunsSites = new("--writer-runs-sites")
+    {
+        Description = "With --exhaustive: whether the patching CPU runs the sites too: off (it only patches), on (its patching thread shares it with tasks, switched by preempting timers, explored choices counted by --interrupts; then --cpus 1 is a scenario) or both (the scenario once each way).",
+        DefaultValueFactory = _ => "off",
+    };
+
     private Option<bool>[] Flags => [_irqsOff, _noReduction];
-    private Option[] Choices => [_layouts, _irqs, _transitions, _abi];
+    private Option[] Choices => [_layouts, _irqs, _transitions, _abi, _writerRunsSites];
     private Option[] Numbers => [_preemptions, _cpus, _sites, _iterations, _stepBudget, _maxExecutions, _interrupts, _patches];
 
     /// <summary>--preemptions: a number 0 to 8 or "unbounded"; anything else is a usage error naming the option.</summary>
@@ -113,7 +119,7 @@ public sealed class ExhaustiveCheck
     /// </summary>
     public (ExhaustiveBound Bound, int Cpus) ForMutants(ParseResult parse)
     {
-        foreach (var o in new Option[] { _exhaustive, _sites, _irqsOff, _irqs, _noReduction, _layouts, _interrupts, _patches, _transitions, _abi })
+        foreach (var o in new Option[] { _exhaustive, _sites, _irqsOff, _irqs, _noReduction, _layouts, _interrupts, _patches, _transitions, _abi, _writerRunsSites })
             if (Given(parse, o)) throw new UsageException($"{o.Name} has no meaning with --mutants (each mutant sets its own scenario)");
         int cpus = parse.GetValue(_cpus);
         if (cpus is < 2 or > 3) throw new UsageException($"--cpus {cpus}: the exhaustive scenario has 2 or 3 CPUs");
@@ -129,7 +135,10 @@ public sealed class ExhaustiveCheck
     {
         shard ??= Shard.All;
         int cpus = parse.GetValue(_cpus), sites = parse.GetValue(_sites), patches = parse.GetValue(_patches);
-        if (cpus is < 2 or > 3) throw new UsageException($"--cpus {cpus}: the exhaustive scenario has 2 or 3 CPUs");
+        string writerRunsSites = parse.GetValue(_writerRunsSites)!;
+        if (writerRunsSites is not ("on" or "off" or "both")) throw new UsageException($"--writer-runs-sites {writerRunsSites}: on, off or both");
+        if (cpus == 1 && writerRunsSites != "on") throw new UsageException("--cpus 1: a 1-CPU scenario needs --writer-runs-sites on (the patching CPU is the only one that runs the sites)");
+        if (cpus is < 1 or > 3) throw new UsageException($"--cpus {cpus}: the exhaustive scenario has 2 or 3 CPUs (1 with --writer-runs-sites on)");
         if (sites is < 1 or > 2) throw new UsageException($"--sites {sites}: the exhaustive scenario has 1 or 2 sites");
         if (patches is < 1 or > ExhaustiveScenario.MaxPatches) throw new UsageException($"--patches {patches}: the exhaustive scenario has 1 or 2 consecutive patches");
         string irqs = Irqs(parse);
@@ -149,6 +158,7 @@ public sealed class ExhaustiveCheck
 
         Console.WriteLine($"Exhaustive exploration: {cpus} CPUs (the last patches), {sites} site(s), {patches} consecutive patch(es), sites run with IRQs {IrqsText(irqs)}" +
                           $"{(bound.Interrupts > 0 ? "; 2 tasks per reader CPU" : "")}" +
+                          $"{writerRunsSites switch { "on" => "; the patching CPU runs the sites too", "both" => "; the patching CPU only patching, then running the sites too", _ => "" }}" +
                           $"{(transitions == "all" ? "; every site kind and transition the patcher accepts" : "")}{abi switch { "both" => "; the C and the callee-saved ABI", "callee-saved" => "; the callee-saved ABI", _ => "" }}; {bound}; " +
                           "staleness bounded by serialization only (spec/exhaustive.md)" + layouts switch
                           {
@@ -157,7 +167,7 @@ public sealed class ExhaustiveCheck
                               _ => ".",
                           });
         var job = new Worker.ExhaustiveJob(models.Select(m => m.Name).ToArray(), cpus, sites, irqs, bound.Preemptions, bound.Iterations, bound.StepBudget, bound.MaxExecutions, bound.Reduce,
-            ExhaustiveLayouts.Name(layouts), bound.Interrupts, patches, transitions, abi);
+            ExhaustiveLayouts.Name(layouts), bound.Interrupts, patches, transitions, abi) { WriterRunsSites = writerRunsSites };
         // The work, in output order: each NMI switch's rows of a patcher (explored and judged together,
         // see RunGroup); a plug-in's part is one piece (its worker process runs it), as is a plug-in that
         // did not load. Run on `threads` threads, printed in this order as each piece and all before it
@@ -342,26 +352,39 @@ public sealed class ExhaustiveCheck
             string? declined = null;
             // A patcher that declines every second patch (kprobe-optimized only patches from a NOP) gets one:
             // without it the row had no scenario and no cell at all.
-            ExhaustiveScenario? Make(bool off, bool spinlock, int patches) =>
-                ExhaustiveScenario.For(p.Create(), job.Cpus, job.Sites, out declined, off, tasks: BoundFor(bound, off, nmi, job.Irqs).Interrupts > 0 ? 2 : 1,
-                    patches: patches, nmiMayEndStiShadow: nmi, variant: variant, spinlock: spinlock);
-            foreach (var (off, spinlock) in IrqVariants(job.Irqs))
-                if ((Make(off, spinlock, job.Patches) ?? (job.Patches > 1 ? Make(off, spinlock, 1) : null)) is { } s)
+            ExhaustiveScenario? Make(bool off, bool spinlock, int patches, bool writer) =>
+                ExhaustiveScenario.For(p.Create(), job.Cpus, job.Sites, out declined, off, tasks: BoundFor(bound, off, nmi, job.Irqs, writer).Interrupts > 0 ? 2 : 1,
+                    patches: patches, nmiMayEndStiShadow: nmi, variant: variant, spinlock: spinlock, writerRunsSites: writer);
+            var wanted = (from irq in IrqVariants(job.Irqs) from writer in WriterVariants(job.WriterRunsSites) select (irq.Off, irq.Spinlock, writer)).ToArray();
+            foreach (var (off, spinlock, writer) in wanted)
+                if ((Make(off, spinlock, job.Patches, writer) ?? (job.Patches > 1 ? Make(off, spinlock, 1, writer) : null)) is { } s)
                     scenarios.Add(s);
                 else break;
             string row = RowName(p.Name, nmi) + variant.Label;
-            if (scenarios.Count < IrqVariants(job.Irqs).Length)
+            if (scenarios.Count < wanted.Length)
             {
                 header($"{row}: no scenario: {declined}");
                 continue;
             }
-            header($"{row}: {scenarios[0]}{(scenarios[0].Patches < job.Patches ? " (one patch: it declines every second patch)" : "")}{string.Concat(scenarios.Skip(1).Select(s => s.Spinlock ? "; then the same under a spinlock taken with IRQs off" : "; then the same with every site run with IRQs off"))}");
+            header($"{row}: {scenarios[0]}{(scenarios[0].Patches < job.Patches ? " (one patch: it declines every second patch)" : "")}{string.Concat(scenarios.Skip(1).Select((s, i) => Then(scenarios[i], s)))}");
             foreach (var m in models)
             {
                 var clock = Stopwatch.StartNew();
                 cell(ExploreCell(p, m, scenarios, choice, bound, nmi, job.Irqs), clock.Elapsed);
             }
         }
+    }
+
+    /// <summary>Whether the patching CPU runs the sites, per scenario a cell explores (<c>--writer-runs-sites</c>), in order.</summary>
+    private static bool[] WriterVariants(string writerRunsSites) => writerRunsSites switch { "on" => [true], "both" => [false, true], _ => [false] };
+
+    /// <summary>How a row's next scenario differs from the one before it, for the row's header.</summary>
+    private static string Then(ExhaustiveScenario previous, ExhaustiveScenario s)
+    {
+        string writer = s.WriterRunsSites ? ", the patching CPU running the sites too" : previous.WriterRunsSites ? ", the patching CPU only patching" : "";
+        if (s.InterruptsOff == previous.InterruptsOff && s.Spinlock == previous.Spinlock)
+            return s.WriterRunsSites ? "; then the same with the patching CPU running the sites too" : "; then the same with the patching CPU only patching";
+        return (s.Spinlock ? "; then the same under a spinlock taken with IRQs off" : s.InterruptsOff ? "; then the same with every site run with IRQs off" : "; then the same with IRQs on") + writer;
     }
 
     /// <summary>
@@ -375,7 +398,7 @@ public sealed class ExhaustiveCheck
         {
             foreach (var scenario in scenarios)
             {
-                var part = Explore(p, m, scenario, choice, BoundFor(bound, scenario.InterruptsOff, nmi, irqs));
+                var part = Explore(p, m, scenario, choice, BoundFor(bound, scenario.InterruptsOff, nmi, irqs, scenario.WriterRunsSites));
                 parts.Add(part);
                 if (part.Result.Outcome == ExhaustiveOutcome.Counterexample) break;
             }
@@ -394,9 +417,12 @@ public sealed class ExhaustiveCheck
     /// <c>--irqs both</c> the IRQs-off scenario is explored without interrupt deliveries (it is there
     /// for what IF=0 at a site does to the sync IPI; its costs would triple the run), and an NMI row
     /// gets at least 2 (the NMI and the interrupt it lets in before the instruction the shadow covered).
+    /// Where the patching CPU runs the sites the IRQs-off scenario keeps its interrupts: without a timer
+    /// its patching thread runs its patch in one go, and a task spinning with IRQs off on the int3 of its
+    /// own CPU's preempted thread (a self-deadlock) is found only there.
     /// </summary>
-    public static ExhaustiveBound BoundFor(ExhaustiveBound bound, bool irqsOff, bool nmi, string irqs) =>
-        irqsOff && irqs is "both" or "all" ? bound with { Interrupts = 0 }
+    public static ExhaustiveBound BoundFor(ExhaustiveBound bound, bool irqsOff, bool nmi, string irqs, bool writerRunsSites = false) =>
+        irqsOff && irqs is "both" or "all" && !writerRunsSites ? bound with { Interrupts = 0 }
         : nmi && bound.Interrupts > 0 ? bound with { Interrupts = Math.Max(2, bound.Interrupts) }
         : bound;
 
@@ -447,7 +473,7 @@ public sealed class ExhaustiveCheck
 
         /// <summary>", over 2 scenarios: IRQs on (N), IRQs off (M)", or nothing for one.</summary>
         public string PartNote => Parts is not { Count: > 1 } ps ? ""
-            : $" over {ps.Count} scenarios: {string.Join(", ", ps.Select(x => $"{(x.Basis.Spinlock ? "spinlock" : x.Basis.InterruptsOff ? "IRQs off" : "IRQs on")} ({x.Result.Executions:N0})"))}";
+            : $" over {ps.Count} scenarios: {string.Join(", ", ps.Select(x => $"{(x.Basis.Spinlock ? "spinlock" : x.Basis.InterruptsOff ? "IRQs off" : "IRQs on")}{(x.Basis.WriterRunsSites ? ", patching CPU runs sites" : "")} ({x.Result.Executions:N0})"))}";
 
         /// <summary>", over 5 layout classes (one-unit @0, split@2 @62, ...)", or nothing for the preferred layout alone.</summary>
         public string LayoutNote => Layouts is not { } ls ? ""
@@ -490,6 +516,7 @@ public sealed class ExhaustiveCheck
                 NmiMayEndStiShadow = Scenario.NmiMayEndStiShadow,
                 Variant = Scenario.Variant,
                 Spinlock = Scenario.Spinlock,
+                WriterRunsSites = Scenario.WriterRunsSites,
             }.ToString()
             : null;
     }
@@ -569,7 +596,7 @@ public sealed class ExhaustiveCheck
         }),
         scenarios = c.Parts?.Select(x => new
         {
-            irqsOff = x.Basis.InterruptsOff, spinlock = x.Basis.Spinlock, scenario = x.Basis.ToString(), outcome = x.Result.Outcome.ToString().ToLowerInvariant(), executions = x.Result.Executions,
+            irqsOff = x.Basis.InterruptsOff, spinlock = x.Basis.Spinlock, writerRunsSites = x.Basis.WriterRunsSites, scenario = x.Basis.ToString(), outcome = x.Result.Outcome.ToString().ToLowerInvariant(), executions = x.Result.Executions,
         }),
     };
 
@@ -595,6 +622,7 @@ public sealed class ExhaustiveCheck
                 cpus = job.Cpus, sites = job.Sites, irqsOff = job.Irqs == "off", irqs = job.Irqs, preemptions = bound.IsUnbounded ? (object)"unbounded" : bound.Preemptions, interrupts = bound.Interrupts,
                 patches = job.Patches, tasksPerCpu = bound.Interrupts > 0 ? 2 : 1, iterations = bound.Iterations, stepBudget = bound.StepBudget,
                 maxExecutions = bound.MaxExecutions, reduction = bound.Reduce, layoutClasses = job.Layouts, transitions = job.Transitions, abi = job.Abi,
+                writerRunsSites = job.WriterRunsSites,
             },
             results = cells.Select(c => c.Json),
         };

@@ -54,9 +54,9 @@ public static class ExhaustiveReplay
                 ?? throw new ArgumentException($"replay token names fetch model '{token.Model}', which does not exist");
             var scenario = (token.Offsets is { } offsets
                     ? ExhaustiveScenario.At(patcher.Create(), token.Cpus, token.Sites, offsets, out string? declined, token.InterruptsOff,
-                        token.Tasks, token.Patches, token.NmiMayEndStiShadow, token.Variant, token.Spinlock)
+                        token.Tasks, token.Patches, token.NmiMayEndStiShadow, token.Variant, token.Spinlock, token.WriterRunsSites)
                     : ExhaustiveScenario.For(patcher.Create(), token.Cpus, token.Sites, out declined, token.InterruptsOff,
-                        tasks: token.Tasks, patches: token.Patches, nmiMayEndStiShadow: token.NmiMayEndStiShadow, variant: token.Variant, spinlock: token.Spinlock))
+                        tasks: token.Tasks, patches: token.Patches, nmiMayEndStiShadow: token.NmiMayEndStiShadow, variant: token.Variant, spinlock: token.Spinlock, writerRunsSites: token.WriterRunsSites))
                 ?? throw new ArgumentException($"replay token's scenario does not exist: {declined}");
             token.Schedule.Validate(token.Cpus);
             ExhaustiveTokenCheck.FetchChoices(patcher.Create, model, scenario.WithSchedule(token.Schedule), scenario.NmiMayEndStiShadow);

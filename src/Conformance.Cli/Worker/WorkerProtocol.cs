@@ -54,7 +54,11 @@ public sealed record MatrixJob(string Model, bool Nmi, int Runs, int FailRuns, u
 /// <summary>The exhaustive scenario and bound, and the models to explore it under.</summary>
 public sealed record ExhaustiveJob(IReadOnlyList<string> Models, int Cpus, int Sites, string Irqs,
     int Preemptions, int Iterations, int StepBudget, int MaxExecutions, bool Reduce, string Layouts = "preferred", int Interrupts = 0, int Patches = 1,
-    string Transitions = "retarget", string Abi = "c");
+    string Transitions = "retarget", string Abi = "c")
+{
+    /// <summary><c>--writer-runs-sites</c>: off, on or both.</summary>
+    public string WriterRunsSites { get; init; } = "off";
+}
 
 /// <summary>A plug-in as <c>describe</c> reads it in the worker: what the command line needs to plan its cells.</summary>
 public sealed record PatcherDescription(string Name, string Description, string Source, IReadOnlyList<Expectation> Expectations);

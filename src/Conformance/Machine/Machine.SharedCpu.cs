@@ -24,6 +24,19 @@ public sealed partial class Machine
     public bool SharesCpu(int cpu) => _writers[cpu] is not null && _runQueues[cpu].Count > 0;
 
     /// <summary>
+    /// Whether the next step of <paramref name="cpu"/> goes to its writer (the exhaustive explorer's
+    /// writer steps): a CPU without tasks whose writer is set, or a shared CPU whose patching thread
+    /// has it and is not finished.
+    /// </summary>
+    public bool WriterHolds(int cpu) => WriterHoldsCpu(cpu);
+
+    /// <summary>Whether <paramref name="cpu"/> shares its CPU with a patching thread that is not finished.</summary>
+    public bool SharedWithActiveWriter(int cpu) => SharesCpu(cpu) && _writers[cpu] is { Done: false };
+
+    /// <summary>Whether a preemption of the patching thread on <paramref name="cpu"/> waits for its next preemption point.</summary>
+    public bool WriterPreemptionWaits(int cpu) => _writerPreempted[cpu];
+
+    /// <summary>
     /// Whether <paramref name="cpu"/> belongs to its writer: always on a CPU without tasks; on a
     /// shared CPU while the patching thread has it and is not finished.
     /// </summary>

@@ -24,6 +24,8 @@ public class ExhaustiveCliTests
             ("an unknown field", d => d["results"]![0]!["runs"] = 3, "$.results[0]: the field 'runs' is not in the schema"),
             ("an unknown outcome", d => d["results"]![0]!["outcome"] = "found", "$.results[0].outcome: is \"found\", expected one of"),
             ("an unknown IRQs choice", d => d["exhaustive"]!["irqs"] = "sometimes", "$.exhaustive.irqs: is \"sometimes\", expected one of"),
+            ("an unknown shared-CPU choice", d => d["exhaustive"]!["writerRunsSites"] = "sometimes", "$.exhaustive.writerRunsSites: is \"sometimes\", expected one of"),
+            ("a scenario without its shared-CPU flag", d => d["results"]![0]!["scenarios"]![0]!.AsObject().Remove("writerRunsSites"), "$.results[0].scenarios[0]: the required field 'writerRunsSites' is missing"),
             ("a scenario with an unknown field", d => d["results"]![0]!["scenarios"]![0]!["seconds"] = 1, "$.results[0].scenarios[0]: the field 'seconds' is not in the schema"),
             ("another report", d => d["report"] = "check", "$.report: is \"check\", expected \"exhaustive\""),
             ("another format", d => d["format"] = 3, "$.format: is 3, expected 2"),
@@ -179,6 +181,36 @@ public class ExhaustiveCliTests
         Assert.Equal(1, Run("replay", token).Exit);
     }
 
+    /// <summary>
+    /// <c>--writer-runs-sites on</c> with one CPU: spin-in-bp's task deadlocks on its own patching
+    /// thread's int3 (IRQs off), text-poke-bp is verified; the token carries the shared CPU and replays.
+    /// </summary>
+    [Fact]
+    public void The_patching_cpu_running_sites_finds_a_self_deadlock_and_its_token_replays()
+    {
+        using var file = new TempFile();
+        var (exit, output, error) = Run("check", "--exhaustive", "--cpus", "1", "--writer-runs-sites", "on", "--irqs", "off", "--patches", "1", "--preemptions", "1",
+            "--patcher", "spin-in-bp", "--patcher", "text-poke-bp", "--patcher", "naive-text-poke", "--model", "atomic", "--json", file);
+        Assert.True(exit == 0, output + error);
+        Assert.Contains("the patching CPU runs the sites too", output);
+        Assert.Contains("P4-liveness", output.Split('\n').Single(l => l.Contains(" spin-in-bp / atomic: ", StringComparison.Ordinal)));
+        Assert.Contains(" text-poke-bp / atomic: verified", output);
+        // A tear needs a reader on another CPU: naive-text-poke's expected failure is out of reach, said, not counted.
+        Assert.Contains("a torn fetch needs a reader on another CPU", output.Split('\n').Single(l => l.Contains(" naive-text-poke / atomic: ", StringComparison.Ordinal)));
+        string token = output.Split('\n').Select(l => l.Trim()).Where(l => l.StartsWith("replay cx2:spin-in-bp:", StringComparison.Ordinal)).Select(l => l["replay ".Length..]).Single();
+        Assert.Contains(":writer-runs-sites:", token);
+        var replay = Run("replay", token);
+        Assert.Equal(1, replay.Exit);
+        Assert.Contains("P4-liveness violated", replay.Out);
+        Assert.Contains("preempted: switch from the patching thread", replay.Out);
+        Assert.True(Run("explain", token).Exit == 0);
+        string text = File.ReadAllText(file);
+        var problems = ReportSchemas.Load("exhaustive-report.schema.json").Validate(JsonDocument.Parse(text).RootElement);
+        Assert.True(problems.Count == 0, string.Join("\n", problems));
+        using var json = JsonDocument.Parse(text);
+        Assert.Equal("on", json.RootElement.GetProperty("exhaustive").GetProperty("writerRunsSites").GetString());
+    }
+
     /// <summary>Each formerly out-of-reach row's counterexample token replays to its failure (and explain draws it).</summary>
     [Theory]
     [InlineData("stub-per-call-reused", "", "P3-completion violated", ":p")]
@@ -239,6 +271,9 @@ public class ExhaustiveCliTests
     [InlineData("check --exhaustive --interrupts 4", "--interrupts")]
     [InlineData("check --exhaustive --patches 3", "--patches 3")]
     [InlineData("check --exhaustive --irqs sometimes", "--irqs sometimes")]
+    [InlineData("check --exhaustive --writer-runs-sites sometimes", "--writer-runs-sites sometimes")]
+    [InlineData("check --exhaustive --cpus 1", "--cpus 1: a 1-CPU scenario needs --writer-runs-sites on")]
+    [InlineData("check --writer-runs-sites on", "--writer-runs-sites belongs to the exhaustive mode")]
     [InlineData("check --exhaustive --irqs on --irqs-off", "--irqs-off contradicts --irqs on")]
     [InlineData("check --interrupts 1", "--interrupts belongs to the exhaustive mode")]
     [InlineData("check --preemptions 1", "--preemptions belongs to the exhaustive mode")]

@@ -42,9 +42,15 @@ public class TokenFormatTests
         Assert.Equal(Exhaustive.Schedule.ToString(), again.Schedule.ToString());
         var plugin = Exhaustive with { Plugin = "ünïcode 100%.dll" };
         Assert.Equal("ünïcode 100%.dll", ExhaustiveToken.Parse(plugin.ToString()).Plugin);
+        // The last optional field (the patching CPU runs the sites) writes out every default before it; without it, an older token.
+        var shared = Exhaustive with { WriterRunsSites = true };
+        Assert.EndsWith(":0.3:-:-:1:1:-:-:-:-:writer-runs-sites:" + TokenChecksum.Of(shared.ToString()[..shared.ToString().LastIndexOf(':')]), shared.ToString());
+        Assert.True(ExhaustiveToken.Parse(shared.ToString()).WriterRunsSites);
+        Assert.False(again.WriterRunsSites);
     }
 
-    public static TheoryData<string> BothTokens => new() { Matrix.ToString(), Exhaustive.ToString(), (Matrix with { Plugin = "a/b.dll", Strategy = "pct" }).ToString() };
+    public static TheoryData<string> BothTokens => new() { Matrix.ToString(), Exhaustive.ToString(), (Matrix with { Plugin = "a/b.dll", Strategy = "pct" }).ToString(),
+        (Exhaustive with { WriterRunsSites = true }).ToString() };
 
     /// <summary>The checksum's promise, tried exhaustively: no one-character change and no swap gives a token that reads.</summary>
     [Theory]

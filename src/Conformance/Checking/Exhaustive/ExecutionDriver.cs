@@ -34,6 +34,10 @@ namespace Conformance.Checking.Exhaustive;
 /// and a state this very execution was in before (a cycle) ends it as the step budget does
 /// (<see cref="Cycled"/>: the fair run finishes it; every way on from there was or will be explored
 /// from the first time round).
+/// When the patching CPU runs sites too (<see cref="PatchRigOptions.PatcherRunsSites"/>), its steps are
+/// writer steps only while its patching thread has it (<see cref="IsWriterStep"/>); its tasks are
+/// readers (counted, parked, yielding like any), and the timers that switch between them are explored
+/// choices (<see cref="SharedCpuInterrupts"/>).
 /// </remarks>
 public sealed class ExecutionDriver(IReadOnlyList<Decision> prefix, int preemptionLimit, ExhaustiveBound bound, VisitedStates? visited = null) : IExplorationDrive
 {
@@ -114,7 +118,11 @@ public sealed class ExecutionDriver(IReadOnlyList<Decision> prefix, int preempti
                 for (int c = 0; c < enabled.Length; c++)
                     if (enabled[c] && c != current) alternatives.Add(new Alternative(c));
             if (_interrupts.Count < bound.Interrupts)
+            {
                 ExploredInterrupts.Offer(machine, rig.WriterCpu, current, onlyCurrent: goOn && Preemptions >= preemptionLimit, bound.Reduce, alternatives);
+                if (rig.Options.PatcherRunsSites)
+                    SharedCpuInterrupts.Offer(machine, rig.WriterCpu, enabled, current, onlyCurrent: goOn && Preemptions >= preemptionLimit, bound.Reduce, alternatives);
+            }
             var pick = alternatives[Decide(DecisionKind.Schedule, alternatives.Count, taken: null)];
             int cpu = pick.Cpu;
             if (pick.Interrupt is { } raised)
@@ -132,11 +140,11 @@ public sealed class ExecutionDriver(IReadOnlyList<Decision> prefix, int preempti
             while (true)
             {
                 var before = StepVisibility.Before(machine, cpu);
+                bool writer = IsWriterStep(rig, cpu);   // decided before the step: a writer step may switch the patching thread out
                 var kind = machine.Step(cpu);
                 Steps++;
                 if (_runs.Count > 0 && _runs[^1].Cpu == cpu) _runs[^1] = _runs[^1] with { Steps = _runs[^1].Steps + 1 };
                 else _runs.Add(new ScheduleRun(cpu, 1));
-                bool writer = cpu == rig.WriterCpu;
                 ulong rip = machine.Cpus[cpu].State.Rip;
                 if (!writer && kind == MachineStepKind.Instruction && StepVisibility.InText(before.Rip) && rip == Workload.Entry)
                     _iterations[cpu]++;
@@ -152,6 +160,8 @@ public sealed class ExecutionDriver(IReadOnlyList<Decision> prefix, int preempti
                 {
                     // Something another CPU may see happened: a CPU that yielded may find it changed.
                     for (int c = 0; c < cpus; c++) if (c != cpu) _yielded[c] = false;
+                    // On a shared CPU a patching thread's step is another thread's: the CPU's task may find it changed.
+                    if (writer) _yielded[cpu] = false;
                     if (kind == MachineStepKind.Trap) trappedAt[cpu] = before.Rip;
                     // A #BP handler that sends the CPU back to the int3 it trapped on (a retry) yields.
                     else if (bound.Reduce && before.Rip == PatchRig.BreakpointEntry && rip == trappedAt[cpu]) _yielded[cpu] = true;
@@ -200,12 +210,21 @@ public sealed class ExecutionDriver(IReadOnlyList<Decision> prefix, int preempti
         var enabled = rig.Machine.EnabledCpus().ToArray();
         for (int c = 0; c < enabled.Length; c++)
         {
-            if (c == rig.WriterCpu || !enabled[c] || Deliverable(rig.Machine.Cpus[c])) continue;
+            if (IsWriterStep(rig, c) || !enabled[c] || Deliverable(rig.Machine.Cpus[c])) continue;
             bool parked = _iterations[c] >= bound.Iterations && rig.Machine.Cpus[c].State.Rip == Workload.Entry;
             if (parked || _yielded[c]) enabled[c] = false;
         }
         return enabled;
     }
+
+    /// <summary>
+    /// Whether the next step of <paramref name="cpu"/> is a writer step: every step of the patching
+    /// CPU, unless it runs sites too (<see cref="PatchRigOptions.PatcherRunsSites"/>): then only
+    /// while the patching thread has it; its tasks' steps are reader steps (visible or not, parked,
+    /// yielding) as on any other CPU.
+    /// </summary>
+    private static bool IsWriterStep(PatchRig rig, int cpu) =>
+        cpu == rig.WriterCpu && (!rig.Options.PatcherRunsSites || rig.Machine.WriterHolds(cpu));
 
     /// <summary>Whether an event is pending that the CPU takes at its next step.</summary>
     private static bool Deliverable(Cpu cpu)

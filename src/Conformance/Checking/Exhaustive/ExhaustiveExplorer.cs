@@ -36,10 +36,10 @@ public static class ExhaustiveExplorer
         if (c.TasksPerCpu is < 1 or > 2) throw new ArgumentException($"TasksPerCpu = {c.TasksPerCpu}: the exhaustive scenario has one or two tasks per reader");
         if (c.Batches.Count is < 1 or > ExhaustiveScenario.MaxPatches) throw new ArgumentException($"{c.Batches.Count} batches: the exhaustive scenario patches one batch, or two one after the other");
         // What the reduction's independence argument does not cover (spec/exhaustive.md): a second
-        // writer, a patching CPU that also runs tasks. (A spinlocked site's lock word is shared by the
-        // readers: every step of the lock code is visible, StepVisibility.InLockCode.)
+        // writer. (A spinlocked site's lock word is shared by the readers: every step of the lock code
+        // is visible, StepVisibility.InLockCode. A patching CPU that also runs tasks switches between
+        // them only by preempting timers, explored choices: SharedCpuInterrupts.)
         if (c.Concurrent.Count > 0) throw new ArgumentException("a concurrent patch: the exhaustive scenario has one writer");
-        if (c.PatcherRunsSites) throw new ArgumentException("the patching CPU runs sites: the exhaustive scenario's patching CPU only patches");
 
         // Visited-state hashing needs every piece of state that decides the future (ExplorationState.CanHash).
         bool hashing = bound.Hashing && ExplorationState.CanHash(create());

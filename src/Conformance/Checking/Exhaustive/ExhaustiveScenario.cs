@@ -53,15 +53,16 @@ public sealed record ExhaustiveScenario(string Patcher, int Cpus, int SiteCount,
     /// <param name="nmiMayEndStiShadow">The machine's NMI-in-STI-shadow switch.</param>
     /// <param name="variant">The sites' kind, change and ABI (<see cref="SiteVariant"/>); null: the default (first accepted kind, a retarget, the C ABI).</param>
     /// <param name="spinlock">Run every site under a spinlock taken with IRQs off (<see cref="SiteSpec.Spinlock"/>; implies <paramref name="interruptsOff"/>): every task takes the same lock word.</param>
+    /// <param name="writerRunsSites">The patching CPU runs the sites too (<see cref="PatchCase.PatcherRunsSites"/>): its patching thread shares it with <paramref name="tasks"/> tasks; then 1 CPU is a scenario.</param>
     public static ExhaustiveScenario? For(IPatcher patcher, int cpus, int sites, out string? declined, bool interruptsOff = false, bool adjacent = false,
-        int tasks = 1, int patches = 1, bool nmiMayEndStiShadow = false, SiteVariant? variant = null, bool spinlock = false)
+        int tasks = 1, int patches = 1, bool nmiMayEndStiShadow = false, SiteVariant? variant = null, bool spinlock = false, bool writerRunsSites = false)
     {
         interruptsOff |= spinlock;
         variant ??= SiteVariant.Default;
         if (tasks is < 1 or > 2) throw new ArgumentException($"tasks = {tasks}: a reader CPU of the exhaustive scenario has 1 or 2 tasks");
         if (patches is < 1 or > MaxPatches) throw new ArgumentException($"patches = {patches}: the exhaustive scenario has 1 or 2 consecutive patches");
         if (adjacent && sites != 2) throw new ArgumentException($"sites = {sites}: adjacent sites need 2");
-        if (cpus is < 2 or > 3) throw new ArgumentException($"cpus = {cpus}: the exhaustive scenario has 2 or 3 CPUs");
+        if (cpus < (writerRunsSites ? 1 : 2) || cpus > 3) throw new ArgumentException($"cpus = {cpus}: the exhaustive scenario has 2 or 3 CPUs{(writerRunsSites ? " (or 1, the patching CPU running the sites)" : "")}");
         if (sites is < 1 or > 2) throw new ArgumentException($"sites = {sites}: the exhaustive scenario has 1 or 2 sites");
         var specs = new List<SiteSpec>();
         var changes = new List<PlannedChange>();
@@ -91,7 +92,7 @@ public sealed record ExhaustiveScenario(string Patcher, int Cpus, int SiteCount,
         }
         declined = null;
         IReadOnlyList<IReadOnlyList<PlannedChange>> batches = patches == 2 ? [changes, again] : [changes];
-        var c = new PatchCase(specs, batches, cpus, Schedule.Empty) { Targets = Targets, StalenessWindow = long.MaxValue, TasksPerCpu = tasks };
+        var c = new PatchCase(specs, batches, cpus, Schedule.Empty) { Targets = Targets, StalenessWindow = long.MaxValue, TasksPerCpu = tasks, PatcherRunsSites = writerRunsSites };
         return new ExhaustiveScenario(patcher.Name, cpus, sites, interruptsOff, c, transitions) { NmiMayEndStiShadow = nmiMayEndStiShadow, Variant = variant };
     }
 
@@ -100,6 +101,9 @@ public sealed record ExhaustiveScenario(string Patcher, int Cpus, int SiteCount,
 
     /// <summary>Whether every site runs under a spinlock taken with IRQs off (then <see cref="InterruptsOff"/> too).</summary>
     public bool Spinlock => Case.Sites.Any(s => s.Spinlock);
+
+    /// <summary>Whether the patching CPU runs the sites too (its patching thread and tasks switched by preempting timers, spec/exhaustive.md).</summary>
+    public bool WriterRunsSites => Case.PatcherRunsSites;
 
     /// <summary>The callers' ABI of the sites.</summary>
     public Abi Abi => Variant.Abi;
@@ -158,10 +162,11 @@ public sealed record ExhaustiveScenario(string Patcher, int Cpus, int SiteCount,
     /// layout differs. Null when the patcher declines a site or change there (<paramref name="declined"/> says which).
     /// </summary>
     public static ExhaustiveScenario? At(IPatcher patcher, int cpus, int sites, IReadOnlyList<int> offsets, out string? declined, bool interruptsOff = false,
-        int tasks = 1, int patches = 1, bool nmiMayEndStiShadow = false, SiteVariant? variant = null, bool spinlock = false)
+        int tasks = 1, int patches = 1, bool nmiMayEndStiShadow = false, SiteVariant? variant = null, bool spinlock = false, bool writerRunsSites = false)
     {
         if (offsets.Count != sites) throw new ArgumentException($"{offsets.Count} line offset(s) for {sites} site(s)");
-        return For(patcher, cpus, sites, out declined, interruptsOff, tasks: tasks, patches: patches, nmiMayEndStiShadow: nmiMayEndStiShadow, variant: variant, spinlock: spinlock) is { } basis
+        return For(patcher, cpus, sites, out declined, interruptsOff, tasks: tasks, patches: patches, nmiMayEndStiShadow: nmiMayEndStiShadow, variant: variant, spinlock: spinlock,
+                writerRunsSites: writerRunsSites) is { } basis
             ? basis.Moved(patcher, offsets, out declined) : null;
     }
 
@@ -268,7 +273,8 @@ public sealed record ExhaustiveScenario(string Patcher, int Cpus, int SiteCount,
     /// stub needs a task left inside a stub while a patch completes, so a second task and a
     /// preempting timer (an interrupt bound of 1 or more); with the NMI switch on, an NMI in the
     /// <c>sti</c> shadow and then either a pending preempting timer (2 interrupts) or a second patch
-    /// that rewrites the stub; a deadlock of the kind history names needs a site run with IRQs off.
+    /// that rewrites the stub; a deadlock of the kind history names needs a site run with IRQs off; a
+    /// torn fetch needs a second CPU (on one, the tasks are the patching CPU's own, which serialize when they resume).
     /// </summary>
     public string? OutOfReach(FailureKind kind, ExhaustiveBound bound) => kind switch
     {
@@ -282,12 +288,16 @@ public sealed record ExhaustiveScenario(string Patcher, int Cpus, int SiteCount,
         FailureKind.ReusedStub when NmiMayEndStiShadow && bound.Interrupts < 2 =>
             "the sti stub is left early only after an NMI ends its shadow; a task is then left inside it by the preempting timer the NMI lets in (2 interrupts)",
         FailureKind.Deadlock when !InterruptsOff => "the deadlock needs a site run with IRQs off (--irqs off or both)",
+        FailureKind.Deadlock when Cpus == 1 && bound.Interrupts < 1 =>
+            "on one CPU the deadlock needs the patching thread preempted with its int3 in place: --interrupts 1 or more",
+        // On one CPU every reader is a task of the patching CPU, which runs only after an iretq (a serialization) that follows the thread's stores.
+        FailureKind.TornDecode when Cpus == 1 => "a torn fetch needs a reader on another CPU: the patching CPU's own tasks resume through iretq after its stores, which serializes (--cpus 2 or 3)",
         _ => null,
     };
 
     public override string ToString() =>
         $"{Cpus} CPUs, {(Layout is { } layout ? $"layout {layout}: " : "")}{string.Join(", ", Case.Sites.Select((s, i) => $"{s.Name} {s.Kind} at 0x{s.Address:x} (line offset {s.Address % 64}) {string.Join(" then ", Case.Batches.Select((b, k) => $"{Transitions[i * Patches + k]} t{b[i].From}->t{b[i].To}"))}"))}" +
-        $"{(Abi != Abi.C ? ", callee-saved ABI" : "")}{(Spinlock ? ", sites run under a spinlock taken with IRQs off" : InterruptsOff ? ", sites run with IRQs off" : "")}{(TasksPerCpu > 1 ? $", {TasksPerCpu} tasks per reader CPU" : "")}{(NmiMayEndStiShadow ? ", an NMI may end the STI shadow" : "")}";
+        $"{(Abi != Abi.C ? ", callee-saved ABI" : "")}{(Spinlock ? ", sites run under a spinlock taken with IRQs off" : InterruptsOff ? ", sites run with IRQs off" : "")}{(TasksPerCpu > 1 ? $", {TasksPerCpu} tasks per reader CPU" : "")}{(WriterRunsSites ? ", the patching CPU runs the sites too" : "")}{(NmiMayEndStiShadow ? ", an NMI may end the STI shadow" : "")}";
 
     private sealed record Placed(SiteSpec Spec, int From, int To, Transition Transition);
 

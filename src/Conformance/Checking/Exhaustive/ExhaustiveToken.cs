@@ -7,7 +7,7 @@ namespace Conformance.Checking.Exhaustive;
 
 /// <summary>
 /// The replay token of an exhaustive counterexample,
-/// <c>cx2:PATCHER:MODEL:CPUS:SITES:IRQS:RUNS:CHOICES[:PLUGIN[:OFFSETS[:TASKS[:PATCHES[:NMI[:INTERRUPTS[:VARIANT[:SPINLOCK]]]]]]]]:CHECKSUM</c>: the patcher and model,
+/// <c>cx2:PATCHER:MODEL:CPUS:SITES:IRQS:RUNS:CHOICES[:PLUGIN[:OFFSETS[:TASKS[:PATCHES[:NMI[:INTERRUPTS[:VARIANT[:SPINLOCK[:WRITER]]]]]]]]]:CHECKSUM</c>: the patcher and model,
 /// the scenario (CPUs, sites, IRQs-off sites), the execution as schedule data (runs as
 /// <c>CPUxSTEPS</c> joined by dots, fetch choices joined by dots, <c>-</c> for none), the plug-in
 /// the patcher comes from, the sites' line offsets when they are not the preferred ones (a layout
@@ -15,7 +15,8 @@ namespace Conformance.Checking.Exhaustive;
 /// (tasks per reader CPU, consecutive patches, <c>nmi</c> when an NMI may end the STI shadow), the
 /// interrupts the execution was delivered (<c>KINDSTEPcCPU</c> joined by dots: <c>p</c> a preempting
 /// timer, <c>n</c> an NMI, <c>t</c> a timer, raised just before global step STEP), the sites' kind, change and
-/// ABI when not the default (<see cref="SiteVariant.TokenText"/>, e.g. <c>call.nop-call.cs</c>), and a checksum (<see cref="TokenChecksum"/>), e.g.
+/// ABI when not the default (<see cref="SiteVariant.TokenText"/>, e.g. <c>call.nop-call.cs</c>), <c>spinlock</c> when the sites
+/// run under a spinlock, <c>writer-runs-sites</c> when the patching CPU runs the sites too, and a checksum (<see cref="TokenChecksum"/>), e.g.
 /// <c>cx2:naive-text-poke:atomic:2:1:-:1x6.0x8.1x1:0.3:CHECKSUM</c>. <c>replay TOKEN</c> runs exactly
 /// that execution again: the schedule says everything, so no bound is needed. Every field is
 /// checked against what the format allows (runs within the step budget); fetch choices are checked
@@ -46,6 +47,9 @@ public sealed record ExhaustiveToken(string Patcher, string Model, int Cpus, int
     /// <summary>Whether the sites run under a spinlock taken with IRQs off (<c>--irqs spinlock</c>).</summary>
     public bool Spinlock { get; init; }
 
+    /// <summary>Whether the patching CPU runs the sites too (<c>--writer-runs-sites</c>); a token without the field is of a scenario where it does not.</summary>
+    public bool WriterRunsSites { get; init; }
+
     /// <summary>The format: one row per field, in order. A new scenario field is one row here (before the plug-in, whose default lets it be left out).</summary>
     public static TokenFormat<ExhaustiveToken> Format { get; } = new("exhaustive replay token", Version, new ExhaustiveToken("", "", 0, 0, false, Schedule.Empty),
     [
@@ -66,6 +70,7 @@ public sealed record ExhaustiveToken(string Patcher, string Model, int Cpus, int
             (t, v) => t with { Schedule = t.Schedule with { Interrupts = ReadInterrupts(v) } }) { Default = "-" },
         new TokenField<ExhaustiveToken>("site variant", t => t.Variant.TokenText, (t, v) => t with { Variant = ReadVariant(v) }) { Default = "-" },
         F.Flag<ExhaustiveToken>("spinlock field", "spinlock", t => t.Spinlock, (t, v) => t with { Spinlock = v }) with { Default = "-" },
+        F.Flag<ExhaustiveToken>("writer field", "writer-runs-sites", t => t.WriterRunsSites, (t, v) => t with { WriterRunsSites = v }) with { Default = "-" },
     ], Validate);
 
     private static SiteVariant ReadVariant(string text)
