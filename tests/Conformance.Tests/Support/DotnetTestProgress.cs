@@ -111,16 +111,19 @@ public static class DotnetTestProgress
             return null;
         try
         {
-            var parentStderr = $"/proc/{ParentId()}/fd/2";
-            if (!IsPipe(new FileInfo(parentStderr).LinkTarget))
-                return null;
-            return new FileStream(parentStderr, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, bufferSize: 0);
+            return OpenIfPipe($"/proc/{ParentId()}/fd/2");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
         {
             return null;
         }
     }
+
+    /// <summary>A file descriptor of another process (<c>/proc/PID/fd/N</c>) opened for writing when it is a pipe; null otherwise.</summary>
+    public static Stream? OpenIfPipe(string fdPath) =>
+        IsPipe(new FileInfo(fdPath).LinkTarget)
+            ? new FileStream(fdPath, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, bufferSize: 0)
+            : null;
 
     /// <summary>What /proc shows as the target of a file descriptor open on a pipe: <c>pipe:[inode]</c>.</summary>
     public static bool IsPipe(string? fdTarget) => fdTarget is not null && fdTarget.StartsWith("pipe:[", StringComparison.Ordinal);
