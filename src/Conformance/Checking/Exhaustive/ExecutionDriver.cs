@@ -38,9 +38,16 @@ namespace Conformance.Checking.Exhaustive;
 /// writer steps only while its patching thread has it (<see cref="IsWriterStep"/>); its tasks are
 /// readers (counted, parked, yielding like any), and the timers that switch between them are explored
 /// choices (<see cref="SharedCpuInterrupts"/>).
+/// The state keys of the scheduling points inside the prefix are those the execution that made the
+/// prefix computed (<paramref name="previous"/>, the execution before this one in depth-first order):
+/// a point whose choice index is inside the prefix follows only from the prefix's earlier choices,
+/// which both executions made alike (runs are deterministic), so it is taken, not computed again.
 /// </remarks>
-public sealed class ExecutionDriver(IReadOnlyList<Decision> prefix, int preemptionLimit, ExhaustiveBound bound, VisitedStates? visited = null) : IExplorationDrive
+public sealed class ExecutionDriver(IReadOnlyList<Decision> prefix, int preemptionLimit, ExhaustiveBound bound, VisitedStates? visited = null,
+    ExecutionDriver? previous = null) : IExplorationDrive
 {
+    // The key of every scheduling point this execution passed, with the choice index it stood at (kept for the next execution).
+    private readonly List<(int Cursor, StateKey Key)> _keys = new();
     private readonly List<Decision> _decisions = new();
     private readonly List<ScheduleRun> _runs = new();
     private int _cursor;
@@ -96,7 +103,8 @@ public sealed class ExecutionDriver(IReadOnlyList<Decision> prefix, int preempti
             {
                 // With no preemption bound the running CPU decides nothing (every enabled CPU is an
                 // alternative, and no switch is refused), so it is left out of the key (spec/exhaustive.md, "Visited states").
-                var key = ExplorationState.Of(rig, effect!, bound.IsUnbounded ? -1 : current, _iterations, _yielded, trappedAt, _interrupts.Count);
+                var key = ReusedKey() ?? ExplorationState.Of(rig, effect!, bound.IsUnbounded ? -1 : current, _iterations, _yielded, trappedAt, _interrupts.Count);
+                _keys.Add((_cursor, key));
                 if (!path.Add(key)) { Cycled = true; break; }
                 // Points inside the prefix were recorded by the execution that made it; only the new part is looked up.
                 // With no preemption bound a state seen before is pruned whatever the budgets: no preemption budget
@@ -170,9 +178,22 @@ public sealed class ExecutionDriver(IReadOnlyList<Decision> prefix, int preempti
                 if (Steps >= bound.StepBudget) break;
             }
         }
+        previous = null;   // its keys are used up: let it go (else every execution would keep the one before alive)
         CheckTextOutsideSites(rig);
         SiteFetches = machine.Fetches.ToArray();
         Recorded = new Schedule(_runs.ToArray(), _interrupts.ToArray(), machine.FetchChoicesTaken.Take(choicesSeen).ToArray());
+    }
+
+    /// <summary>
+    /// The key of the scheduling point now, when the previous execution passed the same point: one
+    /// whose choice index lies inside this execution's prefix (the point follows from the choices
+    /// before it, all the prefix's, the previous execution's too), at the same place in its list of points.
+    /// </summary>
+    private StateKey? ReusedKey()
+    {
+        if (previous is null || _cursor >= prefix.Count || _keys.Count >= previous._keys.Count) return null;
+        var (cursor, key) = previous._keys[_keys.Count];
+        return cursor == _cursor ? key : null;
     }
 
     /// <summary>

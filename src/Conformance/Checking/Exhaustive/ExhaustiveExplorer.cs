@@ -59,9 +59,12 @@ public static class ExhaustiveExplorer
             // Each level has its own visited set: a state expanded at a lower level had a smaller bound.
             var visited = hashing ? new VisitedStates() : null;
             IReadOnlyList<Decision> prefix = [];
+            ExecutionDriver? previous = null;
             while (true)
             {
-                var driver = new ExecutionDriver(prefix, limit, bound, visited);
+                // The previous execution lends its state keys for the points of the prefix they share.
+                var driver = new ExecutionDriver(prefix, limit, bound, visited, previous);
+                previous = driver;
                 var result = PatchCheck.Run(create, model, c, nmiMayEndStiShadow, explore: driver);
                 runs++;
                 if (bound.IsUnbounded || driver.Preemptions == level)
