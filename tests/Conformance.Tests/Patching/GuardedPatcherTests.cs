@@ -119,6 +119,26 @@ public class GuardedPatcherTests
     }
 
     [Fact]
+    public void After_running_out_of_memory_the_worker_slot_keeps_naming_the_call_that_ran_out()
+    {
+        // The CI failure this holds: reporting an OutOfMemoryException threw again, the call's scope
+        // unwound, and the supervisor's memory backstop read "the suite's code between its calls".
+        var heard = new List<(PluginMember, int)>();
+        PluginCalls.Observer = (member, step) => { lock (heard) heard.Add((member, step)); };
+        try
+        {
+            using (PluginCalls.Enter(PluginOrigin.Of(typeof(ReadsItsOwnCall)), "runs-out", PluginMember.Steps, 1))
+                PluginCalls.NoteOutOfMemory();
+            lock (heard) Assert.Equal((PluginMember.Steps, 1), heard[^1]);
+        }
+        finally
+        {
+            PluginCalls.Observer = null;
+            PluginCalls.ForgetOutOfMemory();
+        }
+    }
+
+    [Fact]
     public void A_rig_built_for_a_plugin_guards_it_however_it_is_built()
     {
         var rig = new PatchRig(new TextPokeBp(), PatchTesting.OneSite(SiteKind.Call, 0), new PatchRigOptions(), isPlugin: true);

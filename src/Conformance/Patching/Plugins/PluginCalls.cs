@@ -83,6 +83,9 @@ public static class PluginCalls
         _ranOutOfMemory = true;
     }
 
+    /// <summary>Forgets a noted <see cref="OutOfMemory"/> (for tests, which note one on purpose in a process that goes on).</summary>
+    internal static void ForgetOutOfMemory() => _ranOutOfMemory = false;
+
     /// <summary>The memory limit a worker runs plug-ins under, in MB (named when a plug-in runs out), or null.</summary>
     public static int? MemoryLimitMb { get; set; }
 
@@ -155,6 +158,10 @@ public static class PluginCalls
             Volatile.Write(ref _sequence, s + 2);
             if (was != now) Interlocked.Add(ref _threadsInCalls, now ? 1 : -1);
             if (Observer is not { } observe) return;
+            // After an OutOfMemoryException the slot keeps naming the call that ran out: reporting the
+            // fault may throw again (the heap is still full) and unwind that call's scope, and a
+            // supervisor that then stops the worker at its memory backstop must not read "between its calls".
+            if (_ranOutOfMemory) { observe(_outOfMemory.Member, _outOfMemory.Step); return; }
             // The observer keeps one member for the whole process (the worker's call slot). When this
             // thread's call ends while another thread is still inside the plug-in, the slot must keep
             // naming that call: else a worker stopped for the other thread's memory or hang is said to
