@@ -13,7 +13,16 @@ namespace Conformance.Checking.Exhaustive;
 /// </summary>
 public sealed class VisitedStates
 {
-    private readonly Dictionary<StateKey, List<(int Preemptions, int Steps)>> _seen = new();
+    // The first budgets kept for a state inline; further ones (budgets that do not dominate each
+    // other) in a list beside it. Nearly every state keeps one pair, and an unbounded exploration
+    // keeps millions of states: a list per state tripled the memory.
+    private readonly Dictionary<StateKey, Budgets> _seen = new();
+
+    private struct Budgets(int preemptions, int steps)
+    {
+        public (int Preemptions, int Steps) First = (preemptions, steps);
+        public List<(int Preemptions, int Steps)>? More;
+    }
 
     /// <summary>States recorded.</summary>
     public int Count => _seen.Count;
@@ -24,15 +33,27 @@ public sealed class VisitedStates
     /// </summary>
     public bool SubsumedOrAdd(StateKey key, int preemptionsLeft, int stepsLeft)
     {
-        if (!_seen.TryGetValue(key, out var budgets))
+        ref var budgets = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_seen, key, out bool exists);
+        if (!exists)
         {
-            _seen[key] = [(preemptionsLeft, stepsLeft)];
+            budgets = new Budgets(preemptionsLeft, stepsLeft);
             return false;
         }
-        foreach (var (p, s) in budgets)
-            if (p >= preemptionsLeft && s >= stepsLeft) return true;
-        budgets.RemoveAll(b => b.Preemptions <= preemptionsLeft && b.Steps <= stepsLeft);
-        budgets.Add((preemptionsLeft, stepsLeft));
+        if (Dominates(budgets.First, preemptionsLeft, stepsLeft)) return true;
+        if (budgets.More is { } more)
+            foreach (var b in more)
+                if (Dominates(b, preemptionsLeft, stepsLeft)) return true;
+        // Keep the new pair and every kept one it does not dominate, the first of them inline.
+        var kept = new List<(int Preemptions, int Steps)>();
+        if (!Dominated(budgets.First)) kept.Add(budgets.First);
+        if (budgets.More is { } others) kept.AddRange(others.Where(b => !Dominated(b)));
+        kept.Add((preemptionsLeft, stepsLeft));
+        budgets.First = kept[0];
+        budgets.More = kept.Count > 1 ? kept.GetRange(1, kept.Count - 1) : null;
         return false;
+
+        bool Dominated((int Preemptions, int Steps) b) => b.Preemptions <= preemptionsLeft && b.Steps <= stepsLeft;
     }
+
+    private static bool Dominates((int Preemptions, int Steps) b, int preemptionsLeft, int stepsLeft) => b.Preemptions >= preemptionsLeft && b.Steps >= stepsLeft;
 }
