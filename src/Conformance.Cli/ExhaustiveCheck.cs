@@ -172,7 +172,10 @@ public sealed class ExhaustiveCheck
         // see RunGroup); a plug-in's part is one piece (its worker process runs it), as is a plug-in that
         // did not load. Run on `threads` threads, printed in this order as each piece and all before it
         // are done: the output is that of one thread. A piece is also the unit --shard splits.
-        var all = Units(patchers, models, job);
+        // A run with fewer pieces than threads (one patcher, say) explores a piece's models on the threads left over.
+        int pieces = shard.Of(Units(patchers, models, job, 1)).Count;
+        int modelThreads = pieces < threads ? Math.Max(1, threads / Math.Max(1, pieces)) : 1;
+        var all = Units(patchers, models, job, modelThreads);
         var units = shard.Of(all);
         if (!shard.IsAll)
             Console.WriteLine($"Shard {shard}: {units.Count} of the run's {all.Count} patcher rows ({string.Join(", ", units.Select(u => u.Name))}); merge joins the shards' --json.");
@@ -208,7 +211,7 @@ public sealed class ExhaustiveCheck
     /// whole part (its worker runs it), a plug-in that did not load. <c>--shard I/N</c> takes every
     /// Nth unit; <c>merge</c> interleaves the shards' units back (<see cref="ExhaustiveMerge"/>).
     /// </summary>
-    private static IReadOnlyList<Unit> Units(PluginCatalog patchers, IReadOnlyList<IFetchModel> models, Worker.ExhaustiveJob job)
+    private static IReadOnlyList<Unit> Units(PluginCatalog patchers, IReadOnlyList<IFetchModel> models, Worker.ExhaustiveJob job, int modelThreads)
     {
         var units = new List<Unit>();
         foreach (var p in patchers.Patchers)
@@ -224,7 +227,7 @@ public sealed class ExhaustiveCheck
                 continue;
             }
             var rows = NmiRows(p.Expectations);
-            units.AddRange(Groups(p, models, job).Select((g, i) => new Unit(RowName(p.Name, rows[i]), g)));
+            units.AddRange(Groups(p, models, job, modelThreads).Select((g, i) => new Unit(RowName(p.Name, rows[i]), g)));
         }
         foreach (var f in patchers.Faults)
             units.Add(new Unit(f.Row, () =>
@@ -313,12 +316,16 @@ public sealed class ExhaustiveCheck
     /// piece explores and judges that switch's rows under every model. A piece depends only on the
     /// patcher, the job and the models, so pieces may run on any thread in any order.
     /// </summary>
-    public static IEnumerable<Func<IReadOnlyList<Output>>> Groups(PatcherInfo p, IReadOnlyList<IFetchModel> models, Worker.ExhaustiveJob job)
+    /// <param name="p">The patcher.</param>
+    /// <param name="models">The fetch models, one cell each per row.</param>
+    /// <param name="job">The scenario and bounds.</param>
+    /// <param name="modelThreads">Threads a piece explores its models' cells on (more than one when the run has fewer pieces than threads).</param>
+    public static IEnumerable<Func<IReadOnlyList<Output>>> Groups(PatcherInfo p, IReadOnlyList<IFetchModel> models, Worker.ExhaustiveJob job, int modelThreads = 1)
     {
         var bound = new ExhaustiveBound(job.Preemptions, job.Iterations, job.StepBudget, job.MaxExecutions) { Reduce = job.Reduce, Interrupts = job.Interrupts };
         var choice = ExhaustiveLayouts.Parse(job.Layouts);
         foreach (bool nmi in NmiRows(p.Expectations))
-            yield return () => RunGroup(p, models, job, bound, choice, nmi);
+            yield return () => RunGroup(p, models, job, bound, choice, nmi, modelThreads);
     }
 
     /// <summary>
@@ -326,10 +333,11 @@ public sealed class ExhaustiveCheck
     /// expected failure must be shown by some row of the patcher under the model (as a matrix cell's,
     /// by some case), while a row of another kind or transition may be unable to show it.
     /// </summary>
-    private static IReadOnlyList<Output> RunGroup(PatcherInfo p, IReadOnlyList<IFetchModel> models, Worker.ExhaustiveJob job, ExhaustiveBound bound, LayoutChoice choice, bool nmi)
+    private static IReadOnlyList<Output> RunGroup(PatcherInfo p, IReadOnlyList<IFetchModel> models, Worker.ExhaustiveJob job, ExhaustiveBound bound, LayoutChoice choice, bool nmi,
+        int modelThreads)
     {
         var lines = new List<(string? Header, Cell? Cell, TimeSpan Elapsed)>();
-        RunRows(p, models, job, bound, choice, nmi, h => lines.Add((h, null, default)), (c, t) => lines.Add((null, c, t)));
+        RunRows(p, models, job, bound, choice, nmi, modelThreads, h => lines.Add((h, null, default)), (c, t) => lines.Add((null, c, t)));
         var cells = lines.Where(l => l.Cell is not null).Select(l => l.Cell!).ToArray();
         var output = new List<Output>();
         foreach (var (h, c, elapsed) in lines)
@@ -344,7 +352,7 @@ public sealed class ExhaustiveCheck
     }
 
     private static void RunRows(PatcherInfo p, IReadOnlyList<IFetchModel> models, Worker.ExhaustiveJob job, ExhaustiveBound bound, LayoutChoice choice, bool nmi,
-        Action<string> header, Action<Cell, TimeSpan> cell)
+        int modelThreads, Action<string> header, Action<Cell, TimeSpan> cell)
     {
         foreach (var variant in VariantsFor(p.Create(), job, BoundFor(bound, false, nmi, job.Irqs).Interrupts > 0 ? 2 : 1, nmi) is { Count: > 0 } vs ? vs : [SiteVariant.Default])
         {
@@ -367,11 +375,14 @@ public sealed class ExhaustiveCheck
                 continue;
             }
             header($"{row}: {scenarios[0]}{(scenarios[0].Patches < job.Patches ? " (one patch: it declines every second patch)" : "")}{string.Concat(scenarios.Skip(1).Select((s, i) => Then(scenarios[i], s)))}");
-            foreach (var m in models)
+            // A model's cell depends only on the patcher, the model and the scenarios (rigs are per thread),
+            // so the cells may be explored on several threads and are handed on in the models' order.
+            var explored = CampaignParallel.Map(models, modelThreads, m =>
             {
                 var clock = Stopwatch.StartNew();
-                cell(ExploreCell(p, m, scenarios, choice, bound, nmi, job.Irqs), clock.Elapsed);
-            }
+                return (Cell: ExploreCell(p, m, scenarios, choice, bound, nmi, job.Irqs), clock.Elapsed);
+            });
+            foreach (var (c, elapsed) in explored) cell(c, elapsed);
         }
     }
 
