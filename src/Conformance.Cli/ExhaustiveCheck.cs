@@ -172,16 +172,15 @@ public sealed class ExhaustiveCheck
         // see RunGroup); a plug-in's part is one piece (its worker process runs it), as is a plug-in that
         // did not load. Run on `threads` threads, printed in this order as each piece and all before it
         // are done: the output is that of one thread. A piece is also the unit --shard splits.
-        // A run with fewer pieces than threads (one patcher, say) explores a piece's models on the threads left over.
-        int pieces = shard.Of(Units(patchers, models, job, 1)).Count;
-        int modelThreads = pieces < threads ? Math.Max(1, threads / Math.Max(1, pieces)) : 1;
-        var all = Units(patchers, models, job, modelThreads);
+        var all = Units(patchers, models, job);
         var units = shard.Of(all);
+        // A run with fewer pieces than threads (one patcher, say) explores a piece's models on the threads left over.
+        int modelThreads = units.Count < threads ? threads / Math.Max(1, units.Count) : 1;
         if (!shard.IsAll)
             Console.WriteLine($"Shard {shard}: {units.Count} of the run's {all.Count} patcher rows ({string.Join(", ", units.Select(u => u.Name))}); merge joins the shards' --json.");
         var cells = new List<CellResult>();
         var cellsPerUnit = new List<int>();
-        InOrder.Run(units.Select(u => u.Run).ToArray(), threads, output =>
+        InOrder.Run(units.Select(u => (Func<IReadOnlyList<Output>>)(() => u.Run(modelThreads))).ToArray(), threads, output =>
         {
             int before = cells.Count;
             foreach (var o in output)
@@ -211,14 +210,14 @@ public sealed class ExhaustiveCheck
     /// whole part (its worker runs it), a plug-in that did not load. <c>--shard I/N</c> takes every
     /// Nth unit; <c>merge</c> interleaves the shards' units back (<see cref="ExhaustiveMerge"/>).
     /// </summary>
-    private static IReadOnlyList<Unit> Units(PluginCatalog patchers, IReadOnlyList<IFetchModel> models, Worker.ExhaustiveJob job, int modelThreads)
+    private static IReadOnlyList<Unit> Units(PluginCatalog patchers, IReadOnlyList<IFetchModel> models, Worker.ExhaustiveJob job)
     {
         var units = new List<Unit>();
         foreach (var p in patchers.Patchers)
         {
             if (p.IsPlugin)
             {
-                units.Add(new Unit(p.Name, () =>
+                units.Add(new Unit(p.Name, _ =>
                 {
                     var o = new List<Output>();
                     Worker.ExhaustivePlugin.Run(p, job, line => o.Add(new Output(line, null)), cell => o.Add(new Output(null, cell)));
@@ -227,10 +226,10 @@ public sealed class ExhaustiveCheck
                 continue;
             }
             var rows = NmiRows(p.Expectations);
-            units.AddRange(Groups(p, models, job, modelThreads).Select((g, i) => new Unit(RowName(p.Name, rows[i]), g)));
+            units.AddRange(NmiRows(p.Expectations).Select((nmi, i) => new Unit(RowName(p.Name, rows[i]), modelThreads => Group(p, models, job, nmi, modelThreads))));
         }
         foreach (var f in patchers.Faults)
-            units.Add(new Unit(f.Row, () =>
+            units.Add(new Unit(f.Row, _ =>
                 [new Output($"{f.Row}: {CellOutcome.PluginError}: {f.Message}", null),
                  .. models.Select(m => new Output(null, CellResult.Faulted(f.Row, m.Name, "(none: the plug-in did not load)", f.Message)))]));
         return units;
@@ -246,7 +245,7 @@ public sealed class ExhaustiveCheck
     }
 
     /// <summary>One unit of the run's work: its name (what a shard lists) and the work.</summary>
-    private sealed record Unit(string Name, Func<IReadOnlyList<Output>> Run);
+    private sealed record Unit(string Name, Func<int, IReadOnlyList<Output>> Run);
 
     /// <summary>A piece of the output: a line, or a cell.</summary>
     public sealed record Output(string? Line, CellResult? Cell);
@@ -316,17 +315,16 @@ public sealed class ExhaustiveCheck
     /// piece explores and judges that switch's rows under every model. A piece depends only on the
     /// patcher, the job and the models, so pieces may run on any thread in any order.
     /// </summary>
-    /// <param name="p">The patcher.</param>
-    /// <param name="models">The fetch models, one cell each per row.</param>
-    /// <param name="job">The scenario and bounds.</param>
-    /// <param name="modelThreads">Threads a piece explores its models' cells on (more than one when the run has fewer pieces than threads).</param>
-    public static IEnumerable<Func<IReadOnlyList<Output>>> Groups(PatcherInfo p, IReadOnlyList<IFetchModel> models, Worker.ExhaustiveJob job, int modelThreads = 1)
+    public static IEnumerable<Func<IReadOnlyList<Output>>> Groups(PatcherInfo p, IReadOnlyList<IFetchModel> models, Worker.ExhaustiveJob job)
     {
-        var bound = new ExhaustiveBound(job.Preemptions, job.Iterations, job.StepBudget, job.MaxExecutions) { Reduce = job.Reduce, Interrupts = job.Interrupts };
-        var choice = ExhaustiveLayouts.Parse(job.Layouts);
         foreach (bool nmi in NmiRows(p.Expectations))
-            yield return () => RunGroup(p, models, job, bound, choice, nmi, modelThreads);
+            yield return () => Group(p, models, job, nmi, modelThreads: 1);
     }
+
+    /// <summary>One NMI switch's piece of a patcher's work (<see cref="Groups"/>), its models' cells explored on <paramref name="modelThreads"/> threads.</summary>
+    private static IReadOnlyList<Output> Group(PatcherInfo p, IReadOnlyList<IFetchModel> models, Worker.ExhaustiveJob job, bool nmi, int modelThreads) =>
+        RunGroup(p, models, job, new ExhaustiveBound(job.Preemptions, job.Iterations, job.StepBudget, job.MaxExecutions) { Reduce = job.Reduce, Interrupts = job.Interrupts },
+            ExhaustiveLayouts.Parse(job.Layouts), nmi, modelThreads);
 
     /// <summary>
     /// One NMI switch's rows (one per site variant), judged together, then given in order: an
